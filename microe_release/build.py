@@ -1,0 +1,190 @@
+"""``microe build``: sources -> processed, de-duplicated, split, indexed release folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import __version__
+from .config import ReleaseConfig
+from .dedup import assign_groups, merge_exact_duplicates
+from .errors import OutputExistsError, SkippedItemError, WriteError
+from .labels import CLASS_NAMES
+from .metadata import load_metadata
+from .parallel import process_items
+from .records import ImageRecord, Manifest, ProcessedImage, SkippedItem, SourceItem
+from .sources import get_source_format
+from .splitting import assign_splits
+
+logger = logging.getLogger(__name__)
+
+
+def _strict_error(item: SkippedItem) -> SkippedItemError:
+    msg = (
+        f"--strict: source '{item.source}' > {item.source_ref}: {item.reason.value}"
+        f"{' (' + item.detail + ')' if item.detail else ''}. Fix or remove the item, or build without --strict "
+        f"to skip and report it."
+    )
+    return SkippedItemError(msg, source=item.source, source_ref=item.source_ref, reason=item.reason.value)
+
+
+def _iter_source_items(config: ReleaseConfig, skipped: list[SkippedItem], strict: bool,
+                       seen: dict[str, int]) -> Iterator[SourceItem]:
+    for source in config.sources:
+        adapter = get_source_format(source.format)
+        seen[source.name] = 0
+        for found in adapter.iter_items(source):
+            seen[source.name] += 1
+            if isinstance(found, SkippedItem):
+                if strict:
+                    raise _strict_error(found)
+                skipped.append(found)
+            else:
+                yield found
+
+
+def _prepare_out_dir(out_dir: Path, force: bool) -> Path:
+    if out_dir.exists() and not out_dir.is_dir():
+        msg = f"output '{out_dir}' exists and is a file; choose another --out."
+        raise OutputExistsError(msg, path=out_dir)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        msg = f"output folder '{out_dir}' is not empty; pass --force to replace it or choose another --out."
+        raise OutputExistsError(msg, path=out_dir)
+    staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as err:
+        msg = f"cannot create a staging folder beside '{out_dir}': {err}; check permissions and free space."
+        raise WriteError(msg, path=staging) from err
+    return staging
+
+
+def _commit(staging: Path, out_dir: Path) -> None:
+    """Swap the finished staging folder into place (old output removed only after the rename)."""
+    trash = None
+    if out_dir.exists():
+        trash = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.replace(out_dir, trash)
+    os.replace(staging, out_dir)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def collect_records(
+    config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool
+) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
+    """Read, decode and process every source item; PNG bytes go to ``spill``, records stay small."""
+    skipped: list[SkippedItem] = []
+    seen: dict[str, int] = {}
+    records: list[ImageRecord] = []
+    items = _iter_source_items(config, skipped, strict, seen)
+    offset = 0
+    with open(spill, "wb") as blob, tqdm(desc="processing images", unit="img", disable=not progress) as bar:
+        for result in process_items(items, size=config.image_size, workers=workers):
+            bar.update(1)
+            if isinstance(result, SkippedItem):
+                if strict:
+                    raise _strict_error(result)
+                skipped.append(result)
+                continue
+            assert isinstance(result, ProcessedImage)
+            blob.write(result.png)
+            item = result.item
+            records.append(ImageRecord(
+                id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
+                license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
+                orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
+                blob_offset=offset, blob_length=len(result.png),
+            ))
+            offset += len(result.png)
+    return records, skipped, seen
+
+
+def build_release(
+    config: ReleaseConfig,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    strict: bool = False,
+    workers: int | None = None,
+    images: bool = False,
+    progress: bool = False,
+) -> Manifest:
+    """Build a release folder from ``config``'s sources.
+
+    Parameters
+    ----------
+    config : ReleaseConfig
+        From :func:`microe_release.load_config` or :func:`microe_release.demo_config`.
+    out_dir : str or Path
+        The release folder; written atomically (staging folder renamed at the end).
+    force : bool
+        Replace a non-empty ``out_dir``.
+    strict : bool
+        Raise :class:`SkippedItemError` on the first item that would be skipped.
+    workers : int, optional
+        Processes for decoding (default: all cores).
+    images : bool
+        Also write ``images/{split}/{label}/{id}.png``.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    Manifest
+        What was written (records, skipped items, counts).
+
+    Raises
+    ------
+    ConfigError, SourceError, SkippedItemError, OutputExistsError, WriteError
+
+    Examples
+    --------
+    >>> from microe_release import build_release, demo_config
+    >>> manifest = build_release(demo_config(count=16), "/tmp/microe-doctest", force=True, workers=1)
+    >>> sum(manifest.split_counts().values()) == len(manifest.records)
+    True
+    """
+    from .writers import write_release_files
+
+    out_dir = Path(out_dir).resolve()
+    metadata = load_metadata(config.metadata)
+    staging = _prepare_out_dir(out_dir, force)
+    try:
+        spill = staging / ".images.spill"
+        records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress)
+        records, conflicts, merged = merge_exact_duplicates(records)
+        if strict and conflicts:
+            raise _strict_error(conflicts[0])
+        skipped.extend(conflicts)
+        records, near_groups = assign_groups(records)
+        records = assign_splits(records, ratios=config.splits, split_names=config.split_names,
+                                class_names=CLASS_NAMES, seed=config.seed)
+        records = [replace(r, index=i) for i, r in enumerate(records)]  # records are in id order
+        manifest = Manifest(
+            name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
+            split_names=config.split_names, records=records,
+            skipped=sorted(skipped, key=lambda s: (s.source, s.source_ref, s.reason.value)),
+            duplicates=merged, near_duplicate_groups=sorted(sorted(g) for g in near_groups),
+            sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
+                      "items_seen": seen.get(s.name, 0)} for s in config.sources],
+            metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_path=spill,
+        )
+        write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
+        spill.unlink()
+        manifest.blob_path = None
+        _commit(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("built %d images into %s (%d skipped)", len(records), out_dir, len(manifest.skipped))
+    return manifest

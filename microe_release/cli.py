@@ -1,0 +1,105 @@
+"""``microe``: thin commands over the library; the only module that prints."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import MicroeReleaseError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BUILD_EXAMPLES = """
+\b
+Examples:
+  microe build --demo --out demo-release
+  microe build --config release.toml --out releases/microe-1.0.0 --images
+  microe build --config release.toml --out out --force --strict --workers 4
+"""
+
+
+def handle_errors(func: F) -> F:
+    """Turn a MicroeReleaseError into one clear line on stderr and exit code 1 (--debug: traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except MicroeReleaseError as err:
+            if debug:
+                raise
+            click.secho(f"error: {err}", fg="red", err=True)
+            if err.hint:
+                click.echo(f"hint: {err.hint}", err=True)
+            click.echo("(run with --debug for the traceback)", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="microe")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
+def main(debug: bool, verbose: int) -> None:
+    """Build, validate and publish FAIR releases of the Microe facial-expression dataset."""
+    level = logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command(epilog=BUILD_EXAMPLES)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="release.toml describing the release and its sources.")
+@click.option("--demo", is_flag=True, help="Build from the embedded synthetic source (no config needed).")
+@click.option("--count", type=click.IntRange(min=1), default=2400, show_default=True,
+              help="With --demo: how many synthetic faces.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Release folder to write (created atomically).")
+@click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
+@click.option("--strict", is_flag=True, help="Fail on the first item that would be skipped.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for decoding [default: all cores].")
+@click.option("--images", is_flag=True, help="Also write images/{split}/{label}/{id}.png.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@handle_errors
+def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force: bool, strict: bool,
+          workers: int | None, images: bool, no_progress: bool) -> None:
+    """Build a release folder (parquet + card + CSV + build report) from sources."""
+    from .build import build_release
+    from .config import demo_config, load_config
+
+    if demo == (config_path is not None):
+        raise click.UsageError("give exactly one of --config FILE or --demo.")
+    config = demo_config(count=count) if demo else load_config(config_path)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
+                             progress=not no_progress and sys.stderr.isatty())
+    seconds = time.perf_counter() - started
+    total = len(manifest.records)
+    click.echo(f"built {manifest.name} {manifest.version}: {total} images in {seconds:.1f} s -> {out_dir}")
+    splits = ", ".join(f"{name} {n}" for name, n in manifest.split_counts().items())
+    click.echo(f"  splits:  {splits}")
+    classes = ", ".join(f"{name} {n}" for name, n in manifest.class_counts().items())
+    click.echo(f"  classes: {classes}")
+    if manifest.duplicates:
+        click.echo(f"  merged:  {len(manifest.duplicates)} identical images kept once")
+    if manifest.skipped:
+        reasons: dict[str, int] = {}
+        for item in manifest.skipped:
+            reasons[item.reason.value] = reasons.get(item.reason.value, 0) + 1
+        listed = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+        click.echo(f"  skipped: {len(manifest.skipped)} ({listed}); see {out_dir / 'build-report.json'}")
+    else:
+        click.echo("  skipped: none")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,299 @@
+"""Release configuration: the ``release.toml`` schema, its checks and its loader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .labels import CLASS_NAMES
+
+#: Split names a release may use, in the order they are written.
+SPLIT_ORDER: tuple[str, ...] = ("train", "validation", "test")
+
+#: The dataset's own description, shipped beside the package (one source of truth).
+DEFAULT_METADATA = Path(__file__).resolve().parent.parent / "metadata" / "dataset.yaml"
+
+#: Keys every [[source]] table may carry, whatever its format.
+COMMON_SOURCE_KEYS = frozenset(
+    {"name", "format", "path", "license", "url", "labels", "exclude", "subject_pattern", "keep_splits"}
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceConfig:
+    """One ``[[source]]`` table, checked.
+
+    Parameters
+    ----------
+    name : str
+        Becomes the ``source`` column; letters, digits, ``_.-``.
+    format : str
+        A key of :data:`microe_release.sources.SOURCE_FORMATS`.
+    path : Path
+        Absolute path of the source (file or folder).
+    options : dict
+        The format's own keys (``csv``, ``pattern``, ``min_agreement`` ...).
+    """
+
+    name: str
+    format: str
+    path: Path
+    license: str = "unknown"
+    url: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    subject_pattern: re.Pattern[str] | None = None
+    keep_splits: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseConfig:
+    """The ``[release]`` table plus its sources, checked.
+
+    Raises
+    ------
+    ConfigError
+        On any bad value, naming the field and what is expected.
+    """
+
+    name: str
+    version: str
+    image_size: int = 48
+    seed: int = 1234
+    splits: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "test": 0.2})
+    metadata: Path = DEFAULT_METADATA
+    sources: tuple[SourceConfig, ...] = ()
+    config_path: Path | None = None
+    config_hash: str = ""
+
+    def __post_init__(self) -> None:
+        where = f" in {self.config_path}" if self.config_path else ""
+        if not _NAME_RE.match(self.name):
+            msg = f"release.name '{self.name}'{where} must be letters, digits, '_', '.' or '-'."
+            raise ConfigError(msg, path=self.config_path, field="release.name")
+        if not _VERSION_RE.match(self.version):
+            msg = f"release.version '{self.version}'{where} is not a semantic version; write e.g. \"1.0.0\"."
+            raise ConfigError(msg, path=self.config_path, field="release.version")
+        if not 8 <= self.image_size <= 1024:
+            msg = f"release.image_size {self.image_size}{where} must be between 8 and 1024 pixels."
+            raise ConfigError(msg, path=self.config_path, field="release.image_size")
+        bad = [key for key in self.splits if key not in SPLIT_ORDER]
+        if bad or "train" not in self.splits or "test" not in self.splits:
+            msg = (
+                f"release.splits {self.splits}{where} must name 'train' and 'test' (and optionally "
+                f"'validation'), got {sorted(self.splits)}; e.g. {{ train = 0.8, test = 0.2 }}."
+            )
+            raise ConfigError(msg, path=self.config_path, field="release.splits")
+        total = sum(self.splits.values())
+        if any(v <= 0 for v in self.splits.values()) or abs(total - 1.0) > 1e-6:
+            msg = f"release.splits {self.splits}{where} must be positive fractions summing to 1, got {total:g}."
+            raise ConfigError(msg, path=self.config_path, field="release.splits")
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            msg = f"source names must be unique{where}; '{dupes[0]}' is used more than once."
+            raise ConfigError(msg, path=self.config_path, field="source.name")
+
+    @property
+    def split_names(self) -> tuple[str, ...]:
+        """The configured split names in canonical order."""
+        return tuple(name for name in SPLIT_ORDER if name in self.splits)
+
+
+def _require(table: dict[str, Any], key: str, kind: type, where: str, path: Path) -> Any:
+    if key not in table:
+        msg = f"{where}.{key} is missing in {path}; add it (see README, 'release.toml')."
+        raise ConfigError(msg, path=path, field=f"{where}.{key}")
+    return _typed(table[key], kind, f"{where}.{key}", path)
+
+
+def _typed(value: Any, kind: type, field_name: str, path: Path | None) -> Any:
+    ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        msg = f"{field_name} in {path} must be a {kind.__name__}, got '{value}' ({type(value).__name__})."
+        raise ConfigError(msg, path=path, field=field_name)
+    return value
+
+
+def parse_source(table: dict[str, Any], *, position: int, base_dir: Path, config_path: Path) -> SourceConfig:
+    """Check one ``[[source]]`` table and resolve its path against the toml's folder."""
+    from .sources import get_source_format
+
+    where = f"source[{position}]"
+    name = _require(table, "name", str, where, config_path)
+    where = f"source[{position}] ('{name}')"
+    if not _NAME_RE.match(name):
+        msg = f"{where}.name '{name}' in {config_path} must be letters, digits, '_', '.' or '-'."
+        raise ConfigError(msg, path=config_path, field=f"source[{position}].name")
+    fmt = _require(table, "format", str, where, config_path)
+    adapter = get_source_format(fmt, where=f"{where}.format in {config_path}")
+    allowed = COMMON_SOURCE_KEYS | set(adapter.OPTIONS)
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        msg = (
+            f"{where} in {config_path} has unknown key '{unknown[0]}' for format '{fmt}'; "
+            f"valid keys: {', '.join(sorted(allowed))}."
+        )
+        raise ConfigError(msg, path=config_path, field=f"{where}.{unknown[0]}")
+    options: dict[str, Any] = {}
+    for key, (kind, default) in adapter.OPTIONS.items():
+        if key in table:
+            options[key] = _typed(table[key], kind, f"{where}.{key}", config_path)
+        elif default is None:
+            msg = f"{where} in {config_path} needs '{key}' for format '{fmt}'."
+            raise ConfigError(msg, path=config_path, field=f"{where}.{key}")
+        else:
+            options[key] = default
+    path_value = _require(table, "path", str, where, config_path) if adapter.NEEDS_PATH else table.get("path", ".")
+    labels = _typed(table.get("labels", {}), dict, f"{where}.labels", config_path)
+    for raw, target in labels.items():
+        if target not in CLASS_NAMES:
+            msg = (
+                f"{where}.labels maps '{raw}' to '{target}' in {config_path}, which is not a class; "
+                f"use one of {', '.join(CLASS_NAMES)}."
+            )
+            raise ConfigError(msg, path=config_path, field=f"{where}.labels")
+    exclude = _typed(table.get("exclude", []), list, f"{where}.exclude", config_path)
+    pattern = table.get("subject_pattern")
+    subject_re = None
+    if pattern is not None:
+        subject_re = compile_pattern(_typed(pattern, str, f"{where}.subject_pattern", config_path),
+                                     field_name=f"{where}.subject_pattern", path=config_path, group="subject")
+    source = SourceConfig(
+        name=name,
+        format=fmt,
+        path=(base_dir / path_value).resolve(),
+        license=_typed(table.get("license", "unknown"), str, f"{where}.license", config_path),
+        url=_typed(table["url"], str, f"{where}.url", config_path) if "url" in table else None,
+        labels={str(k): str(v) for k, v in labels.items()},
+        exclude=tuple(str(x) for x in exclude),
+        subject_pattern=subject_re,
+        keep_splits=_typed(table.get("keep_splits", False), bool, f"{where}.keep_splits", config_path),
+        options=options,
+    )
+    adapter.check(source)
+    return source
+
+
+def compile_pattern(pattern: str, *, field_name: str, path: Path | None, group: str) -> re.Pattern[str]:
+    """Compile a user regex that must have the named group ``group``."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as err:
+        msg = f"{field_name} '{pattern}' in {path} is not a valid regular expression: {err}."
+        raise ConfigError(msg, path=path, field=field_name) from err
+    if group not in compiled.groupindex:
+        msg = f"{field_name} '{pattern}' in {path} needs a named group (?P<{group}>...)."
+        raise ConfigError(msg, path=path, field=field_name)
+    return compiled
+
+
+def load_config(path: str | Path) -> ReleaseConfig:
+    """Read and check a ``release.toml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The toml file; relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    ReleaseConfig
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not TOML, or any field is wrong.
+    """
+    config_path = Path(path).resolve()
+    try:
+        raw = config_path.read_bytes()
+    except FileNotFoundError as err:
+        msg = f"config file '{config_path}' does not exist; pass an existing release.toml with --config."
+        raise ConfigError(msg, path=config_path) from err
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        msg = f"config file '{config_path}' is not valid TOML: {err}."
+        raise ConfigError(msg, path=config_path) from err
+    release = _require(data, "release", dict, "", config_path) if "release" in data else None
+    if release is None:
+        msg = f"config file '{config_path}' has no [release] table; start it with [release] name = ..., version = ..."
+        raise ConfigError(msg, path=config_path, field="release")
+    unknown = sorted(set(data) - {"release", "source"})
+    if unknown:
+        msg = f"config file '{config_path}' has unknown top-level table '{unknown[0]}'; expected [release] and [[source]]."
+        raise ConfigError(msg, path=config_path, field=unknown[0])
+    base_dir = config_path.parent
+    sources_raw = data.get("source", [])
+    if not isinstance(sources_raw, list) or not sources_raw:
+        msg = f"config file '{config_path}' names no [[source]]; add at least one."
+        raise ConfigError(msg, path=config_path, field="source")
+    sources = tuple(
+        parse_source(_typed(t, dict, f"source[{i}]", config_path), position=i, base_dir=base_dir,
+                     config_path=config_path)
+        for i, t in enumerate(sources_raw)
+    )
+    known = {"name", "version", "image_size", "seed", "splits", "metadata"}
+    extra = sorted(set(release) - known)
+    if extra:
+        msg = f"[release] in {config_path} has unknown key '{extra[0]}'; valid keys: {', '.join(sorted(known))}."
+        raise ConfigError(msg, path=config_path, field=f"release.{extra[0]}")
+    splits = _typed(release.get("splits", {"train": 0.8, "test": 0.2}), dict, "release.splits", config_path)
+    metadata = release.get("metadata")
+    return ReleaseConfig(
+        name=_require(release, "name", str, "release", config_path),
+        version=_require(release, "version", str, "release", config_path),
+        image_size=_typed(release.get("image_size", 48), int, "release.image_size", config_path),
+        seed=_typed(release.get("seed", 1234), int, "release.seed", config_path),
+        splits={str(k): _typed(v, float, f"release.splits.{k}", config_path) for k, v in splits.items()},
+        metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve()
+        if metadata else DEFAULT_METADATA,
+        sources=sources,
+        config_path=config_path,
+        config_hash=hash_config(data),
+    )
+
+
+def hash_config(data: dict[str, Any]) -> str:
+    """Return ``sha256:<hex>`` of the config's canonical JSON (comments and layout do not count)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 1234) -> ReleaseConfig:
+    """The embedded default: one synthetic source of ``count`` generated faces."""
+    from .metadata import load_metadata
+
+    meta = load_metadata(DEFAULT_METADATA)
+    source = SourceConfig(
+        name="synthetic",
+        format="synthetic",
+        path=Path("."),
+        license="CC-BY-4.0",
+        url=None,
+        options={"count": count, "seed": seed, "size": 96},
+    )
+    data = {"release": {"name": meta.name, "version": version or meta.version, "seed": seed},
+            "source": [{"name": "synthetic", "format": "synthetic", "count": count}]}
+    return ReleaseConfig(
+        name=meta.name,
+        version=version or meta.version,
+        image_size=48,
+        seed=seed,
+        splits={"train": 0.8, "test": 0.2},
+        sources=(source,),
+        config_hash=hash_config(data),
+    )

@@ -1,0 +1,94 @@
+"""Every exception the toolkit raises, under one root: :class:`MicroeReleaseError`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MicroeReleaseError(Exception):
+    """Root of every error raised by microe_release."""
+
+    #: A command the user can run (or an edit to make) to fix the problem; the CLI prints it.
+    hint: str | None = None
+
+
+class ConfigError(MicroeReleaseError, ValueError):
+    """The release configuration (``release.toml``) or ``dataset.yaml`` is wrong.
+
+    Attributes
+    ----------
+    path : Path or None
+        The file that holds the bad value.
+    field : str or None
+        The dotted name of the bad field, e.g. ``source[2].format``.
+    """
+
+    def __init__(self, msg: str, *, path: Path | None = None, field: str | None = None) -> None:
+        super().__init__(msg)
+        self.path = path
+        self.field = field
+
+
+class SourceError(MicroeReleaseError):
+    """A whole source cannot be read (not a single bad item: those are skipped and reported)."""
+
+    def __init__(self, msg: str, *, source: str | None = None, path: Path | None = None) -> None:
+        super().__init__(msg)
+        self.source = source
+        self.path = path
+
+
+class SourceNotFoundError(SourceError, FileNotFoundError):
+    """A source's path, CSV or image folder does not exist."""
+
+
+class ProcessingError(MicroeReleaseError):
+    """An item could not be turned into a processed image."""
+
+
+class SkippedItemError(ProcessingError):
+    """Raised under ``--strict`` for the first item the build would otherwise skip and report.
+
+    Attributes
+    ----------
+    source : str
+        The source name.
+    source_ref : str
+        Where the item is inside its source (file path or CSV row).
+    reason : str
+        Why it was skipped.
+    """
+
+    def __init__(self, msg: str, *, source: str, source_ref: str, reason: str) -> None:
+        super().__init__(msg)
+        self.source = source
+        self.source_ref = source_ref
+        self.reason = reason
+
+
+class SplitError(MicroeReleaseError):
+    """The images cannot be split as the configuration asks."""
+
+
+class WriteError(MicroeReleaseError, OSError):
+    """A release file or folder cannot be written."""
+
+    def __init__(self, msg: str, *, path: Path | None = None) -> None:
+        super().__init__(msg)
+        self.path = path
+
+
+class OutputExistsError(WriteError, FileExistsError):
+    """The output folder exists and is not empty (use ``--force`` to replace it)."""
+
+
+class ValidationError(MicroeReleaseError):
+    """A release does not pass validation."""
+
+
+class TrainingError(MicroeReleaseError):
+    """The reference model cannot be trained or loaded."""
+
+
+class PublishError(MicroeReleaseError):
+    """A release cannot be published."""

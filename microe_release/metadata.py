@@ -1,0 +1,105 @@
+"""Load and check ``metadata/dataset.yaml``, the dataset's own description."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+_REQUIRED = ("name", "title", "version", "description", "license", "creators")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Creator:
+    """A dataset author, written "Family, Given" where formats want it."""
+
+    given: str
+    family: str
+    affiliation: str | None = None
+    orcid: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        """``"Given Family"``."""
+        return f"{self.given} {self.family}".strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetMetadata:
+    """The parsed ``dataset.yaml``; see ``metadata/dataset.yaml`` for every field."""
+
+    name: str
+    title: str
+    pretty_name: str
+    version: str
+    description: str
+    license: str
+    creators: tuple[Creator, ...]
+    keywords: tuple[str, ...] = ()
+    homepage: str | None = None
+    publisher: str | None = None
+    task_categories: tuple[str, ...] = ("image-classification",)
+    task_ids: tuple[str, ...] = ()
+    contributors: tuple[dict[str, str], ...] = ()
+    funding: tuple[str, ...] = ()
+    gated: bool = False
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_metadata(path: str | Path) -> DatasetMetadata:
+    """Read ``dataset.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not YAML, or lacks a required field.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        msg = f"metadata file '{path}' does not exist; set [release] metadata = \"...\" to an existing dataset.yaml."
+        raise ConfigError(msg, path=path, field="release.metadata") from err
+    except yaml.YAMLError as err:
+        msg = f"metadata file '{path}' is not valid YAML: {err}"
+        raise ConfigError(msg, path=path) from err
+    if not isinstance(data, dict):
+        msg = f"metadata file '{path}' must hold a mapping of fields (name, title, version, ...)."
+        raise ConfigError(msg, path=path)
+    missing = [key for key in _REQUIRED if not data.get(key)]
+    if missing:
+        msg = f"metadata file '{path}' lacks required field '{missing[0]}'; required: {', '.join(_REQUIRED)}."
+        raise ConfigError(msg, path=path, field=missing[0])
+    creators = []
+    for i, item in enumerate(data["creators"]):
+        if not isinstance(item, dict) or not item.get("family") or not item.get("given"):
+            msg = f"metadata file '{path}': creators[{i}] needs 'given' and 'family' names, got '{item}'."
+            raise ConfigError(msg, path=path, field=f"creators[{i}]")
+        creators.append(Creator(given=str(item["given"]), family=str(item["family"]),
+                                affiliation=item.get("affiliation"), orcid=item.get("orcid")))
+    known = {"name", "title", "pretty_name", "version", "description", "license", "creators", "keywords",
+             "homepage", "publisher", "task_categories", "task_ids", "contributors", "funding", "gated"}
+    return DatasetMetadata(
+        name=str(data["name"]),
+        title=str(data["title"]),
+        pretty_name=str(data.get("pretty_name") or data["title"]),
+        version=str(data["version"]),
+        description=str(data["description"]).strip(),
+        license=str(data["license"]),
+        creators=tuple(creators),
+        keywords=tuple(str(k) for k in data.get("keywords") or ()),
+        homepage=data.get("homepage"),
+        publisher=data.get("publisher"),
+        task_categories=tuple(data.get("task_categories") or ("image-classification",)),
+        task_ids=tuple(data.get("task_ids") or ()),
+        contributors=tuple(data.get("contributors") or ()),
+        funding=tuple(str(f) for f in data.get("funding") or ()),
+        gated=bool(data.get("gated", False)),
+        path=path,
+        extra={k: v for k, v in data.items() if k not in known},
+    )

@@ -1,0 +1,236 @@
+"""Decode any Pillow-readable image, orient, convert to 8-bit gray, centre-crop, resize, hash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import warnings
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
+
+logger = logging.getLogger(__name__)
+
+#: Images with more pixels than this are refused as decompression bombs. Pillow's own default
+#: (about 89.5 MP, 1024 * 1024 * 1024 // 4 // 3): no real face photo comes near it.
+MAX_IMAGE_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+
+#: Background that transparent pixels are composited onto before the gray conversion.
+ALPHA_BACKGROUND = 255
+
+#: Hex digits kept of the sha256 of the processed pixels (64 bits: collision odds ~1e-10 at 1M images).
+ID_HEX_DIGITS = 16
+
+_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
+
+
+class _Skip(Exception):
+    """Internal: carries a skip reason out of the decode helpers."""
+
+    def __init__(self, reason: SkipReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def to_gray(img: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit gray (``L``), scaling 16-bit and compositing alpha on white.
+
+    Examples
+    --------
+    >>> to_gray(Image.new("RGB", (2, 2), (255, 0, 0))).getpixel((0, 0))
+    76
+    """
+    mode = img.mode
+    if mode == "L":
+        return img
+    if mode in _SIXTEEN_BIT_MODES or mode == "I":
+        arr = np.asarray(img).astype(np.float64)
+        if mode in _SIXTEEN_BIT_MODES or arr.max(initial=0) > 255:
+            arr = arr / 257.0  # 65535 -> 255
+        return Image.fromarray(np.clip(np.rint(arr), 0, 255).astype(np.uint8), "L")
+    if mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        if arr.size and np.nanmax(arr) <= 1.0:
+            arr = arr * 255.0
+        return Image.fromarray(np.clip(np.rint(np.nan_to_num(arr)), 0, 255).astype(np.uint8), "L")
+    if mode == "P" and "transparency" in img.info:
+        img, mode = img.convert("RGBA"), "RGBA"
+    if mode in _ALPHA_MODES:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (ALPHA_BACKGROUND,) * 3 + (255,))
+        return Image.alpha_composite(background, rgba).convert("L")
+    if mode in ("1", "RGB"):
+        return img.convert("L")
+    return img.convert("RGB").convert("L")  # P, CMYK, YCbCr, LAB, HSV ...
+
+
+def square_resize(img: Image.Image, size: int) -> Image.Image:
+    """Centre-crop to the largest square and resize to ``size`` x ``size`` (Lanczos)."""
+    width, height = img.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    if (width, height) == (size, size):
+        return img
+    return img.resize((size, size), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side))
+
+
+def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
+    """Decode image bytes to a ``size`` x ``size`` uint8 gray array.
+
+    Returns
+    -------
+    (pixels, original width, original height, original mode)
+
+    Raises
+    ------
+    _Skip
+        With the reason the image cannot be used.
+    """
+    if not data:
+        raise _Skip(SkipReason.EMPTY, "the file has 0 bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+            img = Image.open(io.BytesIO(data))
+            orig_w, orig_h, orig_mode = img.width, img.height, img.mode
+            if orig_w * orig_h > MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{orig_w}x{orig_h} pixels")
+            if img.format == "JPEG":
+                img.draft("L" if orig_mode in ("L", "RGB", "YCbCr") else None, (size, size))
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise _Skip(SkipReason.BOMB, f"more than {MAX_IMAGE_PIXELS} pixels: {err}") from err
+    except UnidentifiedImageError as err:
+        raise _Skip(SkipReason.UNREADABLE, "not an image Pillow can identify") from err
+    except (OSError, EOFError, SyntaxError, ValueError) as err:
+        text = str(err)
+        reason = SkipReason.TRUNCATED if ("truncat" in text.lower() or isinstance(err, EOFError)) else SkipReason.UNREADABLE
+        raise _Skip(reason, f"{type(err).__name__}: {text}") from err
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception as err:  # noqa: BLE001 - a broken EXIF block must not lose the image
+        logger.debug("ignoring unreadable EXIF orientation: %s", err)
+    gray = square_resize(to_gray(img), size)
+    return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode
+
+
+def parse_pixels(text: str) -> np.ndarray:
+    """Parse FER2013's space-separated gray values into a square uint8 array.
+
+    Raises
+    ------
+    _Skip
+        MALFORMED_ROW when the values are not integers 0..255 or not a square count.
+    """
+    parts = text.split()
+    side = int(round(len(parts) ** 0.5))
+    if not parts or side * side != len(parts):
+        raise _Skip(SkipReason.MALFORMED_ROW, f"pixels has {len(parts)} values, not a square number (e.g. 2304 = 48x48)")
+    try:
+        values = np.array(parts, dtype=np.int64)
+    except ValueError as err:
+        raise _Skip(SkipReason.MALFORMED_ROW, "pixels holds a value that is not an integer") from err
+    if values.min() < 0 or values.max() > 255:
+        raise _Skip(SkipReason.MALFORMED_ROW, f"pixel values must be 0..255, got {values.min()}..{values.max()}")
+    return values.astype(np.uint8).reshape(side, side)
+
+
+@lru_cache(maxsize=1)
+def _dct_matrix(n: int = 32) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    mat = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    mat[0] /= np.sqrt(2.0)
+    return mat
+
+
+def perceptual_hash(pixels: np.ndarray) -> int:
+    """64-bit pHash: 8x8 lowest DCT frequencies of a 32x32 reduction, thresholded at their median.
+
+    Near-duplicates (re-encodes, slight blur or brightness changes) differ in few bits; see
+    :data:`microe_release.dedup.NEAR_DUPLICATE_BITS` for the threshold.
+    """
+    small = np.asarray(Image.fromarray(pixels, "L").resize((32, 32), Image.Resampling.BILINEAR), dtype=np.float64)
+    dct = _dct_matrix()
+    low = (dct @ small @ dct.T)[:8, :8].ravel()
+    bits = low > np.median(low)
+    return int(np.packbits(bits).view(">u8")[0])
+
+
+def content_id(pixels: np.ndarray) -> str:
+    """Stable id from the processed pixels (shape included).
+
+    Examples
+    --------
+    >>> content_id(np.zeros((2, 2), np.uint8))
+    '5a3d0b1f0b7b6cb3'
+    """
+    digest = hashlib.sha256(f"{pixels.shape[1]}x{pixels.shape[0]}:".encode() + pixels.tobytes())
+    return digest.hexdigest()[:ID_HEX_DIGITS]
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """Lossless, deterministic PNG bytes of a gray array."""
+    buf = io.BytesIO()
+    Image.fromarray(pixels, "L").save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
+def _load_pixels(item: SourceItem, size: int) -> tuple[np.ndarray, int, int, str]:
+    if item.pixels is not None:
+        raw = parse_pixels(item.pixels)
+        gray = square_resize(Image.fromarray(raw, "L"), size)
+        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L"
+    if item.synthetic is not None:
+        from .synthetic import render_face
+
+        seed, number = item.synthetic
+        raw = render_face(seed, number, item.label)
+        gray = square_resize(Image.fromarray(raw, "L"), size)
+        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L"
+    assert item.path is not None  # adapters always set one of the three
+    try:
+        with open(item.path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as err:
+        raise _Skip(SkipReason.MISSING, f"file vanished: {item.path}") from err
+    except OSError as err:
+        raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
+    return decode_image(data, size)
+
+
+def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
+    """Turn one source item into a processed image, or say why it is skipped.
+
+    Parameters
+    ----------
+    item : SourceItem
+        What an adapter found.
+    size : int
+        The release's square side in pixels.
+    """
+    try:
+        pixels, width, height, mode = _load_pixels(item, size)
+    except _Skip as skip:
+        return SkippedItem(source=item.source, source_ref=item.source_ref, reason=skip.reason, detail=skip.detail)
+    return ProcessedImage(
+        item=item,
+        id=content_id(pixels),
+        png=encode_png(pixels),
+        phash=perceptual_hash(pixels),
+        orig_width=width,
+        orig_height=height,
+        orig_mode=mode,
+    )
+
+
+def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:
+    """Process a batch (the unit of work sent to a worker process)."""
+    return [process_item(item, size) for item in items]

@@ -1,0 +1,153 @@
+"""Typed records handed between the build's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class SkipReason(str, Enum):
+    """Why an item did not make it into a release (closed vocabulary, reported per item)."""
+
+    UNREADABLE = "unreadable image"
+    TRUNCATED = "truncated image"
+    EMPTY = "zero-byte file"
+    MISSING = "missing file"
+    UNKNOWN_LABEL = "unknown label"
+    EXCLUDED_LABEL = "excluded label"
+    MALFORMED_ROW = "malformed CSV row"
+    PATH_ESCAPE = "path escapes source root"
+    BOMB = "decompression bomb"
+    CONFLICT = "label conflict"
+    UNSUPPORTED = "unsupported file type"
+    NAME_MISMATCH = "file name does not match pattern"
+    NO_CONSENSUS = "no label consensus"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceItem:
+    """One image as a source adapter found it, not yet decoded.
+
+    Exactly one of ``path``, ``pixels`` or ``synthetic`` says where the image comes from.
+    """
+
+    source: str
+    source_ref: str  # where it is inside the source: relative file path or "file.csv:line N"
+    raw_label: str
+    label: str  # one of CLASS_NAMES
+    license: str
+    subject: str | None = None
+    split: str | None = None  # a split the source fixes (keep_splits = true)
+    path: str | None = None  # absolute path of an image file
+    pixels: str | None = None  # FER2013-style space-separated gray values
+    synthetic: tuple[int, int] | None = None  # (seed, item number) of the demo generator
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedItem:
+    """An item left out of the release, and why."""
+
+    source: str
+    source_ref: str
+    reason: SkipReason
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the JSON form used in ``build-report.json``."""
+        return {
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "reason": self.reason.value,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessedImage:
+    """The processing stage's output for one item: lossless PNG plus what was measured."""
+
+    item: SourceItem
+    id: str  # content id from the processed pixels
+    png: bytes
+    phash: int  # 64-bit perceptual hash of the processed pixels
+    orig_width: int
+    orig_height: int
+    orig_mode: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageRecord:
+    """One image of a release (the PNG bytes live in the build's spill file)."""
+
+    id: str
+    label: str
+    source: str
+    source_ref: str
+    license: str
+    subject: str | None
+    fixed_split: str | None
+    phash: int
+    orig_width: int
+    orig_height: int
+    orig_mode: str
+    blob_offset: int
+    blob_length: int
+    index: int = -1
+    split: str = ""
+    group: int = -1
+
+
+@dataclass(slots=True, kw_only=True)
+class Manifest:
+    """Everything the writers need to know about a built release."""
+
+    name: str
+    version: str
+    image_size: int
+    class_names: tuple[str, ...]
+    split_names: tuple[str, ...]
+    records: list[ImageRecord]
+    skipped: list[SkippedItem] = field(default_factory=list)
+    duplicates: list[dict[str, object]] = field(default_factory=list)
+    near_duplicate_groups: list[list[str]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    metadata: Any = None  # DatasetMetadata of the release
+    seed: int = 0
+    config_hash: str = ""
+    blob_path: Path | None = None  # the build's spill file holding every record's PNG bytes
+
+    def read_png(self, record: ImageRecord) -> bytes:
+        """The processed PNG bytes of ``record`` (from the spill file)."""
+        assert self.blob_path is not None, "read_png needs the build's spill file"
+        with open(self.blob_path, "rb") as handle:
+            handle.seek(record.blob_offset)
+            return handle.read(record.blob_length)
+
+    def iter_png(self, records: list[ImageRecord]) -> Any:
+        """Yield ``(record, png bytes)`` for ``records`` with one open file handle."""
+        assert self.blob_path is not None, "iter_png needs the build's spill file"
+        with open(self.blob_path, "rb") as handle:
+            for record in records:
+                handle.seek(record.blob_offset)
+                yield record, handle.read(record.blob_length)
+
+    def records_of(self, split: str) -> list[ImageRecord]:
+        """The records of one split, in index order."""
+        return [r for r in self.records if r.split == split]
+
+    def split_counts(self) -> dict[str, int]:
+        """Number of images in each split, in split order."""
+        counts = {name: 0 for name in self.split_names}
+        for record in self.records:
+            counts[record.split] += 1
+        return counts
+
+    def class_counts(self, split: str | None = None) -> dict[str, int]:
+        """Number of images of each class (in one split, or all), in class order."""
+        counts = {name: 0 for name in self.class_names}
+        for record in self.records:
+            if split is None or record.split == split:
+                counts[record.label] += 1
+        return counts

@@ -1,0 +1,148 @@
+"""What every source adapter implements, and the helpers they share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from ..config import SourceConfig
+from ..errors import SourceNotFoundError
+from ..labels import normalize_label
+from ..records import SkippedItem, SkipReason, SourceItem
+
+#: What adapters yield: an item to decode, or an item already known to be unusable.
+Found = SourceItem | SkippedItem
+
+
+def image_extensions() -> frozenset[str]:
+    """Lower-case file extensions that the installed Pillow can open (``.jpg``, ``.tiff`` ...)."""
+    from PIL import Image
+
+    Image.init()
+    return frozenset(ext.lower() for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
+
+
+class SourceFormat(Protocol):
+    """A source adapter.
+
+    Attributes
+    ----------
+    name : str
+        The ``format`` value in ``release.toml``.
+    EXTENSIONS : frozenset of str
+        File extensions it reads (empty when it reads no image files).
+    OPTIONS : dict
+        Its own ``[[source]]`` keys: ``key -> (type, default)``; a default of None means required.
+    NEEDS_PATH : bool
+        Whether ``path`` is required.
+    """
+
+    name: ClassVar[str]
+    EXTENSIONS: ClassVar[frozenset[str]]
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]]
+    NEEDS_PATH: ClassVar[bool]
+
+    @classmethod
+    def check(cls, source: SourceConfig) -> None:
+        """Raise ConfigError for options that are wrong before any file is read."""
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Yield every item of the source, in a deterministic order."""
+
+
+def require_path(source: SourceConfig, path: Path, *, what: str, is_dir: bool) -> Path:
+    """Return ``path`` or raise SourceNotFoundError naming the source and the key to fix."""
+    ok = path.is_dir() if is_dir else path.is_file()
+    if not ok:
+        kind = "folder" if is_dir else "file"
+        msg = (
+            f"source '{source.name}': {what} {kind} '{path}' does not exist; "
+            f"fix 'path' (relative to the release.toml) or the format's own keys."
+        )
+        raise SourceNotFoundError(msg, source=source.name, path=path)
+    return path
+
+
+def walk_files(root: Path) -> Iterator[Path]:
+    """Every non-hidden file below ``root``, in sorted order (deterministic on any file system)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def is_inside(root: Path, candidate: Path) -> bool:
+    """True when ``candidate`` (after resolving ``..`` and links) lies inside ``root``."""
+    try:
+        candidate.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def relative_ref(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form, for ``source_ref``."""
+    return path.relative_to(root).as_posix()
+
+
+def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -> SkippedItem:
+    """Shorthand for a skipped item of ``source``."""
+    return SkippedItem(source=source.name, source_ref=ref, reason=reason, detail=detail)
+
+
+def subject_of(source: SourceConfig, file_name: str) -> str | None:
+    """The subject id that ``subject_pattern`` finds in a file name, if any."""
+    if source.subject_pattern is None:
+        return None
+    match = source.subject_pattern.search(file_name)
+    return match.group("subject") if match else None
+
+
+def labelled_item(
+    source: SourceConfig,
+    *,
+    ref: str,
+    raw_label: str,
+    path: Path | None = None,
+    pixels: str | None = None,
+    subject: str | None = None,
+    split: str | None = None,
+    builtin: dict[str, str] | None = None,
+) -> Found:
+    """Map a raw label (with the source's overrides and exclusions) and build the item.
+
+    ``builtin`` holds a format's own codes (FER2013 integers); the source's ``labels`` win over it.
+    """
+    raw = raw_label.strip()
+    if raw in source.exclude or raw.lower() in {e.lower() for e in source.exclude}:
+        return skip(source, ref, SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
+    overrides = {**(builtin or {}), **source.labels}
+    label = normalize_label(raw, overrides)
+    if label is None:
+        detail = f"label '{raw}' is not a known synonym; map it with labels = {{ \"{raw}\" = \"<class>\" }} or exclude it"
+        return skip(source, ref, SkipReason.UNKNOWN_LABEL, detail)
+    if subject is None and path is not None:
+        subject = subject_of(source, path.name)
+    return SourceItem(
+        source=source.name,
+        source_ref=ref,
+        raw_label=raw,
+        label=label,
+        license=source.license,
+        subject=subject,
+        split=split if source.keep_splits else None,
+        path=str(path) if path is not None else None,
+        pixels=pixels,
+    )
+
+
+def file_item(source: SourceConfig, root: Path, path: Path, raw_label: str, **kwargs: Any) -> Found:
+    """An item for an image file found under ``root``, refusing links that escape it."""
+    ref = relative_ref(root, path) if path.is_relative_to(root) else str(path)
+    if not is_inside(root, path):
+        return skip(source, ref, SkipReason.PATH_ESCAPE, f"'{path}' resolves outside '{root}'")
+    return labelled_item(source, ref=ref, raw_label=raw_label, path=path, **kwargs)

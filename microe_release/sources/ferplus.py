@@ -1,0 +1,104 @@
+"""FER+ relabelling of FER2013: ``PATH/FER2013{Train,Valid,Test}/label.csv`` with ten vote columns."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..config import SourceConfig
+from ..errors import ConfigError, SourceNotFoundError
+from ..labels import FERPLUS_COLUMNS
+from ..records import SkipReason
+from .base import Found, file_item, is_inside, require_path, skip
+
+#: FER+ folders and the split each one is (kept with keep_splits = true).
+FOLDER_SPLITS = (("FER2013Train", "train"), ("FER2013Valid", "validation"), ("FER2013Test", "test"))
+
+#: Vote columns that mean "no usable emotion" when they win.
+NON_EMOTIONS = frozenset({"unknown", "NF"})
+
+
+def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, str]:
+    """The FER+ majority vote, or (None, why) when unknown/NF wins, the top is tied or agreement is low.
+
+    Examples
+    --------
+    >>> majority_label([0, 8, 2, 0, 0, 0, 0, 0, 0, 0], 0.5)
+    ('happiness', '')
+    >>> majority_label([5, 5, 0, 0, 0, 0, 0, 0, 0, 0], 0.5)[0] is None
+    True
+    """
+    total = sum(votes)
+    if total == 0:
+        return None, "no votes"
+    top = max(votes)
+    winners = [FERPLUS_COLUMNS[i] for i, v in enumerate(votes) if v == top]
+    if len(winners) > 1:
+        return None, f"tied top vote between {', '.join(winners)}"
+    if winners[0] in NON_EMOTIONS:
+        return None, f"'{winners[0]}' has the most votes"
+    if top / total < min_agreement:
+        return None, f"top share {top}/{total} is under min_agreement {min_agreement}"
+    return winners[0], ""
+
+
+class FerPlus:
+    """Adapter for ``format = "ferplus"`` (key ``min_agreement``, default 0.5)."""
+
+    name: ClassVar[str] = "ferplus"
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset({".png"})
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {"min_agreement": (float, 0.5)}
+    NEEDS_PATH: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, source: SourceConfig) -> None:
+        """``min_agreement`` must be a share in (0, 1]."""
+        value = source.options["min_agreement"]
+        if not 0.0 < value <= 1.0:
+            msg = f"source '{source.name}': min_agreement must be in (0, 1], got '{value}'."
+            raise ConfigError(msg, field=f"source '{source.name}'.min_agreement")
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Yield the images of each FER2013{Train,Valid,Test} folder present."""
+        root = require_path(source, source.path, what="FER+ data", is_dir=True)
+        folders = [(root / name, split) for name, split in FOLDER_SPLITS if (root / name / "label.csv").is_file()]
+        if not folders:
+            msg = (
+                f"source '{source.name}': no FER2013Train/label.csv, FER2013Valid/label.csv or "
+                f"FER2013Test/label.csv under '{root}'; point path at FER+'s data folder."
+            )
+            raise SourceNotFoundError(msg, source=source.name, path=root)
+        min_agreement = source.options["min_agreement"]
+        for folder, split in folders:
+            label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
+            with open(label_csv, newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle)
+                for row in reader:
+                    if not row:
+                        continue
+                    ref = f"{folder.name}/label.csv:line {reader.line_num}"
+                    if len(row) != 2 + len(FERPLUS_COLUMNS):
+                        yield skip(source, ref, SkipReason.MALFORMED_ROW,
+                                   f"{len(row)} fields, expected 12 (image, box and 10 vote counts)")
+                        continue
+                    try:
+                        votes = [int(v) for v in row[2:]]
+                    except ValueError:
+                        yield skip(source, ref, SkipReason.MALFORMED_ROW, "a vote count is not an integer")
+                        continue
+                    if min(votes) < 0:
+                        yield skip(source, ref, SkipReason.MALFORMED_ROW, "a vote count is negative")
+                        continue
+                    path = folder / row[0].strip()
+                    if not is_inside(folder, path):
+                        yield skip(source, ref, SkipReason.PATH_ESCAPE, f"image '{row[0]}' resolves outside '{folder}'")
+                        continue
+                    label, why = majority_label(votes, min_agreement)
+                    if label is None:
+                        yield skip(source, ref, SkipReason.NO_CONSENSUS, why)
+                    elif not path.is_file():
+                        yield skip(source, f"{folder.name}/{row[0].strip()}", SkipReason.MISSING, f"named at {ref}")
+                    else:
+                        yield file_item(source, root, path, label, split=split)

@@ -1,0 +1,43 @@
+"""Image sets whose file names carry the label (JAFFE: ``KA.AN1.39.tiff``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..config import SourceConfig, compile_pattern
+from ..records import SkipReason
+from .base import Found, file_item, image_extensions, relative_ref, require_path, skip, walk_files
+
+
+class FilenamePattern:
+    """Adapter for ``format = "filename-pattern"``: ``pattern`` has groups ``label`` (and ``subject``)."""
+
+    name: ClassVar[str] = "filename-pattern"
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {"pattern": (str, None)}
+    NEEDS_PATH: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, source: SourceConfig) -> None:
+        """The pattern must compile and have a ``label`` group."""
+        compile_pattern(source.options["pattern"], field_name=f"source '{source.name}' pattern", path=None,
+                        group="label")
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Yield one item per file whose name matches the pattern."""
+        root = require_path(source, source.path, what="image", is_dir=True)
+        pattern = compile_pattern(source.options["pattern"], field_name="pattern", path=None, group="label")
+        extensions = image_extensions()
+        for path in walk_files(root):
+            ref = relative_ref(root, path)
+            if path.suffix.lower() not in extensions:
+                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{path.suffix}' is not an image type Pillow opens")
+                continue
+            match = pattern.search(path.name)
+            if match is None:
+                yield skip(source, ref, SkipReason.NAME_MISMATCH, f"'{path.name}' does not match '{pattern.pattern}'")
+                continue
+            groups = match.groupdict()
+            yield file_item(source, root, path, groups["label"] or "", subject=groups.get("subject"))

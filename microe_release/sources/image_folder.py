@@ -1,0 +1,38 @@
+"""Class-per-folder image sets (CK+48, ImageFolder): ``PATH/<label>/<file>``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..config import SourceConfig
+from ..records import SkipReason
+from .base import Found, file_item, image_extensions, relative_ref, require_path, skip, walk_files
+
+
+class ImageFolder:
+    """Adapter for ``format = "image-folder"``: the label is the first folder under PATH."""
+
+    name: ClassVar[str] = "image-folder"
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()  # every extension Pillow opens
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {}
+    NEEDS_PATH: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, source: SourceConfig) -> None:
+        """Nothing to check beyond the common keys."""
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Yield one item per file, labelled by its top folder."""
+        root = require_path(source, source.path, what="image", is_dir=True)
+        extensions = image_extensions()
+        for path in walk_files(root):
+            ref = relative_ref(root, path)
+            parts = path.relative_to(root).parts
+            if path.suffix.lower() not in extensions:
+                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{path.suffix}' is not an image type Pillow opens")
+            elif len(parts) < 2:
+                yield skip(source, ref, SkipReason.UNKNOWN_LABEL, "file is not inside a <label>/ folder")
+            else:
+                yield file_item(source, root, path, parts[0])

@@ -1,0 +1,88 @@
+"""A CSV that names image files and their labels, beside an image folder (muxspace layout)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..config import SourceConfig
+from ..errors import SourceError
+from ..records import SkipReason
+from .base import (
+    Found,
+    file_item,
+    image_extensions,
+    is_inside,
+    relative_ref,
+    require_path,
+    skip,
+    walk_files,
+)
+
+
+class LabelledCsv:
+    """Adapter for ``format = "labelled-csv"`` (keys ``csv``, ``image_dir``, ``image_column``, ``label_column``)."""
+
+    name: ClassVar[str] = "labelled-csv"
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {
+        "csv": (str, None),
+        "image_dir": (str, "."),
+        "image_column": (str, "image"),
+        "label_column": (str, "label"),
+    }
+    NEEDS_PATH: ClassVar[bool] = True
+
+    @classmethod
+    def check(cls, source: SourceConfig) -> None:
+        """Nothing to check before reading."""
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Yield one item per CSV row, then the images no row names (as unlabelled)."""
+        root = require_path(source, source.path, what="source", is_dir=True)
+        csv_path = require_path(source, root / source.options["csv"], what="labels CSV", is_dir=False)
+        image_dir = require_path(source, root / source.options["image_dir"], what="image", is_dir=True)
+        listed: set[Path] = set()
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            columns = {}
+            for key in ("image_column", "label_column"):
+                wanted = source.options[key]
+                if wanted not in header:
+                    msg = (
+                        f"source '{source.name}': '{csv_path}' has no column '{wanted}' ({key}); "
+                        f"its header is {header}. Set {key} to one of them."
+                    )
+                    raise SourceError(msg, source=source.name, path=csv_path)
+                columns[key] = header.index(wanted)
+            csv_ref = relative_ref(root, csv_path)
+            for row in reader:
+                if not row:
+                    continue
+                ref = f"{csv_ref}:line {reader.line_num}"
+                if len(row) != len(header):
+                    yield skip(source, ref, SkipReason.MALFORMED_ROW, f"{len(row)} fields, expected {len(header)}")
+                    continue
+                name, raw_label = row[columns["image_column"]].strip(), row[columns["label_column"]].strip()
+                if not name or not raw_label:
+                    yield skip(source, ref, SkipReason.MALFORMED_ROW, "empty image or label field")
+                    continue
+                path = image_dir / name
+                if not is_inside(image_dir, path):
+                    yield skip(source, ref, SkipReason.PATH_ESCAPE, f"image '{name}' resolves outside '{image_dir}'")
+                    continue
+                if not path.is_file():
+                    yield skip(source, relative_ref(root, path), SkipReason.MISSING,
+                               f"named at {ref} but not found in '{image_dir}'")
+                    continue
+                listed.add(path)
+                yield file_item(source, root, path, raw_label)
+        extensions = image_extensions()
+        for path in walk_files(image_dir):
+            if path not in listed and path.suffix.lower() in extensions:
+                yield skip(source, relative_ref(root, path), SkipReason.UNKNOWN_LABEL,
+                           f"no row of '{csv_ref}' names this image")

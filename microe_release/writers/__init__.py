@@ -1,0 +1,47 @@
+"""Release writers, one module per output format, each ``write_<format>(manifest, out_dir) -> list[Path]``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from ..errors import WriteError
+from ..records import Manifest
+from .card import write_card
+from .csv import write_csv
+from .images import write_images
+from .parquet import write_parquet
+from .report import write_build_report
+
+logger = logging.getLogger(__name__)
+
+#: Every writer by name, in the order a build runs them (the card reads the parquet shards' sizes).
+WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
+    "parquet": write_parquet,
+    "csv": write_csv,
+    "images": write_images,
+    "card": write_card,
+}
+
+
+def write_release_files(
+    manifest: Manifest, out_dir: Path, *, images: bool = False, progress: bool = False, tool_version: str = ""
+) -> list[Path]:
+    """Run every writer (``images`` only when asked) and the build report into ``out_dir``."""
+    written: list[Path] = []
+    names = [name for name in WRITERS if images or name != "images"]
+    for name in tqdm(names, desc="writing release", unit="file", disable=not progress):
+        try:
+            written += WRITERS[name](manifest, out_dir)
+        except OSError as err:
+            msg = f"writing the {name} files into '{out_dir}' failed: {err}; check free space and permissions."
+            raise WriteError(msg, path=out_dir) from err
+    written += write_build_report(manifest, out_dir, tool_version=tool_version)
+    logger.info("wrote %d files", len(written))
+    return written
+
+
+__all__ = ["WRITERS", "write_release_files"]

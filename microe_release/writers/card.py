@@ -1,0 +1,92 @@
+"""``README.md``: the Hugging Face dataset card (YAML header that ``load_dataset`` reads + prose)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..records import Manifest
+from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
+from ..dedup import NEAR_DUPLICATE_BITS
+from .parquet import release_features, split_sizes
+from .report import build_counts
+
+
+def size_category(count: int) -> str:
+    """The Hub's ``size_categories`` bucket.
+
+    Examples
+    --------
+    >>> size_category(41000)
+    '10K<n<100K'
+    """
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if count < limit:
+            return name
+    return "n>10M"
+
+
+def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
+    """The card's YAML header: configs, dataset_info (features, split sizes), licence, categories."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+
+    meta = manifest.metadata
+    sizes = split_sizes(out_dir, manifest.split_names)
+    splits = SplitDict()
+    for split in manifest.split_names:
+        splits.add(SplitInfo(name=split, num_bytes=sizes[split]["num_bytes"],
+                             num_examples=sizes[split]["num_examples"]))
+    info = DatasetInfo(
+        features=release_features(manifest.class_names),
+        splits=splits,
+        download_size=sum(s["download_size"] for s in sizes.values()),
+        dataset_size=sum(s["num_bytes"] for s in sizes.values()),
+    )
+    header: dict[str, Any] = {
+        "pretty_name": meta.pretty_name,
+        "license": meta.license.lower(),
+        "task_categories": list(meta.task_categories),
+        "task_ids": list(meta.task_ids),
+        "size_categories": [size_category(len(manifest.records))],
+        "tags": ["facial-expression-recognition", "emotion", "faces", "microe"],
+        "configs": [{
+            "config_name": "default",
+            "data_files": [{"split": s, "path": f"data/{s}-*"} for s in manifest.split_names],
+        }],
+        "dataset_info": info._to_yaml_dict(),
+    }
+    if not header["task_ids"]:
+        del header["task_ids"]
+    return header
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``README.md``; returns the file written."""
+    header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
+    counts = build_counts(manifest)
+    body = _environment().get_template("card.md.j2").render(
+        meta=manifest.metadata,
+        manifest=manifest,
+        counts=counts,
+        skipped=len(manifest.skipped),
+        reasons=sorted({s.reason.value for s in manifest.skipped}),
+        reason_counts={r: sum(1 for s in manifest.skipped if s.reason.value == r)
+                       for r in sorted({s.reason.value for s in manifest.skipped})},
+        near_bits=NEAR_DUPLICATE_BITS,
+        max_pixels=MAX_IMAGE_PIXELS,
+        alpha_background=ALPHA_BACKGROUND,
+        merged=len(manifest.duplicates),
+        near_groups=len(manifest.near_duplicate_groups),
+    )
+    path = out_dir / "README.md"
+    path.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
+    return [path]

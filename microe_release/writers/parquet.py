@@ -1,0 +1,88 @@
+"""``data/{split}-0000i-of-0000N.parquet``: the Hugging Face datasets layout."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..records import ImageRecord, Manifest
+
+#: Largest shard, in PNG bytes (the Hub's own default max_shard_size is 500 MB).
+MAX_SHARD_BYTES = 500 * 1024 * 1024
+
+#: Rows per parquet row group: small groups let the Hub viewer and streaming readers fetch little.
+ROW_GROUP_SIZE = 1000
+
+
+def release_features(class_names: tuple[str, ...]) -> Any:
+    """The ``datasets.Features`` of every release."""
+    from datasets import ClassLabel, Features, Image, Value
+
+    return Features({
+        "image": Image(),
+        "label": ClassLabel(names=list(class_names)),
+        "id": Value("string"),
+        "index": Value("int64"),
+        "source": Value("string"),
+        "source_ref": Value("string"),
+        "license": Value("string"),
+    })
+
+
+def shard_names(split: str, count: int) -> list[str]:
+    """``['data/train-00000-of-00002.parquet', ...]``."""
+    return [f"data/{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+
+
+def _shards(records: list[ImageRecord]) -> list[list[ImageRecord]]:
+    total = sum(r.blob_length for r in records)
+    count = max(1, math.ceil(total / MAX_SHARD_BYTES))
+    per = math.ceil(len(records) / count) if records else 0
+    return [records[i * per:(i + 1) * per] for i in range(count)]
+
+
+def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write every split's shards, rows in index order; returns the files written."""
+    features = release_features(manifest.class_names)
+    schema = features.arrow_schema
+    label_ids = {name: i for i, name in enumerate(manifest.class_names)}
+    written = []
+    (out_dir / "data").mkdir(parents=True, exist_ok=True)
+    for split in manifest.split_names:
+        shards = _shards(manifest.records_of(split))
+        for name, shard in zip(shard_names(split, len(shards)), shards, strict=True):
+            path = out_dir / name
+            with pq.ParquetWriter(path, schema, compression="snappy") as writer:
+                for start in range(0, max(len(shard), 1), ROW_GROUP_SIZE):
+                    chunk = shard[start:start + ROW_GROUP_SIZE]
+                    pairs = list(manifest.iter_png(chunk))
+                    table = pa.Table.from_pydict({
+                        "image": [{"bytes": png, "path": f"{r.id}.png"} for r, png in pairs],
+                        "label": [label_ids[r.label] for r in chunk],
+                        "id": [r.id for r in chunk],
+                        "index": [r.index for r in chunk],
+                        "source": [r.source for r in chunk],
+                        "source_ref": [r.source_ref for r in chunk],
+                        "license": [r.license for r in chunk],
+                    }, schema=schema)
+                    writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            written.append(path)
+    return written
+
+
+def split_sizes(out_dir: Path, split_names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Per split: ``num_examples``, ``num_bytes`` (uncompressed) and ``download_size`` from the shards."""
+    sizes = {}
+    for split in split_names:
+        rows = num_bytes = download = 0
+        for path in sorted((out_dir / "data").glob(f"{split}-*.parquet")):
+            meta = pq.read_metadata(path)
+            rows += meta.num_rows
+            num_bytes += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+            download += path.stat().st_size
+        sizes[split] = {"num_examples": rows, "num_bytes": num_bytes, "download_size": download}
+    return sizes

@@ -1,0 +1,72 @@
+"""``build-report.json``: what went in, what came out, and every item left out with its reason."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ..records import Manifest
+
+
+def build_counts(manifest: Manifest) -> dict[str, Any]:
+    """Counts per split, class, source and their crossings (all keys in fixed order)."""
+    by_source: dict[str, dict[str, int]] = {}
+    for source in manifest.sources:
+        by_source[source["name"]] = dict.fromkeys(manifest.class_names, 0)
+    for record in manifest.records:
+        by_source.setdefault(record.source, dict.fromkeys(manifest.class_names, 0))[record.label] += 1
+    return {
+        "total": len(manifest.records),
+        "by_split": manifest.split_counts(),
+        "by_class": manifest.class_counts(),
+        "by_split_class": {s: manifest.class_counts(s) for s in manifest.split_names},
+        "by_source_class": by_source,
+        "by_source": {name: sum(c.values()) for name, c in by_source.items()},
+    }
+
+
+def original_dimensions(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """Per source: image sizes and Pillow modes before processing (the paper's Table I)."""
+    sizes: dict[str, Counter[str]] = {}
+    modes: dict[str, Counter[str]] = {}
+    for record in manifest.records:
+        sizes.setdefault(record.source, Counter())[f"{record.orig_width}x{record.orig_height}"] += 1
+        modes.setdefault(record.source, Counter())[record.orig_mode] += 1
+    return {
+        name: {"sizes": dict(sorted(sizes[name].items(), key=lambda kv: (-kv[1], kv[0]))),
+               "modes": dict(sorted(modes[name].items(), key=lambda kv: (-kv[1], kv[0])))}
+        for name in sorted(sizes)
+    }
+
+
+def build_report(manifest: Manifest, tool_version: str) -> dict[str, Any]:
+    """The report as a JSON-ready dict (deterministic: no clock, no absolute paths)."""
+    reasons = Counter(item.reason.value for item in manifest.skipped)
+    return {
+        "tool": "microe-release",
+        "tool_version": tool_version,
+        "config_hash": manifest.config_hash,
+        "name": manifest.name,
+        "version": manifest.version,
+        "image_size": manifest.image_size,
+        "seed": manifest.seed,
+        "class_names": list(manifest.class_names),
+        "splits": list(manifest.split_names),
+        "sources": manifest.sources,
+        "counts": build_counts(manifest),
+        "original_dimensions": original_dimensions(manifest),
+        "skipped_by_reason": dict(sorted(reasons.items())),
+        "skipped": [item.to_dict() for item in manifest.skipped],
+        "duplicates_merged": manifest.duplicates,
+        "near_duplicate_groups": manifest.near_duplicate_groups,
+    }
+
+
+def write_build_report(manifest: Manifest, out_dir: Path, *, tool_version: str = "") -> list[Path]:
+    """Write ``build-report.json``; returns the file written."""
+    path = out_dir / "build-report.json"
+    report = build_report(manifest, tool_version)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [path]
