@@ -77,7 +77,8 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
     from .config import demo_config, load_config
 
     if demo == (config_path is not None):
-        raise click.UsageError("give exactly one of --config FILE or --demo.")
+        msg = "give exactly one of --config FILE or --demo."
+        raise click.UsageError(msg)
     config = demo_config(count=count) if demo else load_config(config_path)  # type: ignore[arg-type]
     started = time.perf_counter()
     manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,

@@ -77,7 +77,9 @@ def square_resize(img: Image.Image, size: int) -> Image.Image:
     left, top = (width - side) // 2, (height - side) // 2
     if (width, height) == (size, size):
         return img
-    return img.resize((size, size), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side))
+    if (width, height) != (side, side):
+        img = img.crop((left, top, left + side, top + side))  # crop first: the filter must not see outside
+    return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
@@ -101,7 +103,8 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
             img = Image.open(io.BytesIO(data))
             orig_w, orig_h, orig_mode = img.width, img.height, img.mode
             if orig_w * orig_h > MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError(f"{orig_w}x{orig_h} pixels")
+                msg = f"{orig_w}x{orig_h} pixels"
+                raise Image.DecompressionBombError(msg)
             if img.format == "JPEG":
                 img.draft("L" if orig_mode in ("L", "RGB", "YCbCr") else None, (size, size))
             img.load()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class SkipReason(str, Enum):
+class SkipReason(StrEnum):
     """Why an item did not make it into a release (closed vocabulary, reported per item)."""
 
     UNREADABLE = "unreadable image"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import SourceConfig
 from ..errors import SourceError
-from ..records import SkipReason
+from ..records import SkippedItem, SkipReason
 from .base import (
     Found,
     file_item,
@@ -80,7 +81,10 @@ class LabelledCsv:
                                f"named at {ref} but not found in '{image_dir}'")
                     continue
                 listed.add(path)
-                yield file_item(source, root, path, raw_label)
+                found = file_item(source, root, path, raw_label)
+                if isinstance(found, SkippedItem):  # a label problem is fixed in the CSV row
+                    found = replace(found, source_ref=ref, detail=f"{found.detail} (image {found.source_ref})")
+                yield found
         extensions = image_extensions()
         for path in walk_files(image_dir):
             if path not in listed and path.suffix.lower() in extensions:

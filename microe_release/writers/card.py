@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..records import Manifest
-from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..dedup import NEAR_DUPLICATE_BITS
+from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
+from ..records import Manifest
 from .parquet import release_features, split_sizes
 from .report import build_counts
 

@@ -1,0 +1,19 @@
+"""Shared test set-up: offline Hugging Face caches in tmp, fixtures from tests/fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["tests.fixtures.sources"]
+
+
+@pytest.fixture(autouse=True)
+def _offline_hf(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every Hugging Face cache and token out of the user's home, and stay offline."""
+    home = tmp_path_factory.mktemp("hf_home")
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(home / "datasets"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    monkeypatch.delenv("HF_TOKEN", raising=False)

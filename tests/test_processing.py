@@ -1,0 +1,135 @@
+"""Decoding every Pillow format, orientation, gray conversion, hashing, and each decode failure."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from microe_release.processing import (
+    content_id,
+    decode_image,
+    encode_png,
+    parse_pixels,
+    perceptual_hash,
+    process_item,
+    to_gray,
+)
+from microe_release.records import ProcessedImage, SkippedItem, SkipReason, SourceItem
+from tests.fixtures.sources import corrupt_images, face, odd_images
+
+
+def _item(path: Path | None = None, pixels: str | None = None) -> SourceItem:
+    return SourceItem(source="t", source_ref="ref", raw_label="happy", label="happy", license="x",
+                      path=str(path) if path else None, pixels=pixels)
+
+
+def test_decode_image_every_format_gives_square_gray(tmp_path: Path) -> None:
+    for name, path in odd_images(tmp_path).items():
+        pixels, width, height, _mode = decode_image(path.read_bytes(), 48)
+        assert pixels.shape == (48, 48), name
+        assert pixels.dtype == np.uint8, name
+        assert (width, height) == (96, 96), name
+        assert 20 < pixels.mean() < 235, f"{name} decoded to a blank image"
+
+
+def test_decode_image_16bit_is_scaled_not_clipped(tmp_path: Path) -> None:
+    paths = odd_images(tmp_path)
+    eight, *_ = decode_image(paths["png"].read_bytes(), 48)
+    for key in ("png16", "tiff16"):
+        sixteen, _, _, mode = decode_image(paths[key].read_bytes(), 48)
+        assert mode.startswith("I"), mode
+        reference = np.asarray(face(503, "neutral").resize((48, 48), Image.Resampling.LANCZOS))
+        assert np.abs(sixteen.astype(int) - reference.astype(int)).mean() < 2.0
+    assert eight.max() <= 255
+
+
+def test_decode_image_gif_takes_first_frame(tmp_path: Path) -> None:
+    paths = odd_images(tmp_path)
+    pixels, *_ = decode_image(paths["gif"].read_bytes(), 48)
+    first = np.asarray(face(501, "sad").convert("P").convert("L").resize((48, 48), Image.Resampling.LANCZOS))
+    second = np.asarray(face(502, "fear").convert("P").convert("L").resize((48, 48), Image.Resampling.LANCZOS))
+    assert np.abs(pixels.astype(int) - first).mean() < np.abs(pixels.astype(int) - second).mean()
+
+
+def test_decode_image_applies_exif_orientation() -> None:
+    img = Image.new("L", (60, 40), 0)
+    img.paste(255, (0, 0, 30, 40))  # left half white
+    exif = Image.Exif()
+    exif[0x0112] = 3  # rotated 180 degrees: the left half must end up on the right
+    buf = io.BytesIO()
+    img.save(buf, "PNG", exif=exif)
+    pixels, *_ = decode_image(buf.getvalue(), 40)
+    assert pixels[:, :10].mean() < 30 and pixels[:, -10:].mean() > 225
+
+
+def test_to_gray_alpha_is_composited_on_white() -> None:
+    transparent = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    assert np.asarray(to_gray(transparent)).min() == 255
+
+
+def test_to_gray_cmyk_and_palette_keep_brightness() -> None:
+    rgb = Image.new("RGB", (4, 4), (200, 200, 200))
+    for img in (rgb.convert("CMYK"), rgb.convert("P", palette=Image.Palette.ADAPTIVE)):
+        assert abs(int(np.asarray(to_gray(img)).mean()) - 200) <= 3
+
+
+def test_decode_image_centre_crops_before_resizing() -> None:
+    img = Image.new("L", (300, 100), 0)
+    img.paste(255, (100, 0, 200, 100))  # only the central square is white
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    pixels, width, height, _ = decode_image(buf.getvalue(), 48)
+    assert (width, height) == (300, 100)
+    assert pixels.min() == 255
+
+
+@pytest.mark.parametrize("reason", ["truncated image", "zero-byte file", "unreadable image", "decompression bomb"])
+def test_process_item_bad_file_is_skipped_with_reason(tmp_path: Path, reason: str) -> None:
+    path = corrupt_images(tmp_path)[reason]
+    result = process_item(_item(path), 48)
+    assert isinstance(result, SkippedItem)
+    assert result.reason.value == reason
+    assert result.source_ref == "ref"
+
+
+def test_process_item_missing_file_is_skipped(tmp_path: Path) -> None:
+    result = process_item(_item(tmp_path / "gone.png"), 48)
+    assert isinstance(result, SkippedItem) and result.reason is SkipReason.MISSING
+
+
+def test_parse_pixels_rejects_bad_rows() -> None:
+    assert parse_pixels("0 1 2 3").tolist() == [[0, 1], [2, 3]]
+    for bad, match in (("1 2 3", "not a square"), ("1 2 x 4", "not an integer"), ("1 2 3 256", "0..255")):
+        result = process_item(_item(pixels=bad), 48)
+        assert isinstance(result, SkippedItem) and result.reason is SkipReason.MALFORMED_ROW
+        assert match in result.detail
+
+
+def test_process_item_fer_pixels_round_trip() -> None:
+    pixels = np.asarray(face(1).resize((48, 48)))
+    result = process_item(_item(pixels=" ".join(map(str, pixels.ravel()))), 48)
+    assert isinstance(result, ProcessedImage)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(result.png))), pixels)
+    assert result.id == content_id(pixels)
+
+
+def test_content_id_and_png_are_deterministic() -> None:
+    pixels = np.asarray(face(2).resize((48, 48)))
+    assert content_id(pixels) == content_id(pixels.copy())
+    assert encode_png(pixels) == encode_png(pixels.copy())
+    other = pixels.copy()
+    other[0, 0] ^= 1
+    assert content_id(other) != content_id(pixels)
+
+
+def test_perceptual_hash_near_for_blur_far_for_other_face() -> None:
+    a = face(3).resize((48, 48))
+    blurred = a.filter(ImageFilter.GaussianBlur(0.8))
+    ha, hb = perceptual_hash(np.asarray(a)), perceptual_hash(np.asarray(blurred))
+    hc = perceptual_hash(np.asarray(face(40, "sad").resize((48, 48))))
+    assert (ha ^ hb).bit_count() <= 6
+    assert (ha ^ hc).bit_count() > 6

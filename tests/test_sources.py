@@ -1,0 +1,127 @@
+"""Each source format: what it yields and every bad input it reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from microe_release.config import load_config
+from microe_release.errors import SourceError, SourceNotFoundError
+from microe_release.records import SkippedItem, SkipReason, SourceItem
+from microe_release.sources import get_source_format
+from microe_release.sources.ferplus import majority_label
+
+
+def _items(config_path: Path, name: str) -> tuple[list[SourceItem], list[SkippedItem]]:
+    source = next(s for s in load_config(config_path).sources if s.name == name)
+    found = list(get_source_format(source.format).iter_items(source))
+    return ([f for f in found if isinstance(f, SourceItem)], [f for f in found if isinstance(f, SkippedItem)])
+
+
+def _reasons(skipped: list[SkippedItem]) -> Counter[SkipReason]:
+    return Counter(s.reason for s in skipped)
+
+
+def test_fer2013_csv_rows_and_malformed_rows(multi_source_config: Path) -> None:
+    items, skipped = _items(multi_source_config, "fer2013")
+    assert len(items) == 42  # 40 good + 2 whose pixels only the decoder can judge (see test_build)
+    assert {i.label for i in items} == {"angry", "disgust", "fear", "happy", "sad", "surprised", "neutral"}
+    assert items[0].source_ref == "fer2013.csv:line 2" and items[0].license == "research-only"
+    assert items[1].label == "disgust"  # FER2013 code 1
+    assert all(i.split is None for i in items)  # keep_splits is off
+    assert _reasons(skipped) == {SkipReason.UNKNOWN_LABEL: 1, SkipReason.MALFORMED_ROW: 2}
+    refs = {s.source_ref for s in skipped}
+    assert "fer2013.csv:line 44" in refs  # emotion 9
+    # rows with a bad pixel count or values are caught by the decoder, in the build
+
+
+def test_fer2013_csv_keep_splits_maps_usage(multi_source_config: Path) -> None:
+    text = multi_source_config.read_text().replace('license = "research-only"', 'license = "research-only"\nkeep_splits = true')
+    multi_source_config.write_text(text)
+    items, _ = _items(multi_source_config, "fer2013")
+    assert Counter(i.split for i in items) == {"train": 16, "validation": 13, "test": 13}
+
+
+def test_fer2013_csv_wrong_header_is_a_source_error(multi_source_config: Path, fer2013_csv: Path) -> None:
+    fer2013_csv.write_text("label,data\n1,2\n")
+    with pytest.raises(SourceError, match=r"fer2013.csv' has header \['label', 'data'\], expected 'emotion,pixels"):
+        _items(multi_source_config, "fer2013")
+
+
+def test_image_folder_labels_from_folders_and_subjects(multi_source_config: Path, ckplus_tree: Path) -> None:
+    (ckplus_tree / "bored").mkdir()
+    (ckplus_tree / "bored" / "S099_001_00000001.png").write_bytes((ckplus_tree / "happy" / "S010_001_00000011.png").read_bytes())
+    (ckplus_tree / "notes.txt").write_text("not an image")
+    (ckplus_tree / "stray.png").write_bytes(b"")
+    items, skipped = _items(multi_source_config, "ckplus")
+    assert len(items) == 42
+    assert Counter(i.label for i in items)["sad"] == 6  # folder 'sadness'
+    assert {i.subject for i in items} == {"S010", "S011", "S012"}
+    assert items[0].source_ref.count("/") == 1
+    assert _reasons(skipped) == {SkipReason.UNKNOWN_LABEL: 2, SkipReason.UNSUPPORTED: 1}
+
+
+def test_image_folder_missing_path_names_the_source(multi_source_config: Path, ckplus_tree: Path) -> None:
+    ckplus_tree.rename(ckplus_tree.with_name("moved"))
+    with pytest.raises(SourceNotFoundError, match=r"source 'ckplus': image folder '.*CK\+48' does not exist"):
+        _items(multi_source_config, "ckplus")
+
+
+def test_ferplus_majority_vote_and_drops(multi_source_config: Path) -> None:
+    items, skipped = _items(multi_source_config, "ferplus")
+    assert [(i.label, i.source_ref) for i in items] == [
+        ("happy", "FER2013Train/fer0000000.png"),
+        ("neutral", "FER2013Train/fer0000001.png"),
+        ("contempt", "FER2013Train/fer0000002.png"),
+        ("sad", "FER2013Valid/fer0000100.png"),
+        ("angry", "FER2013Test/fer0000200.png"),
+    ]
+    assert _reasons(skipped) == {SkipReason.NO_CONSENSUS: 3, SkipReason.MISSING: 1}
+    details = sorted(s.detail for s in skipped if s.reason is SkipReason.NO_CONSENSUS)
+    assert any("tied" in d for d in details) and any("'unknown'" in d for d in details)
+    assert any("min_agreement" in d for d in details)
+
+
+def test_ferplus_majority_label_min_agreement() -> None:
+    votes = [4, 3, 3, 0, 0, 0, 0, 0, 0, 0]
+    assert majority_label(votes, 0.4) == ("neutral", "")
+    assert majority_label(votes, 0.5)[0] is None
+    assert majority_label([0] * 10, 0.5) == (None, "no votes")
+
+
+def test_labelled_csv_messy_rows(multi_source_config: Path) -> None:
+    items, skipped = _items(multi_source_config, "faces")
+    assert len(items) == 16
+    assert Counter(i.label for i in items) == {name: 2 for name in
+                                               ("happy", "angry", "neutral", "sad", "surprised", "fear", "disgust", "contempt")}
+    reasons = {s.reason: s for s in skipped}
+    assert set(reasons) == {SkipReason.MISSING, SkipReason.PATH_ESCAPE, SkipReason.MALFORMED_ROW, SkipReason.UNKNOWN_LABEL}
+    assert reasons[SkipReason.PATH_ESCAPE].source_ref == "data/legend.csv:line 19"
+    unknown = sorted(s.source_ref for s in skipped if s.reason is SkipReason.UNKNOWN_LABEL)
+    assert unknown == ["data/legend.csv:line 21", "images/Unlisted_0001.jpg"]
+
+
+def test_labelled_csv_wrong_column_lists_header(multi_source_config: Path) -> None:
+    multi_source_config.write_text(multi_source_config.read_text().replace('label_column = "emotion"', 'label_column = "mood"'))
+    with pytest.raises(SourceError, match=r"has no column 'mood' \(label_column\); its header is \['user.id', 'image', 'emotion'\]"):
+        _items(multi_source_config, "faces")
+
+
+def test_filename_pattern_labels_and_subjects(multi_source_config: Path) -> None:
+    items, skipped = _items(multi_source_config, "jaffe")
+    assert len(items) == 21
+    assert {i.subject for i in items} == {"KA", "KL", "KM"}
+    assert items[0].label == "angry" and items[0].raw_label == "AN"
+    assert _reasons(skipped) == {SkipReason.NAME_MISMATCH: 1, SkipReason.UNSUPPORTED: 1}
+
+
+def test_exclude_and_label_overrides(multi_source_config: Path) -> None:
+    text = multi_source_config.read_text().replace(
+        'label_column = "emotion"', 'label_column = "emotion"\nexclude = ["contempt"]\nlabels = { bored = "neutral" }')
+    multi_source_config.write_text(text)
+    items, skipped = _items(multi_source_config, "faces")
+    assert "contempt" not in {i.label for i in items}
+    assert sum(1 for s in skipped if s.reason is SkipReason.EXCLUDED_LABEL) == 2
+    assert any(i.raw_label == "bored" and i.label == "neutral" for i in items)
