@@ -166,10 +166,11 @@ def build_release(
         if strict and conflicts:
             raise _strict_error(conflicts[0])
         skipped.extend(conflicts)
-        records, near_groups = assign_groups(records)
-        records = assign_splits(records, ratios=config.splits, split_names=config.split_names,
-                                class_names=CLASS_NAMES, seed=config.seed)
-        records = [replace(r, index=i) for i, r in enumerate(records)]  # records are in id order
+        groups, near_groups = assign_groups(records)
+        splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
+                               class_names=CLASS_NAMES, seed=config.seed)
+        # records are in id order, so the index is the position
+        records = [replace(r, index=i, group=g, split=s) for i, (r, g, s) in enumerate(zip(records, groups, splits, strict=True))]
         manifest = Manifest(
             name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
             split_names=config.split_names, records=records,

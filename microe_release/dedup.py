@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 
 from .records import ImageRecord, SkippedItem, SkipReason
 
@@ -105,14 +104,14 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS)
     return sorted(pairs)
 
 
-def assign_groups(records: list[ImageRecord]) -> tuple[list[ImageRecord], list[list[str]]]:
-    """Give each record a group: near-duplicates and images of one subject share a group.
+def assign_groups(records: list[ImageRecord]) -> tuple[list[int], list[list[str]]]:
+    """Group records: near-duplicates and images of one subject (per source) share a group.
 
     A group is numbered by the position of its first record, so numbering is deterministic.
 
     Returns
     -------
-    (records with ``group`` set, near-duplicate groups as lists of ids)
+    (group number of each record, near-duplicate groups as lists of ids)
     """
     uf = _UnionFind(len(records))
     near = _UnionFind(len(records))
@@ -129,4 +128,4 @@ def assign_groups(records: list[ImageRecord]) -> tuple[list[ImageRecord], list[l
         near_groups[near.find(i)].append(record.id)
     groups = [ids for ids in near_groups.values() if len(ids) > 1]
     logger.info("%d near-duplicate groups covering %d images", len(groups), sum(map(len, groups)))
-    return [replace(r, group=uf.find(i)) for i, r in enumerate(records)], groups
+    return [uf.find(i) for i in range(len(records))], groups

@@ -154,15 +154,27 @@ def _dct_matrix(n: int = 32) -> np.ndarray:
     return mat
 
 
-def perceptual_hash(pixels: np.ndarray) -> int:
-    """64-bit pHash: 8x8 lowest DCT frequencies of a 32x32 reduction, thresholded at their median.
+@lru_cache(maxsize=8)
+def _phash_matrix(size: int) -> np.ndarray:
+    """(8, size): area-average ``size`` -> 32 samples, then the 8 lowest DCT-II frequencies."""
+    box = np.zeros((32, size))
+    scale = size / 32
+    for i in range(32):
+        lo, hi = i * scale, (i + 1) * scale
+        for j in range(int(lo), min(size, int(np.ceil(hi)))):
+            box[i, j] = (min(hi, j + 1) - max(lo, j)) / scale
+    return _dct_matrix()[:8] @ box
 
-    Near-duplicates (re-encodes, slight blur or brightness changes) differ in few bits; see
+
+def perceptual_hash(pixels: np.ndarray) -> int:
+    """64-bit pHash: 8x8 lowest DCT frequencies of a 32x32 area-average reduction, thresholded at their median.
+
+    Two small matrix products (no image resampling), so it costs microseconds. Near-duplicates
+    (re-encodes, slight blur or brightness changes) differ in few bits; see
     :data:`microe_release.dedup.NEAR_DUPLICATE_BITS` for the threshold.
     """
-    small = np.asarray(Image.fromarray(pixels, "L").resize((32, 32), Image.Resampling.BILINEAR), dtype=np.float64)
-    dct = _dct_matrix()
-    low = (dct @ small @ dct.T)[:8, :8].ravel()
+    rows, cols = _phash_matrix(pixels.shape[0]), _phash_matrix(pixels.shape[1])
+    low = (rows @ pixels.astype(np.float64) @ cols.T).ravel()
     bits = low > np.median(low)
     return int(np.packbits(bits).view(">u8")[0])
 

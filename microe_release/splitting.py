@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, defaultdict
-from dataclasses import replace
 
 from .errors import SplitError
 from .records import ImageRecord
@@ -29,15 +28,16 @@ def _fixed_split(records: list[ImageRecord], split_names: tuple[str, ...]) -> st
 
 def assign_splits(
     records: list[ImageRecord],
+    groups: list[int],
     *,
     ratios: dict[str, float],
     split_names: tuple[str, ...],
     class_names: tuple[str, ...],
     seed: int,
 ) -> list[ImageRecord]:
-    """Assign every record a split.
+    """The split of every record.
 
-    Groups (``record.group``) are placed whole. Groups a source fixes go to that split; the rest
+    Groups (``groups[i]`` is record i's group, from :func:`~microe_release.dedup.assign_groups`) are placed whole. Groups a source fixes go to that split; the rest
     go, largest first and otherwise in seeded random order, to the split whose per-class quotas
     they fill best, so each class is split close to ``ratios``.
 
@@ -50,8 +50,8 @@ def assign_splits(
         msg = "no image survived processing, so there is nothing to split; see the skipped items in build-report.json."
         raise SplitError(msg)
     members: dict[int, list[int]] = defaultdict(list)
-    for i, record in enumerate(records):
-        members[record.group].append(i)
+    for i, group in enumerate(groups):
+        members[group].append(i)
     totals = Counter(r.label for r in records)
     quota = {s: {c: ratios[s] * totals[c] for c in class_names} for s in split_names}
     filled = {s: dict.fromkeys(class_names, 0) for s in split_names}
@@ -78,4 +78,4 @@ def assign_splits(
         for label, n in counts.items():
             filled[best][label] += n
     logger.info("split sizes: %s", {s: sum(filled[s].values()) for s in split_names})
-    return [replace(r, split=choice[r.group]) for r in records]
+    return [choice[group] for group in groups]

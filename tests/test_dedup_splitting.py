@@ -50,8 +50,7 @@ def test_assign_groups_joins_near_duplicates_and_subjects() -> None:
                _record(2, phash=0xFFFF_FFFF_0000_0000, subject="S1"),
                _record(3, phash=0x0000_FFFF_FFFF_0000, subject="S1"),
                _record(4, phash=0x00FF_00FF_00FF_00FF, subject="S1", source="other")]
-    grouped, near = assign_groups(records)
-    groups = [r.group for r in grouped]
+    groups, near = assign_groups(records)
     assert groups[0] == groups[1]  # 3 bits apart: near-duplicates
     assert groups[2] == groups[3]  # same subject of the same source
     assert len({groups[0], groups[2], groups[4]}) == 3  # subject ids are per source
@@ -62,12 +61,15 @@ def _population(n: int = 2000) -> list[ImageRecord]:
     rng = np.random.default_rng(1)
     labels = rng.choice(CLASS_NAMES, size=n, p=[0.13, 0.05, 0.07, 0.12, 0.2, 0.17, 0.13, 0.13])
     records = [_record(i, str(lab), subject=f"p{i // 5}") for i, lab in enumerate(labels)]
-    return assign_groups(records)[0]
+    groups = assign_groups(records)[0]
+    return [replace(r, group=g) for r, g in zip(records, groups, strict=True)]
 
 
 def test_assign_splits_is_stratified_and_group_disjoint() -> None:
-    records = assign_splits(_population(), ratios={"train": 0.7, "validation": 0.2, "test": 0.1},
+    population = _population()
+    splits = assign_splits(population, [r.group for r in population], ratios={"train": 0.7, "validation": 0.2, "test": 0.1},
                             split_names=("train", "validation", "test"), class_names=CLASS_NAMES, seed=7)
+    records = [replace(r, split=s) for r, s in zip(population, splits, strict=True)]
     by_group: dict[int, set[str]] = {}
     for r in records:
         by_group.setdefault(r.group, set()).add(r.split)
@@ -81,14 +83,16 @@ def test_assign_splits_is_stratified_and_group_disjoint() -> None:
 
 def test_assign_splits_seeded() -> None:
     kwargs = {"ratios": {"train": 0.8, "test": 0.2}, "split_names": ("train", "test"), "class_names": CLASS_NAMES}
-    a = [r.split for r in assign_splits(_population(), seed=1, **kwargs)]
-    b = [r.split for r in assign_splits(_population(), seed=1, **kwargs)]
-    c = [r.split for r in assign_splits(_population(), seed=2, **kwargs)]
+    population = _population()
+    groups = [r.group for r in population]
+    a = assign_splits(population, groups, seed=1, **kwargs)
+    b = assign_splits(_population(), groups, seed=1, **kwargs)
+    c = assign_splits(population, groups, seed=2, **kwargs)
     assert a == b and a != c
 
 
 def test_assign_splits_fixed_splits_win_and_validation_falls_back_to_test() -> None:
     records = [replace(r, fixed_split=("validation" if r.group % 2 else "train")) for r in _population(200)]
-    out = assign_splits(records, ratios={"train": 0.8, "test": 0.2}, split_names=("train", "test"),
-                        class_names=CLASS_NAMES, seed=0)
-    assert all(r.split == ("test" if r.group % 2 else "train") for r in out)
+    out = assign_splits(records, [r.group for r in records], ratios={"train": 0.8, "test": 0.2},
+                        split_names=("train", "test"), class_names=CLASS_NAMES, seed=0)
+    assert all(s == ("test" if r.group % 2 else "train") for r, s in zip(records, out, strict=True))

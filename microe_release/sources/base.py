@@ -66,13 +66,20 @@ def require_path(source: SourceConfig, path: Path, *, what: str, is_dir: bool) -
     return path
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every non-hidden file below ``root``, in sorted order (deterministic on any file system)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+def walk_files(root: Path) -> Iterator[tuple[str, str]]:
+    """``(absolute path, POSIX path relative to root)`` of every non-hidden file below ``root``.
+
+    Sorted (deterministic on any file system); plain strings, since sources hold many files.
+    Folder links are not followed; file links are checked by :func:`file_item`.
+    """
+    top = str(root)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted(filenames):
             if not name.startswith("."):
-                yield Path(dirpath) / name
+                yield os.path.join(dirpath, name), prefix + name
 
 
 def is_inside(root: Path, candidate: Path) -> bool:
@@ -107,7 +114,7 @@ def labelled_item(
     *,
     ref: str,
     raw_label: str,
-    path: Path | None = None,
+    path: str | None = None,
     pixels: str | None = None,
     subject: str | None = None,
     split: str | None = None,
@@ -126,7 +133,7 @@ def labelled_item(
         detail = f"label '{raw}' is not a known synonym; map it with labels = {{ \"{raw}\" = \"<class>\" }} or exclude it"
         return skip(source, ref, SkipReason.UNKNOWN_LABEL, detail)
     if subject is None and path is not None:
-        subject = subject_of(source, path.name)
+        subject = subject_of(source, os.path.basename(path))
     return SourceItem(
         source=source.name,
         source_ref=ref,
@@ -135,14 +142,13 @@ def labelled_item(
         license=source.license,
         subject=subject,
         split=split if source.keep_splits else None,
-        path=str(path) if path is not None else None,
+        path=path,
         pixels=pixels,
     )
 
 
-def file_item(source: SourceConfig, root: Path, path: Path, raw_label: str, **kwargs: Any) -> Found:
-    """An item for an image file found under ``root``, refusing links that escape it."""
-    ref = relative_ref(root, path) if path.is_relative_to(root) else str(path)
-    if not is_inside(root, path):
-        return skip(source, ref, SkipReason.PATH_ESCAPE, f"'{path}' resolves outside '{root}'")
+def file_item(source: SourceConfig, root: Path, path: str, ref: str, raw_label: str, **kwargs: Any) -> Found:
+    """An item for the image file ``path`` (``ref`` relative to ``root``), refusing links out of root."""
+    if os.path.islink(path) and not is_inside(root, Path(path)):
+        return skip(source, ref, SkipReason.PATH_ESCAPE, f"link '{ref}' resolves outside '{root}'")
     return labelled_item(source, ref=ref, raw_label=raw_label, path=path, **kwargs)

@@ -101,4 +101,4 @@ class FerPlus:
                     elif not path.is_file():
                         yield skip(source, f"{folder.name}/{row[0].strip()}", SkipReason.MISSING, f"named at {ref}")
                     else:
-                        yield file_item(source, root, path, label, split=split)
+                        yield file_item(source, root, str(path), f"{folder.name}/{path.name}", label, split=split)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..config import SourceConfig, compile_pattern
 from ..records import SkipReason
-from .base import Found, file_item, image_extensions, relative_ref, require_path, skip, walk_files
+from .base import Found, file_item, image_extensions, require_path, skip, walk_files
 
 
 class FilenamePattern:
@@ -30,14 +31,14 @@ class FilenamePattern:
         root = require_path(source, source.path, what="image", is_dir=True)
         pattern = compile_pattern(source.options["pattern"], field_name="pattern", path=None, group="label")
         extensions = image_extensions()
-        for path in walk_files(root):
-            ref = relative_ref(root, path)
-            if path.suffix.lower() not in extensions:
-                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{path.suffix}' is not an image type Pillow opens")
+        for path, ref in walk_files(root):
+            suffix, name = os.path.splitext(ref)[1].lower(), os.path.basename(ref)
+            if suffix not in extensions:
+                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{suffix}' is not an image type Pillow opens")
                 continue
-            match = pattern.search(path.name)
+            match = pattern.search(name)
             if match is None:
-                yield skip(source, ref, SkipReason.NAME_MISMATCH, f"'{path.name}' does not match '{pattern.pattern}'")
+                yield skip(source, ref, SkipReason.NAME_MISMATCH, f"'{name}' does not match '{pattern.pattern}'")
                 continue
             groups = match.groupdict()
-            yield file_item(source, root, path, groups["label"] or "", subject=groups.get("subject"))
+            yield file_item(source, root, path, ref, groups["label"] or "", subject=groups.get("subject"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..config import SourceConfig
 from ..records import SkipReason
-from .base import Found, file_item, image_extensions, relative_ref, require_path, skip, walk_files
+from .base import Found, file_item, image_extensions, require_path, skip, walk_files
 
 
 class ImageFolder:
@@ -27,12 +28,11 @@ class ImageFolder:
         """Yield one item per file, labelled by its top folder."""
         root = require_path(source, source.path, what="image", is_dir=True)
         extensions = image_extensions()
-        for path in walk_files(root):
-            ref = relative_ref(root, path)
-            parts = path.relative_to(root).parts
-            if path.suffix.lower() not in extensions:
-                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{path.suffix}' is not an image type Pillow opens")
-            elif len(parts) < 2:
+        for path, ref in walk_files(root):
+            suffix = os.path.splitext(ref)[1].lower()
+            if suffix not in extensions:
+                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{suffix}' is not an image type Pillow opens")
+            elif "/" not in ref:
                 yield skip(source, ref, SkipReason.UNKNOWN_LABEL, "file is not inside a <label>/ folder")
             else:
-                yield file_item(source, root, path, parts[0])
+                yield file_item(source, root, path, ref, ref.split("/", 1)[0])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import SourceConfig
@@ -46,7 +46,7 @@ class LabelledCsv:
         root = require_path(source, source.path, what="source", is_dir=True)
         csv_path = require_path(source, root / source.options["csv"], what="labels CSV", is_dir=False)
         image_dir = require_path(source, root / source.options["image_dir"], what="image", is_dir=True)
-        listed: set[Path] = set()
+        listed: set[str] = set()
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = [h.strip() for h in next(reader, [])]
@@ -80,13 +80,15 @@ class LabelledCsv:
                     yield skip(source, relative_ref(root, path), SkipReason.MISSING,
                                f"named at {ref} but not found in '{image_dir}'")
                     continue
-                listed.add(path)
-                found = file_item(source, root, path, raw_label)
+                file_ref = relative_ref(root, path)
+                listed.add(file_ref)
+                found = file_item(source, root, str(path), file_ref, raw_label)
                 if isinstance(found, SkippedItem):  # a label problem is fixed in the CSV row
                     found = replace(found, source_ref=ref, detail=f"{found.detail} (image {found.source_ref})")
                 yield found
         extensions = image_extensions()
-        for path in walk_files(image_dir):
-            if path not in listed and path.suffix.lower() in extensions:
-                yield skip(source, relative_ref(root, path), SkipReason.UNKNOWN_LABEL,
-                           f"no row of '{csv_ref}' names this image")
+        image_prefix = relative_ref(root, image_dir)
+        for _, rel in walk_files(image_dir):
+            ref = rel if image_prefix == "." else f"{image_prefix}/{rel}"
+            if ref not in listed and os.path.splitext(rel)[1].lower() in extensions:
+                yield skip(source, ref, SkipReason.UNKNOWN_LABEL, f"no row of '{csv_ref}' names this image")

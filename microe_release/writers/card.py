@@ -9,9 +9,10 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..dedup import NEAR_DUPLICATE_BITS
+from ..features import features_yaml
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import Manifest
-from .parquet import release_features, split_sizes
+from .parquet import split_sizes
 from .report import build_counts
 
 
@@ -32,20 +33,15 @@ def size_category(count: int) -> str:
 
 def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     """The card's YAML header: configs, dataset_info (features, split sizes), licence, categories."""
-    from datasets import DatasetInfo, SplitDict, SplitInfo
-
     meta = manifest.metadata
     sizes = split_sizes(out_dir, manifest.split_names)
-    splits = SplitDict()
-    for split in manifest.split_names:
-        splits.add(SplitInfo(name=split, num_bytes=sizes[split]["num_bytes"],
-                             num_examples=sizes[split]["num_examples"]))
-    info = DatasetInfo(
-        features=release_features(manifest.class_names),
-        splits=splits,
-        download_size=sum(s["download_size"] for s in sizes.values()),
-        dataset_size=sum(s["num_bytes"] for s in sizes.values()),
-    )
+    info = {
+        "features": features_yaml(manifest.class_names),
+        "splits": [{"name": s, "num_bytes": sizes[s]["num_bytes"], "num_examples": sizes[s]["num_examples"]}
+                   for s in manifest.split_names],
+        "download_size": sum(s["download_size"] for s in sizes.values()),
+        "dataset_size": sum(s["num_bytes"] for s in sizes.values()),
+    }
     header: dict[str, Any] = {
         "pretty_name": meta.pretty_name,
         "license": meta.license.lower(),
@@ -57,7 +53,7 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
             "config_name": "default",
             "data_files": [{"split": s, "path": f"data/{s}-*"} for s in manifest.split_names],
         }],
-        "dataset_info": info._to_yaml_dict(),
+        "dataset_info": info,
     }
     if not header["task_ids"]:
         del header["task_ids"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..features import arrow_schema
 from ..records import ImageRecord, Manifest
 
 #: Largest shard, in PNG bytes (the Hub's own default max_shard_size is 500 MB).
@@ -16,21 +16,6 @@ MAX_SHARD_BYTES = 500 * 1024 * 1024
 
 #: Rows per parquet row group: small groups let the Hub viewer and streaming readers fetch little.
 ROW_GROUP_SIZE = 1000
-
-
-def release_features(class_names: tuple[str, ...]) -> Any:
-    """The ``datasets.Features`` of every release."""
-    from datasets import ClassLabel, Features, Image, Value
-
-    return Features({
-        "image": Image(),
-        "label": ClassLabel(names=list(class_names)),
-        "id": Value("string"),
-        "index": Value("int64"),
-        "source": Value("string"),
-        "source_ref": Value("string"),
-        "license": Value("string"),
-    })
 
 
 def shard_names(split: str, count: int) -> list[str]:
@@ -47,8 +32,7 @@ def _shards(records: list[ImageRecord]) -> list[list[ImageRecord]]:
 
 def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write every split's shards, rows in index order; returns the files written."""
-    features = release_features(manifest.class_names)
-    schema = features.arrow_schema
+    schema = arrow_schema(manifest.class_names)
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
     written = []
     (out_dir / "data").mkdir(parents=True, exist_ok=True)

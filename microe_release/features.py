@@ -1,0 +1,54 @@
+"""The release's columns in the three forms readers need: Arrow schema, datasets features, card YAML.
+
+Written out here rather than built through ``datasets.Features`` so that a build does not pay the
+~1 s import of ``datasets``; ``tests/test_features.py`` checks every form against the real
+``datasets`` objects so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+#: Column name -> datasets Value dtype for the plain columns, in column order after image and label.
+VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "string"),
+    ("index", "int64"),
+    ("source", "string"),
+    ("source_ref", "string"),
+    ("license", "string"),
+)
+
+
+def features_dict(class_names: tuple[str, ...]) -> dict[str, Any]:
+    """``datasets.Features.to_dict()`` of a release."""
+    features: dict[str, Any] = {
+        "image": {"_type": "Image"},
+        "label": {"names": list(class_names), "_type": "ClassLabel"},
+    }
+    for name, dtype in VALUE_COLUMNS:
+        features[name] = {"dtype": dtype, "_type": "Value"}
+    return features
+
+
+def arrow_schema(class_names: tuple[str, ...]) -> pa.Schema:
+    """The parquet schema, with the ``huggingface`` metadata that ``datasets`` reads features from."""
+    fields = [
+        pa.field("image", pa.struct([pa.field("bytes", pa.binary()), pa.field("path", pa.string())])),
+        pa.field("label", pa.int64()),
+    ]
+    fields += [pa.field(name, pa.string() if dtype == "string" else pa.int64()) for name, dtype in VALUE_COLUMNS]
+    metadata = {"info": {"features": features_dict(class_names)}}
+    return pa.schema(fields, metadata={"huggingface": json.dumps(metadata)})
+
+
+def features_yaml(class_names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The ``dataset_info.features`` list of the card's YAML."""
+    features: list[dict[str, Any]] = [
+        {"name": "image", "dtype": "image"},
+        {"name": "label", "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(class_names)}}}},
+    ]
+    features += [{"name": name, "dtype": dtype} for name, dtype in VALUE_COLUMNS]
+    return features
