@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import make_image_folder, timed  # noqa: E402
+from common import PHOTO_SIZE, make_image_folder, timed  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from microe_release import build_release  # noqa: E402
@@ -73,12 +73,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "microe-bench-faces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    paths = make_image_folder(args.data / str(args.count), args.count)
+    folder = args.data / f"{args.count}-{PHOTO_SIZE}px"
+    paths = make_image_folder(folder, args.count)
     n = len(paths)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         t_bare = timed(lambda: bare_pillow(paths, args.workers))
-        t_ours = timed(lambda: our_build(args.data / str(args.count), args.workers, out))
+        t_ours = timed(lambda: our_build(folder, args.workers, out))
         t_naive = timed(lambda: naive_datasets(paths, args.workers, out))
         shutil.rmtree(out, ignore_errors=True)
     figures = {

@@ -14,8 +14,8 @@ from PIL import Image
 from microe_release.labels import CLASS_NAMES
 from microe_release.synthetic import plan_faces, render_face
 
-#: Side of the generated source photos: larger than the release, like real face crops (350 px in muxspace).
-PHOTO_SIZE = 256
+#: Side of the generated source photos: the size of most of the real muxspace sample (350x350 JPEG).
+PHOTO_SIZE = 350
 
 
 def _write_face(args: tuple[Path, int, str]) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import struct
 import warnings
+import zlib
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .pixeltext import pixel_rows
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 
 logger = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ ALPHA_BACKGROUND = 255
 #: Hex digits kept of the sha256 of the processed pixels (64 bits: collision odds ~1e-10 at 1M images).
 ID_HEX_DIGITS = 16
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 
@@ -174,7 +178,7 @@ def perceptual_hash(pixels: np.ndarray) -> int:
     :data:`microe_release.dedup.NEAR_DUPLICATE_BITS` for the threshold.
     """
     rows, cols = _phash_matrix(pixels.shape[0]), _phash_matrix(pixels.shape[1])
-    low = (rows @ pixels.astype(np.float64) @ cols.T).ravel()
+    low = (rows @ pixels @ cols.T).ravel()
     bits = low > np.median(low)
     return int(np.packbits(bits).view(">u8")[0])
 
@@ -191,11 +195,30 @@ def content_id(pixels: np.ndarray) -> str:
     return digest.hexdigest()[:ID_HEX_DIGITS]
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def encode_png(pixels: np.ndarray) -> bytes:
-    """Lossless, deterministic PNG bytes of a gray array."""
-    buf = io.BytesIO()
-    Image.fromarray(pixels, "L").save(buf, format="PNG", compress_level=6)
-    return buf.getvalue()
+    """Lossless, deterministic 8-bit gray PNG bytes of a 2-D uint8 array.
+
+    Written directly with zlib (filter type 1, "Sub", on every row): about twice as fast as
+    Pillow's encoder for small images, which matters at tens of thousands of images.
+
+    Examples
+    --------
+    >>> png = encode_png(np.array([[0, 255], [7, 42]], dtype=np.uint8))
+    >>> np.asarray(Image.open(io.BytesIO(png))).tolist()
+    [[0, 255], [7, 42]]
+    """
+    height, width = pixels.shape
+    raw = np.empty((height, width + 1), dtype=np.uint8)
+    raw[:, 0] = 1  # filter "Sub": each byte minus its left neighbour (mod 256)
+    raw[:, 1] = pixels[:, 0]
+    raw[:, 2:] = np.diff(pixels, axis=1)  # uint8 arithmetic wraps, as PNG's filter does
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit, gray, no interlace
+    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+            + _png_chunk(b"IEND", b""))
 
 
 def _load_pixels(item: SourceItem, size: int) -> tuple[np.ndarray, int, int, str]:
@@ -239,6 +262,7 @@ def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
         item=item,
         id=content_id(pixels),
         png=encode_png(pixels),
+        pixels_text=pixel_rows(pixels[None])[0],
         phash=perceptual_hash(pixels),
         orig_width=width,
         orig_height=height,

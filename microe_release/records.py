@@ -71,6 +71,7 @@ class ProcessedImage:
     item: SourceItem
     id: str  # content id from the processed pixels
     png: bytes
+    pixels_text: bytes  # the CSV's space-separated gray values, made here since workers run in parallel
     phash: int  # 64-bit perceptual hash of the processed pixels
     orig_width: int
     orig_height: int
@@ -93,7 +94,8 @@ class ImageRecord:
     orig_height: int
     orig_mode: str
     blob_offset: int
-    blob_length: int
+    blob_length: int  # PNG bytes at blob_offset; the CSV pixel text follows them
+    text_length: int = 0
     index: int = -1
     split: str = ""
     group: int = -1
@@ -132,6 +134,14 @@ class Manifest:
             for record in records:
                 handle.seek(record.blob_offset)
                 yield record, handle.read(record.blob_length)
+
+    def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
+        """Yield ``(record, CSV pixel text)`` for ``records`` with one open file handle."""
+        assert self.blob_path is not None, "iter_pixel_text needs the build's spill file"
+        with open(self.blob_path, "rb") as handle:
+            for record in records:
+                handle.seek(record.blob_offset + record.blob_length)
+                yield record, handle.read(record.text_length)
 
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""

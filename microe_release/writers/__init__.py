@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,11 +35,13 @@ def write_release_files(
     written: list[Path] = []
     names = [name for name in WRITERS if images or name != "images"]
     for name in tqdm(names, desc="writing release", unit="file", disable=not progress):
+        started = time.perf_counter()
         try:
             written += WRITERS[name](manifest, out_dir)
         except OSError as err:
             msg = f"writing the {name} files into '{out_dir}' failed: {err}; check free space and permissions."
             raise WriteError(msg, path=out_dir) from err
+        logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
     written += write_build_report(manifest, out_dir, tool_version=tool_version)
     logger.info("wrote %d files", len(written))
     return written
