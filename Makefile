@@ -18,7 +18,9 @@ install: $(BIN)/.installed
 
 demo: install
 	$(BIN)/microe build --demo --out $(DEMO_OUT) --force
-	$(BIN)/python -m microe_release.smoke $(DEMO_OUT)
+	HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1 $(BIN)/python -c "import sys; from datasets import load_dataset; \
+	ds = load_dataset(sys.argv[1]); print(ds); \
+	assert ds['train'].features['label'].num_classes == 8 and ds['train'][0]['image'].size == (48, 48)" $(DEMO_OUT)
 
 test: install
 	$(BIN)/python -m pytest -q

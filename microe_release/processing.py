@@ -189,7 +189,7 @@ def content_id(pixels: np.ndarray) -> str:
     Examples
     --------
     >>> content_id(np.zeros((2, 2), np.uint8))
-    '5a3d0b1f0b7b6cb3'
+    '6721231bea7689c6'
     """
     digest = hashlib.sha256(f"{pixels.shape[1]}x{pixels.shape[0]}:".encode() + pixels.tobytes())
     return digest.hexdigest()[:ID_HEX_DIGITS]
