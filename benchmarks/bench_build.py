@@ -50,7 +50,8 @@ def _naive_map(example: dict) -> dict:
 
 def naive_datasets(paths: list[Path], workers: int, out: Path) -> None:
     """Baseline (b)."""
-    from datasets import Dataset, Image as ImageFeature, disable_progress_bars
+    from datasets import Dataset, disable_progress_bars
+    from datasets import Image as ImageFeature
 
     disable_progress_bars()
     ds = Dataset.from_dict({"image": [str(p) for p in paths], "label": [p.parent.name for p in paths]})
