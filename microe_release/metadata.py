@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ class Creator:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DatasetMetadata:
+class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
     """The parsed ``dataset.yaml``; see ``metadata/dataset.yaml`` for every field."""
 
     name: str
@@ -47,6 +48,9 @@ class DatasetMetadata:
     contributors: tuple[dict[str, str], ...] = ()
     funding: tuple[str, ...] = ()
     gated: bool = False
+    date_published: str = "1970-01-01"
+    citation_title: str = ""
+    datasheet: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -75,6 +79,10 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
     if missing:
         msg = f"metadata file '{path}' lacks required field '{missing[0]}'; required: {', '.join(_REQUIRED)}."
         raise ConfigError(msg, path=path, field=missing[0])
+    date = str(data.get("date_published") or "1970-01-01")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        msg = f"metadata file '{path}': date_published '{date}' must be a date written YYYY-MM-DD."
+        raise ConfigError(msg, path=path, field="date_published")
     creators = []
     for i, item in enumerate(data["creators"]):
         if not isinstance(item, dict) or not item.get("family") or not item.get("given"):
@@ -83,7 +91,8 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
         creators.append(Creator(given=str(item["given"]), family=str(item["family"]),
                                 affiliation=item.get("affiliation"), orcid=item.get("orcid")))
     known = {"name", "title", "pretty_name", "version", "description", "license", "creators", "keywords",
-             "homepage", "publisher", "task_categories", "task_ids", "contributors", "funding", "gated"}
+             "homepage", "publisher", "task_categories", "task_ids", "contributors", "funding", "gated",
+             "date_published", "citation_title", "datasheet"}
     return DatasetMetadata(
         name=str(data["name"]),
         title=str(data["title"]),
@@ -100,6 +109,9 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
         contributors=tuple(data.get("contributors") or ()),
         funding=tuple(str(f) for f in data.get("funding") or ()),
         gated=bool(data.get("gated", False)),
+        date_published=str(data.get("date_published") or "1970-01-01"),
+        citation_title=str(data.get("citation_title") or data["title"]),
+        datasheet={str(k): str(v).strip() for k, v in (data.get("datasheet") or {}).items()},
         path=path,
         extra={k: v for k, v in data.items() if k not in known},
     )

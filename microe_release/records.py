@@ -119,6 +119,8 @@ class Manifest:
     seed: int = 0
     config_hash: str = ""
     blob_path: Path | None = None  # the build's spill file holding every record's PNG bytes
+    doi: str | None = None  # this version's DOI, once reserved (publishing)
+    concept_doi: str | None = None  # the DOI of all versions
 
     def read_png(self, record: ImageRecord) -> bytes:
         """The processed PNG bytes of ``record`` (from the spill file)."""

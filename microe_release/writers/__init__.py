@@ -12,19 +12,32 @@ from tqdm.auto import tqdm
 from ..errors import WriteError
 from ..records import Manifest
 from .card import write_card
+from .citation import write_citation
+from .croissant import write_croissant
 from .csv import write_csv
+from .datacite import write_datacite
+from .datapackage import write_datapackage
 from .images import write_images
+from .license import write_checksums, write_license
 from .parquet import write_parquet
 from .report import write_build_report
+from .zenodo import write_zenodo
 
 logger = logging.getLogger(__name__)
 
-#: Every writer by name, in the order a build runs them (the card reads the parquet shards' sizes).
+#: Every writer by name, in the order a build runs them (the card, datapackage and croissant read
+#: the data files' sizes and hashes; SHA256SUMS is written after all of them).
 WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
     "parquet": write_parquet,
     "csv": write_csv,
     "images": write_images,
     "card": write_card,
+    "datapackage": write_datapackage,
+    "croissant": write_croissant,
+    "citation": write_citation,
+    "zenodo": write_zenodo,
+    "datacite": write_datacite,
+    "license": write_license,
 }
 
 
@@ -43,6 +56,7 @@ def write_release_files(
             raise WriteError(msg, path=out_dir) from err
         logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
     written += write_build_report(manifest, out_dir, tool_version=tool_version)
+    written += write_checksums(manifest, out_dir)  # last: it hashes every other file
     logger.info("wrote %d files", len(written))
     return written
 

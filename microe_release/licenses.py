@@ -1,0 +1,62 @@
+"""Licences a release may carry: their names, links, Zenodo ids and (where shipped) full texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+#: Folder holding the licence texts (beside dataset.yaml: the dataset's own description).
+TEXTS_DIR = Path(__file__).resolve().parent.parent / "metadata"
+
+
+@dataclass(frozen=True)
+class License:
+    """One licence, by SPDX id."""
+
+    spdx: str
+    title: str
+    url: str
+    zenodo_id: str
+
+    @property
+    def legalcode(self) -> str:
+        """The legal code's URL."""
+        return self.url + "legalcode" if self.url.endswith("/") else self.url
+
+    def text(self) -> str:
+        """The full licence text (``metadata/LICENSE-<SPDX>.txt``)."""
+        path = TEXTS_DIR / f"LICENSE-{self.spdx}.txt"
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError as err:
+            msg = f"no licence text for '{self.spdx}': add it as '{path}' (the release's LICENSE file is copied from it)."
+            raise ConfigError(msg, path=path, field="license") from err
+
+
+#: Licences by SPDX id (the dataset licences a FAIR release would use).
+LICENSES: dict[str, License] = {
+    lic.spdx: lic
+    for lic in (
+        License("CC-BY-4.0", "Creative Commons Attribution 4.0 International",
+                "https://creativecommons.org/licenses/by/4.0/", "cc-by-4.0"),
+        License("CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0 International",
+                "https://creativecommons.org/licenses/by-sa/4.0/", "cc-by-sa-4.0"),
+        License("CC-BY-NC-4.0", "Creative Commons Attribution Non Commercial 4.0 International",
+                "https://creativecommons.org/licenses/by-nc/4.0/", "cc-by-nc-4.0"),
+        License("CC0-1.0", "Creative Commons Zero v1.0 Universal",
+                "https://creativecommons.org/publicdomain/zero/1.0/", "cc-zero"),
+        License("Apache-2.0", "Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0", "apache-2.0"),
+        License("MIT", "MIT License", "https://opensource.org/licenses/MIT", "mit"),
+    )
+}
+
+
+def get_license(spdx: str) -> License:
+    """Look up a licence by SPDX id (case-insensitive), or raise ConfigError listing the known ones."""
+    for key, lic in LICENSES.items():
+        if key.lower() == spdx.lower():
+            return lic
+    msg = f"licence '{spdx}' is not one the toolkit knows; use one of {', '.join(LICENSES)} in dataset.yaml."
+    raise ConfigError(msg, field="license")

@@ -1,0 +1,41 @@
+"""``LICENSE`` (the release's licence text) and ``SHA256SUMS`` (every other file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..licenses import get_license
+from ..records import Manifest
+from .common import file_sha256
+
+#: The checksum file's name; it lists every file of the release but itself.
+CHECKSUMS = "SHA256SUMS"
+
+
+def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``LICENSE``; returns the file written."""
+    lic = get_license(manifest.metadata.license)
+    path = out_dir / "LICENSE"
+    path.write_text(f"{manifest.metadata.title}, version {manifest.version}\n"
+                    f"Licence: {lic.title} ({lic.spdx}), {lic.url}\n"
+                    f"Each image also carries its source's licence: see the `license` column.\n\n"
+                    f"{lic.text()}", encoding="utf-8")
+    return [path]
+
+
+def release_files(out_dir: Path) -> list[str]:
+    """Every file of a release (POSIX paths, sorted), the checksum file and build leftovers excluded."""
+    files = []
+    for path in out_dir.rglob("*"):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_file() and rel != CHECKSUMS and not rel.startswith(".images.spill"):
+            files.append(rel)
+    return sorted(files)
+
+
+def write_checksums(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``SHA256SUMS`` (``sha256sum -c`` format) over every other file; returns the file written."""
+    lines = [f"{file_sha256(out_dir / rel)}  {rel}\n" for rel in release_files(out_dir)]
+    path = out_dir / CHECKSUMS
+    path.write_text("".join(lines), encoding="utf-8")
+    return [path]
