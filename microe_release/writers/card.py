@@ -12,6 +12,8 @@ from ..dedup import NEAR_DUPLICATE_BITS
 from ..features import features_yaml
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import Manifest
+from ..licenses import get_license
+from .common import bibtex, citation_text
 from .parquet import split_sizes
 from .report import build_counts
 
@@ -57,7 +59,31 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     }
     if not header["task_ids"]:
         del header["task_ids"]
+    if meta.gated:
+        header["extra_gated_prompt"] = (
+            "This dataset contains images of human faces. To access it, agree to use it for research on "
+            "facial-expression recognition only, not to identify people, and to honour takedown requests.")
+        header["extra_gated_fields"] = {
+            "Name": "text", "Affiliation": "text", "Country": "country",
+            "Intended use": "text",
+            "I agree not to use this dataset to identify people or to make decisions about them": "checkbox",
+        }
     return header
+
+
+def balance_figures(manifest: Manifest) -> dict[str, Any]:
+    """Class balance figures for the card's bias section."""
+    counts = manifest.class_counts()
+    total = max(sum(counts.values()), 1)
+    present = {k: v for k, v in counts.items() if v}
+    rarest = min(present, key=lambda k: (present[k], k)) if present else ""
+    commonest = max(present, key=lambda k: (present[k], k)) if present else ""
+    return {
+        "shares": {k: 100.0 * v / total for k, v in counts.items()},
+        "rarest": rarest, "commonest": commonest,
+        "ratio": (present[commonest] / present[rarest]) if present else 0.0,
+        "missing": [k for k, v in counts.items() if not v],
+    }
 
 
 def _environment() -> Environment:
@@ -81,6 +107,12 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         max_pixels=MAX_IMAGE_PIXELS,
         alpha_background=ALPHA_BACKGROUND,
         merged=len(manifest.duplicates),
+        balance=balance_figures(manifest),
+        citation=citation_text(manifest),
+        bibtex=bibtex(manifest),
+        doi=manifest.doi,
+        concept_doi=manifest.concept_doi,
+        license_url=get_license(manifest.metadata.license).url,
         near_groups=len(manifest.near_duplicate_groups),
     )
     path = out_dir / "README.md"
