@@ -102,5 +102,54 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
         click.echo("  skipped: none")
 
 
+VALIDATE_EXAMPLES = """
+\b
+Examples:
+  microe validate demo-release
+  microe validate releases/1.0.0 --json > report.json
+  microe validate releases/1.0.0 --strict      # warnings fail too
+"""
+
+
+@main.command(epilog=VALIDATE_EXAMPLES)
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@handle_errors
+def validate(release_dir: Path, as_json: bool, strict: bool) -> None:
+    """Check every file of a release offline; exit 0 clean, 1 on any error."""
+    import json
+
+    from .validation import validate_release
+
+    report = validate_release(release_dir)
+    failing = report.errors(strict=strict)
+    if as_json:
+        data = report.to_dict()
+        data["valid"] = not failing
+        click.echo(json.dumps(data, indent=2))
+    else:
+        _print_validation(report, strict=strict)
+    sys.exit(1 if failing else 0)
+
+
+def _print_validation(report: Any, *, strict: bool) -> None:
+    issues = report.sorted_issues()
+    if issues:
+        click.echo(f"{'severity':8}  {'where':58}  problem / fix")
+        for issue in issues:
+            click.echo(f"{issue.severity.value:8}  {issue.where:58}  {issue.message}")
+            if issue.fix:
+                click.echo(f"{'':8}  {'':58}  fix: {issue.fix}")
+    click.echo("\nFAIR self-assessment (F-UJI metrics):")
+    for row in report.fair:
+        click.echo(f"  {row['metric']:13} {row['status']:27} {row['name']}")
+    errors = len(report.errors(strict=strict))
+    warnings = len(report.issues) - len(report.errors())
+    verdict = "valid" if not errors else "INVALID"
+    click.echo(f"\n{report.release}: {verdict}, {errors} error(s), {warnings} warning(s), "
+               f"{report.stats.get('images', 0)} images, checks: {', '.join(report.checks)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,9 +10,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..dedup import NEAR_DUPLICATE_BITS
 from ..features import features_yaml
+from ..licenses import get_license
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import Manifest
-from ..licenses import get_license
 from .common import bibtex, citation_text
 from .parquet import split_sizes
 from .report import build_counts

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import data_files, doi_url, file_sha256, source_urls, write_json
+from .common import data_files, doi_url, file_sha256, write_json
 
 #: The Data Package v2 profile.
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -65,13 +65,15 @@ def build_datapackage(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         "schema": table_schema(manifest),
     }]
     for path in data_files(out_dir):
+        # No "bytes" here: frictionless reads parquet through pyarrow, never streams its bytes, and so
+        # reports every parquet byte count as wrong ("actual is None"). Sizes are in croissant.json,
+        # SHA256SUMS holds every hash, and `microe validate` checks this hash itself.
         resources.append({
             "name": path.stem,
             "path": path.relative_to(out_dir).as_posix(),
             "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
             "format": "parquet",
             "mediatype": PARQUET_MEDIATYPE,
-            "bytes": path.stat().st_size,
             "hash": "sha256:" + file_sha256(path),
         })
     package: dict[str, Any] = {
@@ -92,7 +94,8 @@ def build_datapackage(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
              "roles": ["creator"]}
             for c in meta.creators
         ] + [{"title": c["name"], "roles": [c.get("role", "contributor")]} for c in meta.contributors],
-        "sources": [{"title": name, "path": url} for name, url in source_urls(manifest)],
+        "sources": [{"title": f"{s['name']} ({s['format']}, licence {s['license']})",
+                     **({"path": s["url"]} if s.get("url") else {})} for s in manifest.sources],
         "resources": resources,
     }
     return {k: v for k, v in package.items() if v not in (None, [], "")}

@@ -1,0 +1,130 @@
+"""CITATION.cff, datacite.json and .zenodo.json against their schemas, and every metadata file against the others."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import yaml
+
+from ..errors import ValidationError
+from ..schemas import cff_schema, datacite_schema
+from ..writers.zenodo import ZENODO_REQUIRED
+from .loaded import LoadedRelease
+
+REBUILD = "rebuild the release with `microe build` so that every file is written from metadata/dataset.yaml."
+
+
+def _schema_errors(release: LoadedRelease, name: str, document: Any, schema: dict[str, Any]) -> None:
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
+    for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+        where = " > ".join([name, *map(str, err.absolute_path)])
+        release.report.error("schema", where, f"not valid against its schema: {err.message}.", REBUILD)
+
+
+def load_cff(release: LoadedRelease) -> dict[str, Any] | None:
+    """CITATION.cff parsed, or None (with an issue)."""
+    path = release.root / "CITATION.cff"
+    if not path.is_file():
+        release.report.error("missing-file", "CITATION.cff", "CITATION.cff does not exist.", REBUILD)
+        return None
+    try:
+        # BaseLoader keeps every scalar a string, as the CFF schema expects (dates included).
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader is safe
+    except yaml.YAMLError as err:
+        release.report.error("invalid-yaml", "CITATION.cff", f"CITATION.cff is not valid YAML: {err}.", REBUILD)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def check_citation_files(release: LoadedRelease) -> None:
+    """Schemas of CFF and DataCite; Zenodo's required deposit fields."""
+    report = release.report
+    cff = load_cff(release)
+    if cff is not None:
+        try:
+            _schema_errors(release, "CITATION.cff", cff, cff_schema())
+        except ValidationError as err:
+            report.error("schema-missing", "CITATION.cff", str(err), "run `make install`.")
+    datacite = release.json("datacite.json")
+    if datacite is not None:
+        _schema_errors(release, "datacite.json", datacite, datacite_schema())
+    zenodo = release.json(".zenodo.json")
+    if isinstance(zenodo, dict):
+        for key in ZENODO_REQUIRED:
+            if not zenodo.get(key):
+                report.error("zenodo-field", f".zenodo.json > {key}", f"Zenodo requires '{key}' to publish.", REBUILD)
+        if zenodo.get("upload_type") != "dataset":
+            report.error("zenodo-field", ".zenodo.json > upload_type",
+                         f"upload_type is '{zenodo.get('upload_type')}', expected 'dataset'.", REBUILD)
+
+
+def _facts(release: LoadedRelease) -> dict[str, dict[str, Any]]:
+    """Version, licence and creators as each metadata file states them (normalised for comparison)."""
+    facts: dict[str, dict[str, Any]] = {}
+    card = release.card
+    if card:
+        facts["README.md"] = {"license": str(card.get("license", "")).lower()}
+    package = release.json("datapackage.json")
+    if isinstance(package, dict):
+        facts["datapackage.json"] = {
+            "version": package.get("version"),
+            "license": str((package.get("licenses") or [{}])[0].get("name", "")).lower(),
+            "creators": tuple(sorted((c.get("familyName", ""), c.get("givenName", ""))
+                                     for c in package.get("contributors", []) if "creator" in c.get("roles", []))),
+        }
+    cff = load_cff(release) if (release.root / "CITATION.cff").is_file() else None
+    if cff:
+        facts["CITATION.cff"] = {
+            "version": cff.get("version"), "license": str(cff.get("license", "")).lower(),
+            "creators": tuple(sorted((a.get("family-names", ""), a.get("given-names", "")) for a in cff.get("authors", []))),
+        }
+    zenodo = release.json(".zenodo.json")
+    if isinstance(zenodo, dict):
+        facts[".zenodo.json"] = {
+            "version": zenodo.get("version"), "license": str(zenodo.get("license", "")).lower(),
+            "creators": tuple(sorted(_split_name(c.get("name", "")) for c in zenodo.get("creators", []))),
+        }
+    datacite = release.json("datacite.json")
+    if isinstance(datacite, dict):
+        rights = (datacite.get("rightsList") or [{}])[0]
+        facts["datacite.json"] = {
+            "version": datacite.get("version"), "license": str(rights.get("rightsIdentifier", "")).lower(),
+            "creators": tuple(sorted((c.get("familyName", ""), c.get("givenName", "")) for c in datacite.get("creators", []))),
+        }
+    croissant = release.json("croissant.json")
+    if isinstance(croissant, dict):
+        facts["croissant.json"] = {"version": croissant.get("version")}
+    report_json = release.json("build-report.json")
+    if isinstance(report_json, dict):
+        facts["build-report.json"] = {"version": report_json.get("version")}
+    return facts
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """``"Family, Given"`` -> ``("Family", "Given")``."""
+    family, _, given = name.partition(",")
+    return family.strip(), given.strip()
+
+
+def _normal_license(value: str) -> str:
+    return {"cc-zero": "cc0-1.0"}.get(value, value)
+
+
+def check_agreement(release: LoadedRelease) -> None:
+    """Each fact must be the same in every file; the odd one out is named (majority decides)."""
+    facts = _facts(release)
+    for key in ("version", "license", "creators"):
+        stated = {name: (_normal_license(f[key]) if key == "license" else f[key])
+                  for name, f in facts.items() if key in f}
+        if len(set(stated.values())) <= 1:
+            continue
+        majority, _ = Counter(stated.values()).most_common(1)[0]
+        for name, value in sorted(stated.items()):
+            if value != majority:
+                shown = "; ".join(", ".join(p for p in c if p) for c in value) if key == "creators" else value
+                expected = "; ".join(", ".join(p for p in c if p) for c in majority) if key == "creators" else majority
+                release.report.error("metadata-disagree", f"{name} > {key}",
+                                     f"{key} is '{shown}' here but '{expected}' in the other metadata files.", REBUILD)

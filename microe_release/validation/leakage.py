@@ -1,0 +1,48 @@
+"""Leakage between splits: no id, identical image or near-duplicate in two splits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..dedup import NEAR_DUPLICATE_BITS, near_duplicate_pairs
+from ..processing import content_id, perceptual_hash
+from .loaded import LoadedRelease
+
+REBUILD = "rebuild the release with `microe build`: its splits keep identical and near-duplicate images together."
+
+
+def check_leakage(release: LoadedRelease) -> None:
+    """Compare splits by id, by recomputed content id, and by perceptual hash."""
+    report = release.report
+    rows = release.rows
+    size = release.image_size
+    by_id: dict[str, set[str]] = defaultdict(set)
+    for image_id, split in zip(rows.ids, rows.splits, strict=True):
+        by_id[image_id].add(split)
+    for image_id, splits in sorted(by_id.items()):
+        if len(splits) > 1:
+            report.error("leak-id", f"data/ > id {image_id}", f"id '{image_id}' is in splits {sorted(splits)}.", REBUILD)
+    valid = [i for i, p in enumerate(release.pixels) if p is not None and p.shape == (size, size) and p.dtype.name == "uint8"]
+    content: dict[str, list[int]] = defaultdict(list)
+    for i in valid:
+        content[content_id(release.pixels[i])].append(i)
+    for members in content.values():
+        if len({rows.splits[i] for i in members}) > 1:
+            first, *rest = members
+            for i in rest:
+                if rows.splits[i] != rows.splits[first]:
+                    file, row = rows.where[i]
+                    report.error("leak-identical", f"{file} > row {row} > image",
+                                 f"identical to the image at {rows.where[first][0]} > row {rows.where[first][1]} "
+                                 f"('{rows.splits[first]}' split).", REBUILD)
+    hashes = [perceptual_hash(release.pixels[i]) for i in valid]
+    near = 0
+    for a, b in near_duplicate_pairs(hashes):
+        i, j = valid[a], valid[b]
+        if rows.splits[i] != rows.splits[j] and (release.pixels[i] != release.pixels[j]).any():
+            near += 1
+            file, row = rows.where[j]
+            report.error("leak-near-duplicate", f"{file} > row {row} > image",
+                         f"near-duplicate (pHash within {NEAR_DUPLICATE_BITS} bits) of the image at "
+                         f"{rows.where[i][0]} > row {rows.where[i][1]} in the '{rows.splits[i]}' split.", REBUILD)
+    report.stats["near_duplicate_pairs_across_splits"] = near

@@ -1,0 +1,135 @@
+"""A release's files read once, for every check to share."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .report import ValidationReport
+
+
+@dataclass
+class ParquetRows:
+    """Every parquet row, in file order, with the file and row it came from."""
+
+    ids: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)
+    splits: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    images: list[bytes] = field(default_factory=list)
+    where: list[tuple[str, int]] = field(default_factory=list)  # (file, row within file)
+
+
+class LoadedRelease:
+    """Lazy access to a release folder's files; read errors become issues, not exceptions."""
+
+    def __init__(self, root: Path, report: ValidationReport) -> None:
+        self.root = root
+        self.report = report
+        self._json: dict[str, Any] = {}
+
+    def json(self, name: str) -> Any:
+        """A JSON file's content, or None (with an issue) when missing or invalid."""
+        if name not in self._json:
+            self._json[name] = self._read_json(name)
+        return self._json[name]
+
+    def _read_json(self, name: str) -> Any:
+        path = self.root / name
+        if not path.is_file():
+            self.report.error("missing-file", name, f"{name} does not exist.",
+                              "rebuild the release with `microe build`.")
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            self.report.error("invalid-json", name, f"{name} is not valid JSON: {err}.",
+                              "rebuild the release, or repair the file by hand and update SHA256SUMS.")
+            return None
+
+    @cached_property
+    def card(self) -> dict[str, Any] | None:
+        """The dataset card's YAML header, or None (with an issue)."""
+        path = self.root / "README.md"
+        if not path.is_file():
+            self.report.error("missing-file", "README.md", "README.md (the dataset card) does not exist.",
+                              "rebuild the release with `microe build`.")
+            return None
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+            self.report.error("card-yaml", "README.md", "the card has no YAML header between '---' lines.",
+                              "rebuild the release.")
+            return None
+        try:
+            header = yaml.safe_load(text[4:text.index("\n---\n", 4)])
+        except yaml.YAMLError as err:
+            self.report.error("card-yaml", "README.md > YAML", f"the card's YAML does not parse: {err}.",
+                              "rebuild the release.")
+            return None
+        if not isinstance(header, dict):
+            self.report.error("card-yaml", "README.md > YAML", "the card's YAML is not a mapping.", "rebuild the release.")
+            return None
+        return header
+
+    @cached_property
+    def shards(self) -> list[Path]:
+        """The parquet shards."""
+        return sorted((self.root / "data").glob("*.parquet"))
+
+    @cached_property
+    def rows(self) -> ParquetRows:
+        """All parquet rows; unreadable shards are reported and skipped."""
+        import pyarrow.parquet as pq
+
+        rows = ParquetRows()
+        for path in self.shards:
+            rel = path.relative_to(self.root).as_posix()
+            split = path.name.split("-", 1)[0]
+            try:
+                table = pq.read_table(path)
+            except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding
+                self.report.error("parquet-unreadable", rel, f"{rel} cannot be read as parquet: {err}.",
+                                  "rebuild the release; the file is damaged.")
+                continue
+            columns = set(table.column_names)
+            missing = [c for c in ("image", "label", "id", "index", "source") if c not in columns]
+            if missing:
+                self.report.error("parquet-schema", rel, f"{rel} lacks column(s) {missing}.", "rebuild the release.")
+                continue
+            images = table.column("image").combine_chunks()
+            rows.images += images.field("bytes").to_pylist()
+            rows.ids += table.column("id").to_pylist()
+            rows.labels += table.column("label").to_pylist()
+            rows.index += table.column("index").to_pylist()
+            rows.sources += table.column("source").to_pylist()
+            rows.splits += [split] * table.num_rows
+            rows.where += [(rel, i) for i in range(table.num_rows)]
+        return rows
+
+    @cached_property
+    def pixels(self) -> list[np.ndarray | None]:
+        """Every parquet image decoded to an array in its own mode (None where it does not decode)."""
+        from PIL import Image
+
+        out: list[np.ndarray | None] = []
+        for data in self.rows.images:
+            try:
+                with Image.open(io.BytesIO(data or b"")) as img:
+                    out.append(np.asarray(img))
+            except Exception:  # noqa: BLE001 - reported by the image check
+                out.append(None)
+        return out
+
+    @cached_property
+    def image_size(self) -> int:
+        """The release's image side, from build-report.json (48 when it cannot be read)."""
+        report = self.json("build-report.json")
+        return int(report.get("image_size", 48)) if isinstance(report, dict) else 48

@@ -1,0 +1,81 @@
+"""Validation issues, collected (never just the first) with a path to where each one is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad an issue is: errors fail validation; warnings only with ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issue:
+    """One problem found in a release.
+
+    Attributes
+    ----------
+    code : str
+        A stable short name (``checksum-mismatch``), for scripts.
+    where : str
+        Context path, e.g. ``data/train-00000-of-00001.parquet > row 41 > label``.
+    message : str
+        What is wrong, with the expected and the found value.
+    fix : str
+        How to fix it.
+    """
+
+    severity: Severity
+    code: str
+    where: str
+    message: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return {"severity": self.severity.value, "code": self.code, "where": self.where,
+                "message": self.message, "fix": self.fix}
+
+
+@dataclass
+class ValidationReport:
+    """Every issue of one release, plus the checks run and the FAIR self-assessment."""
+
+    release: str
+    issues: list[Issue] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    fair: list[dict[str, str]] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def error(self, code: str, where: str, message: str, fix: str = "") -> None:
+        """Record an error."""
+        self.issues.append(Issue(severity=Severity.ERROR, code=code, where=where, message=message, fix=fix))
+
+    def warning(self, code: str, where: str, message: str, fix: str = "") -> None:
+        """Record a warning."""
+        self.issues.append(Issue(severity=Severity.WARNING, code=code, where=where, message=message, fix=fix))
+
+    def sorted_issues(self) -> list[Issue]:
+        """Errors first, then by place and code."""
+        return sorted(self.issues, key=lambda i: (i.severity != Severity.ERROR, i.where, i.code, i.message))
+
+    def errors(self, *, strict: bool = False) -> list[Issue]:
+        """The issues that fail validation (warnings too when ``strict``)."""
+        return [i for i in self.issues if strict or i.severity == Severity.ERROR]
+
+    def is_clean(self, *, strict: bool = False) -> bool:
+        """True when nothing fails validation."""
+        return not self.errors(strict=strict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the whole report."""
+        return {"release": self.release, "valid": self.is_clean(),
+                "errors": sum(i.severity == Severity.ERROR for i in self.issues),
+                "warnings": sum(i.severity == Severity.WARNING for i in self.issues),
+                "issues": [i.to_dict() for i in self.sorted_issues()], "checks": self.checks,
+                "fair": self.fair, "stats": self.stats}

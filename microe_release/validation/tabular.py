@@ -1,0 +1,112 @@
+"""``datapackage.json`` (frictionless + the v2 profile's JSON Schema) and ``microe.csv`` against the parquet rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..labels import CLASS_NAMES
+from ..pixeltext import pixel_rows
+from ..schemas import datapackage_v2_schema
+from ..writers.common import file_sha256
+from .loaded import LoadedRelease
+
+REBUILD = "rebuild the release with `microe build`."
+
+#: Rows compared per vectorised step.
+_CHUNK = 2048
+
+
+def check_datapackage(release: LoadedRelease) -> None:
+    """The v2 JSON Schema, ``frictionless validate``, and each resource's hash and size."""
+    import jsonschema
+    from frictionless import validate
+
+    report = release.report
+    descriptor = release.json("datapackage.json")
+    if descriptor is None:
+        return
+    validator = jsonschema.Draft7Validator(datapackage_v2_schema())
+    for err in sorted(validator.iter_errors(descriptor), key=lambda e: list(e.absolute_path)):
+        where = " > ".join(["datapackage.json", *map(str, err.absolute_path)])
+        report.error("datapackage-profile", where, f"not valid against the Data Package v2 profile: {err.message}.",
+                     REBUILD)
+    result = validate(str(release.root / "datapackage.json"))
+    for error in result.errors:
+        report.error("frictionless", "datapackage.json", f"frictionless: {error.message}", REBUILD)
+    for task in result.tasks:
+        for error in task.errors[:20]:
+            row = getattr(error, "row_number", None)
+            field = getattr(error, "field_name", None)
+            where = " > ".join(str(p) for p in (task.name, f"row {row - 1}" if row else None, field) if p)
+            report.error("frictionless", f"datapackage.json > {where}", f"frictionless: {error.message}", REBUILD)
+    for number, resource in enumerate(descriptor.get("resources", [])):
+        path = release.root / str(resource.get("path", ""))
+        where = f"datapackage.json > resources > {number} ({resource.get('name')})"
+        if not path.is_file():
+            continue  # reported by frictionless and the checksum check
+        digest = str(resource.get("hash", "")).removeprefix("sha256:")
+        if digest != file_sha256(path):
+            report.error("datapackage-hash", f"{where} > hash",
+                         f"hash {digest[:16]}... does not match {resource.get('path')} ({file_sha256(path)[:16]}...).", REBUILD)
+        if "bytes" in resource and resource["bytes"] != path.stat().st_size:
+            report.error("datapackage-bytes", f"{where} > bytes",
+                         f"bytes {resource['bytes']} but {resource.get('path')} has {path.stat().st_size}.", REBUILD)
+
+
+def check_csv_matches_parquet(release: LoadedRelease) -> None:
+    """Same ids, labels, splits, sources and pixels in ``microe.csv`` as in the parquet shards."""
+    import pyarrow.csv as pcsv
+
+    report = release.report
+    path = release.root / "microe.csv"
+    if not path.is_file():
+        report.error("missing-file", "microe.csv", "microe.csv does not exist.", REBUILD)
+        return
+    try:
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={"index": "int64", "emotion": "int64", "id": "string", "pixels": "binary"}))
+    except Exception as err:  # noqa: BLE001 - any parse failure is a finding
+        report.error("csv-unreadable", "microe.csv", f"microe.csv cannot be parsed: {err}", REBUILD)
+        return
+    csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index")}
+    rows = release.rows
+    at = {image_id: i for i, image_id in enumerate(rows.ids)}
+    seen: set[str] = set()
+    todo: list[tuple[int, int]] = []  # (csv row, parquet row) whose pixels to compare
+    for n, image_id in enumerate(csv["id"]):
+        where = f"microe.csv > row {n + 1}"
+        i = at.get(image_id)
+        if i is None:
+            report.error("csv-extra-row", f"{where} > id", f"id '{image_id}' is in microe.csv but in no parquet shard.", REBUILD)
+            continue
+        seen.add(image_id)
+        label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
+        expected = {"label": label, "emotion": rows.labels[i], "split": rows.splits[i], "source": rows.sources[i],
+                    "index": rows.index[i]}
+        for column, value in expected.items():
+            if csv[column][n] != value:
+                report.error("csv-mismatch", f"{where} > {column}",
+                             f"{column} is '{csv[column][n]}' in microe.csv but '{value}' in "
+                             f"{rows.where[i][0]} > row {rows.where[i][1]} (id {image_id}).", REBUILD)
+        todo.append((n, i))
+    for image_id in sorted(set(rows.ids) - seen):
+        file, row = rows.where[at[image_id]]
+        report.error("csv-missing-row", f"microe.csv > id {image_id}",
+                     f"the image at {file} > row {row} has no row in microe.csv.", REBUILD)
+    _compare_pixels(release, table.column("pixels").to_pylist(), todo)
+    report.stats["csv_rows"] = table.num_rows
+
+
+def _compare_pixels(release: LoadedRelease, texts: list[bytes], todo: list[tuple[int, int]]) -> None:
+    size = release.image_size
+    for start in range(0, len(todo), _CHUNK):
+        chunk = [(n, i) for n, i in todo[start:start + _CHUNK]
+                 if release.pixels[i] is not None and release.pixels[i].shape == (size, size)]
+        if not chunk:
+            continue
+        expected = pixel_rows(np.stack([release.pixels[i] for _, i in chunk]).astype(np.uint8))
+        for (n, i), text in zip(chunk, expected, strict=True):
+            if texts[n] != text:
+                release.report.error("csv-mismatch", f"microe.csv > row {n + 1} > pixels",
+                                     f"pixels differ from the image at {release.rows.where[i][0]} > row {release.rows.where[i][1]}.",
+                                     REBUILD)
