@@ -70,6 +70,13 @@ def _check_rows(release: LoadedRelease) -> None:
     elif [i for _, i in sorted(zip(rows.ids, rows.index, strict=True))] != sorted(rows.index):
         report.error("index-order", "data/ > index", "index does not follow id order.", REBUILD)
     _check_split_sizes(release, Counter(rows.splits))
+    present = Counter(zip(rows.splits, rows.labels, strict=True))
+    for split in sorted(set(rows.splits)):
+        for class_id, name in enumerate(CLASS_NAMES):
+            if not present.get((split, class_id)):
+                report.warning("class-missing", f"data/ > {split} > {name}",
+                               f"the '{split}' split has no '{name}' image: per-class metrics on it are undefined.",
+                               "add images of that class to the sources, or accept it for this release.")
 
 
 def _check_split_sizes(release: LoadedRelease, counts: Counter[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..config import SPLIT_ORDER
 from ..dedup import NEAR_DUPLICATE_BITS, near_duplicate_pairs
 from ..processing import content_id, perceptual_hash
 from .loaded import LoadedRelease
@@ -26,9 +27,11 @@ def check_leakage(release: LoadedRelease) -> None:
     content: dict[str, list[int]] = defaultdict(list)
     for i in valid:
         content[content_id(release.pixels[i])].append(i)
+    order = {name: n for n, name in enumerate(SPLIT_ORDER)}
     for members in content.values():
         if len({rows.splits[i] for i in members}) > 1:
-            first, *rest = members
+            # the copy is reported where it leaked to: train first, then validation, then test
+            first, *rest = sorted(members, key=lambda i: (order.get(rows.splits[i], 9), i))
             for i in rest:
                 if rows.splits[i] != rows.splits[first]:
                     file, row = rows.where[i]
