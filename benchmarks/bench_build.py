@@ -71,11 +71,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=4000, help="source images")
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--photo-size", type=int, default=PHOTO_SIZE,
+                        help="side of the generated source JPEGs (350: muxspace-like; 640: camera-like)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "microe-bench-faces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    folder = args.data / f"{args.count}-{PHOTO_SIZE}px"
-    paths = make_image_folder(folder, args.count)
+    folder = args.data / f"{args.count}-{args.photo_size}px"
+    paths = make_image_folder(folder, args.count, args.photo_size)
     n = len(paths)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -84,11 +86,11 @@ def main() -> None:
         t_naive = timed(lambda: naive_datasets(paths, args.workers, out))
         shutil.rmtree(out, ignore_errors=True)
     figures = {
-        "images": n, "workers": args.workers,
+        "images": n, "workers": args.workers, "photo_size": args.photo_size,
         "build_img_s": n / t_ours, "bare_pillow_img_s": n / t_bare, "naive_datasets_img_s": n / t_naive,
         "build_vs_bare": t_bare / t_ours, "build_vs_naive": t_naive / t_ours,
     }
-    print(f"{n} source JPEGs, {args.workers} workers")
+    print(f"{n} source JPEGs of {args.photo_size}x{args.photo_size}, {args.workers} workers")
     print(f"  microe build (full release) : {figures['build_img_s']:8.0f} img/s")
     print(f"  (a) bare Pillow loop         : {figures['bare_pillow_img_s']:8.0f} img/s")
     print(f"  (b) naive datasets map       : {figures['naive_datasets_img_s']:8.0f} img/s")

@@ -18,19 +18,19 @@ from microe_release.synthetic import plan_faces, render_face
 PHOTO_SIZE = 350
 
 
-def _write_face(args: tuple[Path, int, str]) -> None:
-    root, number, label = args
-    img = Image.fromarray(render_face(4321, number, label), "L").resize((PHOTO_SIZE, PHOTO_SIZE))
+def _write_face(args: tuple[Path, int, str, int]) -> None:
+    root, number, label, side = args
+    img = Image.fromarray(render_face(4321, number, label), "L").resize((side, side))
     img.convert("RGB").save(root / label / f"face_{number:06d}.jpg", quality=90)
 
 
-def make_image_folder(root: Path, count: int) -> list[Path]:
-    """An image-folder source of ``count`` RGB JPEG faces (made once, reused between runs)."""
+def make_image_folder(root: Path, count: int, side: int = PHOTO_SIZE) -> list[Path]:
+    """An image-folder source of ``count`` RGB JPEG faces ``side`` px square (made once, reused)."""
     marker = root / f".complete-{count}"
     if not marker.exists():
         for label in CLASS_NAMES:
             (root / label).mkdir(parents=True, exist_ok=True)
-        jobs = [(root, n, label) for n, (label, _) in enumerate(plan_faces(count, 4321))]
+        jobs = [(root, n, label, side) for n, (label, _) in enumerate(plan_faces(count, 4321))]
         with ProcessPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(_write_face, jobs, chunksize=64))
         marker.write_text("ok")

@@ -254,22 +254,39 @@ def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
     size : int
         The release's square side in pixels.
     """
-    try:
-        pixels, width, height, mode = _load_pixels(item, size)
-    except _Skip as skip:
-        return SkippedItem(source=item.source, source_ref=item.source_ref, reason=skip.reason, detail=skip.detail)
-    return ProcessedImage(
-        item=item,
-        id=content_id(pixels),
-        png=encode_png(pixels),
-        pixels_text=pixel_rows(pixels[None])[0],
-        phash=perceptual_hash(pixels),
-        orig_width=width,
-        orig_height=height,
-        orig_mode=mode,
-    )
+    return process_batch([item], size)[0]
+
+
+def perceptual_hashes(batch: np.ndarray) -> list[int]:
+    """:func:`perceptual_hash` of each image of a ``(n, h, w)`` batch, in two batched matrix products."""
+    rows, cols = _phash_matrix(batch.shape[1]), _phash_matrix(batch.shape[2])
+    low = (rows @ batch @ cols.T).reshape(batch.shape[0], -1)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    return [int(v) for v in np.packbits(bits, axis=1).view(">u8")[:, 0]]
 
 
 def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:
-    """Process a batch (the unit of work sent to a worker process)."""
-    return [process_item(item, size) for item in items]
+    """Process a batch (the unit of work sent to a worker process).
+
+    Decoding is per item; hashing and the CSV pixel text run once over the whole batch.
+    """
+    results: list[ProcessedImage | SkippedItem | None] = []
+    decoded: list[tuple[int, np.ndarray, int, int, str]] = []
+    for item in items:
+        try:
+            pixels, width, height, mode = _load_pixels(item, size)
+        except _Skip as skip:
+            results.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=skip.reason,
+                                       detail=skip.detail))
+            continue
+        decoded.append((len(results), pixels, width, height, mode))
+        results.append(None)
+    if decoded:
+        batch = np.stack([d[1] for d in decoded])
+        hashes = perceptual_hashes(batch)
+        texts = pixel_rows(batch)
+        for (position, pixels, width, height, mode), phash, text in zip(decoded, hashes, texts, strict=True):
+            results[position] = ProcessedImage(
+                item=items[position], id=content_id(pixels), png=encode_png(pixels), pixels_text=text,
+                phash=phash, orig_width=width, orig_height=height, orig_mode=mode)
+    return results  # type: ignore[return-value]  # every None was replaced above
