@@ -73,13 +73,13 @@ def render_face(seed: int, number: int, label: str, size: int = RENDER_SIZE) -> 
     """
     ident = np.random.default_rng([seed, 1, number // IMAGES_PER_SUBJECT])
     rng = np.random.default_rng([seed, 2, number])
-    face_w, face_h = ident.uniform(0.52, 0.66), ident.uniform(0.70, 0.84)
+    face_w, face_h = ident.uniform(0.62, 0.74), ident.uniform(0.80, 0.92)
     skin, hair = ident.uniform(110, 215), ident.uniform(10, 90)
-    eye_x, hairline = ident.uniform(0.20, 0.28), ident.uniform(-0.62, -0.42)
+    eye_x, hairline = ident.uniform(0.24, 0.32), ident.uniform(-0.70, -0.52)
 
     # Pose: rotation, scale and shift applied as an inverse map of the pixel grid.
     angle = np.deg2rad(rng.normal(0.0, 7.0))
-    scale, shift = rng.uniform(0.82, 1.08), rng.normal(0.0, 0.05, size=2)
+    scale, shift = rng.uniform(0.9, 1.08), rng.normal(0.0, 0.04, size=2)
     axis = (np.arange(size) + 0.5) / size * 2.0 - 1.0
     y, x = np.meshgrid(axis, axis, indexing="ij")
     x, y = (x - shift[0]) / scale, (y - shift[1]) / scale
@@ -98,28 +98,29 @@ def render_face(seed: int, number: int, label: str, size: int = RENDER_SIZE) -> 
     img = rng.uniform(30, 200) + 40 * (x * rng.uniform(-1, 1) + y * rng.uniform(-1, 1))
     for _ in range(4):
         freq, phase = rng.normal(0.0, 3.0, size=2), rng.uniform(0, 2 * np.pi)
-        img = img + rng.uniform(15, 45) * np.cos(freq[0] * x + freq[1] * y + phase)
+        img = img + rng.uniform(10, 30) * np.cos(freq[0] * x + freq[1] * y + phase)
     shoulders = _ellipse(x, y, rng.normal(0.0, 0.1), 1.25, rng.uniform(0.7, 1.0), rng.uniform(0.35, 0.5))
     img = _paint(img, shoulders, rng.uniform(20, 235))
     img = _paint(img, _ellipse(u, v, 0.0, 0.05, face_w, face_h), skin)
     img = _paint(img, _ellipse(u, v, 0.0, 0.05, face_w, face_h) * _soft(v - hairline, 0.05), hair)
     for sx in (-1.0, 1.0):
         ex = sx * eye_x
-        img = _paint(img, _ellipse(u, v, ex, -0.10, 0.085, max(eye_open, 0.012)), min(skin + 40, 250))
-        img = _paint(img, _ellipse(u, v, ex, -0.10, 0.035, min(max(eye_open, 0.012), 0.035)), 25)
+        img = _paint(img, _ellipse(u, v, ex, -0.10, 0.11, max(eye_open * 1.3, 0.02)), min(skin + 40, 250))
+        img = _paint(img, _ellipse(u, v, ex, -0.10, 0.045, min(max(eye_open * 1.3, 0.02), 0.045)), 25)
         brow_y = -0.25 - raise_
         img = _paint(img, _segment(u, v, (ex - sx * 0.11 + sx * 0.2, brow_y + inner),
-                                   (ex + sx * 0.12, brow_y - 0.01), 0.022), hair * 0.8)
+                                   (ex + sx * 0.14, brow_y - 0.01), 0.04), hair * 0.6)
     img = _paint(img, _segment(u, v, (0.0, -0.02), (0.015, 0.17), 0.012) * 0.5, skin * 0.6)
     if wrinkle > 0.2:
         for sx in (-1.0, 1.0):
-            img = _paint(img, _segment(u, v, (sx * 0.06, 0.05), (sx * 0.12, 0.0), 0.008) * min(wrinkle, 1.0), skin * 0.55)
+            img = _paint(img, _segment(u, v, (sx * 0.06, 0.06), (sx * 0.14, 0.0), 0.02) * min(wrinkle, 1.0), skin * 0.55)
 
+    mw, curve, opening, smirk = mw * 1.4, curve * 1.6, opening * 1.4, smirk * 1.6
     t = np.clip(u / max(mw, 0.05), -1.5, 1.5)
     lip = 0.40 - curve * t**2 - smirk * np.clip(side * t, 0, None) ** 2 * 1.0 + curve * 0.3
     in_mouth = _soft(np.abs(u) - max(mw, 0.05), 0.02)
     lower = lip + max(opening, 0.0) * np.clip(1.0 - t**2, 0.0, 1.0)
-    img = _paint(img, _soft(np.maximum(lip - v, v - lower) - 0.015, 0.015) * in_mouth, 45)
+    img = _paint(img, _soft(np.maximum(lip - v, v - lower) - 0.035, 0.02) * in_mouth, 40)
 
     light = 1.0 + rng.uniform(-0.25, 0.25) * u + rng.uniform(-0.2, 0.2) * v
     img = img * light + rng.normal(0.0, rng.uniform(3.0, 10.0), size=img.shape)

@@ -1,0 +1,99 @@
+"""A release decoded once into uint8 tensors, and its train/validation/test parts."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrainingError
+from ..labels import CLASS_NAMES
+
+
+@dataclass
+class ReleaseTensors:
+    """Images ``(N, 1, H, W)`` uint8 and labels ``(N,)`` int64 of each part, plus where they came from."""
+
+    parts: dict[str, tuple[Any, Any]]  # name -> (images, labels)
+    ids: dict[str, list[str]]
+    name: str
+    version: str
+    content_hash: str
+    carved_validation: bool
+
+
+def _release_identity(root: Path) -> tuple[str, str, str]:
+    report = json.loads((root / "build-report.json").read_text()) if (root / "build-report.json").is_file() else {}
+    sums = root / "SHA256SUMS"
+    digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
+    return str(report.get("name", root.name)), str(report.get("version", "")), f"sha256:{digest}"
+
+
+def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded split of positions into (keep, carved); ``fraction`` of each class is carved."""
+    rng = np.random.default_rng(seed)
+    keep, carved = [], []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        rng.shuffle(members)
+        n = int(round(len(members) * fraction))
+        carved.append(members[:n])
+        keep.append(members[n:])
+    return np.sort(np.concatenate(keep)), np.sort(np.concatenate(carved))
+
+
+def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTensors:
+    """Decode every image of a release once into memory (41,000 x 48 x 48 is 94 MB).
+
+    A release with only train and test gets a seeded, stratified validation part carved out of
+    train: an eighth of it, so that train/test/validation are 70/20/10 of the whole as in the paper.
+
+    Raises
+    ------
+    TrainingError
+        When the folder holds no parquet shards or no train split.
+    """
+    import pyarrow.parquet as pq
+    import torch
+    from PIL import Image
+
+    root = Path(release_dir)
+    shards = sorted((root / "data").glob("*.parquet"))
+    if not shards:
+        msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
+        raise TrainingError(msg)
+    images: dict[str, list[np.ndarray]] = {}
+    labels: dict[str, list[int]] = {}
+    ids: dict[str, list[str]] = {}
+    for path in shards:
+        split = path.name.split("-", 1)[0]
+        table = pq.read_table(path, columns=["image", "label", "id"])
+        for data in table.column("image").combine_chunks().field("bytes").to_pylist():
+            images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
+        labels.setdefault(split, []).extend(table.column("label").to_pylist())
+        ids.setdefault(split, []).extend(table.column("id").to_pylist())
+    if "train" not in images or "test" not in images:
+        msg = f"'{root}' needs train and test splits to train on, found {sorted(images)}."
+        raise TrainingError(msg)
+    arrays = {s: (np.stack(images[s])[:, None], np.asarray(labels[s], dtype=np.int64)) for s in images}
+    carved = "validation" not in arrays
+    if carved:
+        x, y = arrays["train"]
+        keep, cut = carve_validation(y, 1 / 8, seed)
+        arrays["validation"] = (x[cut], y[cut])
+        arrays["train"] = (x[keep], y[keep])
+        train_ids = ids["train"]
+        ids["validation"] = [train_ids[i] for i in cut]
+        ids["train"] = [train_ids[i] for i in keep]
+    name, version, content_hash = _release_identity(root)
+    parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
+    if max(int(y.max()) for _, y in parts.values()) >= len(CLASS_NAMES):
+        msg = f"'{root}' has labels outside the {len(CLASS_NAMES)} classes; validate it with `microe validate`."
+        raise TrainingError(msg)
+    return ReleaseTensors(parts=parts, ids=ids, name=name, version=version, content_hash=content_hash,
+                          carved_validation=carved)
