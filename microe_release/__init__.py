@@ -9,6 +9,20 @@ from .config import ReleaseConfig, SourceConfig, demo_config, load_config  # noq
 from .errors import MicroeReleaseError  # noqa: E402
 from .labels import CLASS_NAMES  # noqa: E402
 
+
+def train(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """Train the reference model; see :func:`microe_release.training.train` (imports torch lazily)."""
+    from .training import train as _train
+
+    return _train(*args, **kwargs)
+
+
+def load_model(model_dir):  # type: ignore[no-untyped-def]
+    """Load a trained model; see :func:`microe_release.training.load_model` (imports torch lazily)."""
+    from .training import load_model as _load_model
+
+    return _load_model(model_dir)
+
 __all__ = [
     "CLASS_NAMES",
     "MicroeReleaseError",
@@ -18,4 +32,6 @@ __all__ = [
     "build_release",
     "demo_config",
     "load_config",
+    "load_model",
+    "train",
 ]

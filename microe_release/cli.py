@@ -151,5 +151,63 @@ def _print_validation(report: Any, *, strict: bool) -> None:
                f"{report.stats.get('images', 0)} images, checks: {', '.join(report.checks)}")
 
 
+TRAIN_EXAMPLES = """
+\b
+Examples:
+  microe train demo-release --out models/alexnet-48
+  microe train releases/1.0.0 --out models/alexnet --arch alexnet --device cuda --epochs 60
+  microe train demo-release --out m --class-weights --seed 7 --patience 8
+"""
+
+
+@main.command(epilog=TRAIN_EXAMPLES)
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="MODEL_DIR to write.")
+@click.option("--arch", type=click.Choice(["alexnet-48", "alexnet"]), default="alexnet-48", show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True, help="Early-stopping patience (epochs).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--class-weights", is_flag=True, help="Weight the loss by inverse class frequency (rare classes).")
+@handle_errors
+def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
+    """Train the reference AlexNet on a release and write MODEL_DIR with its model card."""
+    from .training import train as train_model
+
+    metrics = train_model(release_dir, out_dir, progress=sys.stderr.isatty(), **options)
+    click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s "
+               f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}) -> {out_dir}")
+    click.echo(f"  test accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro']['f1']:.3f}, "
+               f"contempt recall {metrics['per_class']['contempt']['recall']:.3f}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  microe predict models/alexnet-48 face.jpg other.png
+  microe predict models/alexnet-48 photos/*.jpg --json
+""")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print label and per-class confidences as JSON.")
+@handle_errors
+def predict(model_dir: Path, images: tuple[Path, ...], as_json: bool) -> None:
+    """Label image files (any format Pillow reads) with the reference model."""
+    import json
+
+    from .training import load_model
+
+    results = load_model(model_dir).predict_files(list(images))
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    for result in results:
+        top = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])[:3]
+        others = ", ".join(f"{name} {p:.2f}" for name, p in top[1:])
+        click.echo(f"{result['file']}: {result['label']} ({result['confidence']:.2f}; then {others})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
