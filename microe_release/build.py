@@ -15,7 +15,9 @@ from tqdm.auto import tqdm
 from . import __version__
 from .config import ReleaseConfig
 from .dedup import assign_groups, merge_exact_duplicates
+from .diff import changelog_markdown, diff_indexes, index_release
 from .errors import OutputExistsError, SkippedItemError, WriteError
+from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .metadata import load_metadata
 from .parallel import process_items
@@ -133,6 +135,7 @@ def build_release(
     workers: int | None = None,
     images: bool = False,
     progress: bool = False,
+    previous: str | Path | None = None,
 ) -> Manifest:
     """Build a release folder from ``config``'s sources.
 
@@ -152,6 +155,8 @@ def build_release(
         Also write ``images/{split}/{label}/{id}.png``.
     progress : bool
         Show a progress bar on stderr.
+    previous : str or Path, optional
+        The previous release folder: the build writes ``CHANGELOG.md`` from :func:`microe diff`.
 
     Returns
     -------
@@ -184,6 +189,8 @@ def build_release(
         if strict and conflicts:
             raise _strict_error(conflicts[0])
         skipped.extend(conflicts)
+        records, on_request, excluded = apply_exclusions(records, load_exclusions(config.exclusions_path))
+        skipped.extend(on_request)
         groups, near_groups = assign_groups(records)
         splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                                class_names=CLASS_NAMES, seed=config.seed)
@@ -197,7 +204,12 @@ def build_release(
             sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
                       "items_seen": seen.get(s.name, 0)} for s in config.sources],
             metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_path=spill,
+            excluded=excluded,
         )
+        if previous is not None:
+            new_index = (config.version, {r.id: (r.label, r.split) for r in records},
+                         {e["id"]: e["reason"] for e in excluded})
+            manifest.changelog = changelog_markdown(diff_indexes(index_release(previous), new_index))
         write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
         spill.unlink()
         manifest.blob_path = None

@@ -72,6 +72,7 @@ class ReleaseConfig:
     seed: int = 1234
     splits: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "test": 0.2})
     metadata: Path = DEFAULT_METADATA
+    exclusions: Path | None = None  # default: exclusions.csv beside the metadata file
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
     config_hash: str = ""
@@ -103,6 +104,11 @@ class ReleaseConfig:
         if dupes:
             msg = f"source names must be unique{where}; '{dupes[0]}' is used more than once."
             raise ConfigError(msg, path=self.config_path, field="source.name")
+
+    @property
+    def exclusions_path(self) -> Path:
+        """The exclusions CSV (``id,reason,date``) this build honours."""
+        return self.exclusions or self.metadata.parent / "exclusions.csv"
 
     @property
     def split_names(self) -> tuple[str, ...]:
@@ -246,7 +252,7 @@ def load_config(path: str | Path) -> ReleaseConfig:
                      config_path=config_path)
         for i, t in enumerate(sources_raw)
     )
-    known = {"name", "version", "image_size", "seed", "splits", "metadata"}
+    known = {"name", "version", "image_size", "seed", "splits", "metadata", "exclusions"}
     extra = sorted(set(release) - known)
     if extra:
         msg = f"[release] in {config_path} has unknown key '{extra[0]}'; valid keys: {', '.join(sorted(known))}."
@@ -261,6 +267,8 @@ def load_config(path: str | Path) -> ReleaseConfig:
         splits={str(k): _typed(v, float, f"release.splits.{k}", config_path) for k, v in splits.items()},
         metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve()
         if metadata else DEFAULT_METADATA,
+        exclusions=(base_dir / _typed(release["exclusions"], str, "release.exclusions", config_path)).resolve()
+        if "exclusions" in release else None,
         sources=sources,
         config_path=config_path,
         config_hash=hash_config(data),
@@ -273,7 +281,8 @@ def hash_config(data: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 1234) -> ReleaseConfig:
+def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 1234,
+                exclusions: Path | None = None) -> ReleaseConfig:
     """The embedded default: one synthetic source of ``count`` generated faces."""
     from .metadata import load_metadata
 
@@ -295,5 +304,6 @@ def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 12
         seed=seed,
         splits={"train": 0.8, "test": 0.2},
         sources=(source,),
+        exclusions=exclusions,
         config_hash=hash_config(data),
     )

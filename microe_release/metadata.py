@@ -52,6 +52,7 @@ class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
     citation_title: str = ""
     datasheet: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # the file's own mapping, kept in build-report.json
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -72,6 +73,11 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
     except yaml.YAMLError as err:
         msg = f"metadata file '{path}' is not valid YAML: {err}"
         raise ConfigError(msg, path=path) from err
+    return parse_metadata(data, path=path)
+
+
+def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
+    """Check the fields of a parsed ``dataset.yaml`` (also kept in build-report.json)."""
     if not isinstance(data, dict):
         msg = f"metadata file '{path}' must hold a mapping of fields (name, title, version, ...)."
         raise ConfigError(msg, path=path)
@@ -113,5 +119,6 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
         citation_title=str(data.get("citation_title") or data["title"]),
         datasheet={str(k): str(v).strip() for k, v in (data.get("datasheet") or {}).items()},
         path=path,
+        raw=dict(data),
         extra={k: v for k, v in data.items() if k not in known},
     )

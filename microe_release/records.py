@@ -24,6 +24,7 @@ class SkipReason(StrEnum):
     UNSUPPORTED = "unsupported file type"
     NAME_MISMATCH = "file name does not match pattern"
     NO_CONSENSUS = "no label consensus"
+    EXCLUDED_ON_REQUEST = "excluded on request"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +115,8 @@ class Manifest:
     skipped: list[SkippedItem] = field(default_factory=list)
     duplicates: list[dict[str, object]] = field(default_factory=list)
     near_duplicate_groups: list[list[str]] = field(default_factory=list)
+    excluded: list[dict[str, str]] = field(default_factory=list)  # images removed on request (exclusions.csv)
+    changelog: str | None = None  # CHANGELOG.md text when built against a previous release
     sources: list[dict[str, Any]] = field(default_factory=list)
     metadata: Any = None  # DatasetMetadata of the release
     seed: int = 0

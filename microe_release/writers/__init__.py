@@ -55,6 +55,9 @@ def write_release_files(
             msg = f"writing the {name} files into '{out_dir}' failed: {err}; check free space and permissions."
             raise WriteError(msg, path=out_dir) from err
         logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
+    if manifest.changelog:
+        (out_dir / "CHANGELOG.md").write_text(manifest.changelog, encoding="utf-8")
+        written.append(out_dir / "CHANGELOG.md")
     written += write_build_report(manifest, out_dir, tool_version=tool_version)
     written += write_checksums(manifest, out_dir)  # last: it hashes every other file
     logger.info("wrote %d files", len(written))

@@ -61,6 +61,8 @@ def build_report(manifest: Manifest, tool_version: str) -> dict[str, Any]:
         "skipped": [item.to_dict() for item in manifest.skipped],
         "duplicates_merged": manifest.duplicates,
         "near_duplicate_groups": manifest.near_duplicate_groups,
+        "excluded_on_request": manifest.excluded,
+        "dataset_metadata": manifest.metadata.raw if manifest.metadata is not None else {},
     }
 
 
