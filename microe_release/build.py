@@ -191,6 +191,9 @@ def build_release(
         skipped.extend(conflicts)
         records, on_request, excluded = apply_exclusions(records, load_exclusions(config.exclusions_path))
         skipped.extend(on_request)
+        old_index = index_release(previous) if previous is not None else None
+        if old_index is not None:  # images of the previous version keep their split: versions stay comparable
+            records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
         groups, near_groups = assign_groups(records)
         splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                                class_names=CLASS_NAMES, seed=config.seed)
@@ -206,10 +209,10 @@ def build_release(
             metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_path=spill,
             excluded=excluded,
         )
-        if previous is not None:
+        if old_index is not None:
             new_index = (config.version, {r.id: (r.label, r.split) for r in records},
                          {e["id"]: e["reason"] for e in excluded})
-            manifest.changelog = changelog_markdown(diff_indexes(index_release(previous), new_index))
+            manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
         write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
         spill.unlink()
         manifest.blob_path = None

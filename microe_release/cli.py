@@ -69,9 +69,15 @@ def main(debug: bool, verbose: int) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for decoding [default: all cores].")
 @click.option("--images", is_flag=True, help="Also write images/{split}/{label}/{id}.png.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The previous release: write CHANGELOG.md from the difference.")
+@click.option("--version", "version_override", help="With --demo: the release version (default: dataset.yaml's).")
+@click.option("--exclusions", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --demo: an exclusions CSV (id,reason,date) of images to remove.")
 @handle_errors
 def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force: bool, strict: bool,
-          workers: int | None, images: bool, no_progress: bool) -> None:
+          workers: int | None, images: bool, no_progress: bool, previous: Path | None,
+          version_override: str | None, exclusions: Path | None) -> None:
     """Build a release folder (parquet + card + CSV + build report) from sources."""
     from .build import build_release
     from .config import demo_config, load_config
@@ -79,10 +85,14 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
     if demo == (config_path is not None):
         msg = "give exactly one of --config FILE or --demo."
         raise click.UsageError(msg)
-    config = demo_config(count=count) if demo else load_config(config_path)  # type: ignore[arg-type]
+    if not demo and (version_override or exclusions):
+        msg = "--version and --exclusions go with --demo; a release.toml sets them in [release]."
+        raise click.UsageError(msg)
+    config = (demo_config(count=count, version=version_override, exclusions=exclusions) if demo
+              else load_config(config_path))  # type: ignore[arg-type]
     started = time.perf_counter()
     manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
-                             progress=not no_progress and sys.stderr.isatty())
+                             progress=not no_progress and sys.stderr.isatty(), previous=previous)
     seconds = time.perf_counter() - started
     total = len(manifest.records)
     click.echo(f"built {manifest.name} {manifest.version}: {total} images in {seconds:.1f} s -> {out_dir}")
@@ -149,6 +159,26 @@ def _print_validation(report: Any, *, strict: bool) -> None:
     verdict = "valid" if not errors else "INVALID"
     click.echo(f"\n{report.release}: {verdict}, {errors} error(s), {warnings} warning(s), "
                f"{report.stats.get('images', 0)} images, checks: {', '.join(report.checks)}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  microe diff releases/1.0.0 releases/1.1.0
+  microe diff releases/1.0.0 releases/1.1.0 --json
+""")
+@click.argument("old_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("new_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
+@handle_errors
+def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
+    """Images added, removed (with reasons), relabelled and moved between two releases."""
+    import json
+
+    from .diff import changelog_markdown, diff_releases
+
+    result = diff_releases(old_dir, new_dir)
+    click.echo(json.dumps(result, indent=2) if as_json else changelog_markdown(result))
 
 
 TRAIN_EXAMPLES = """
