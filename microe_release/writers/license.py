@@ -24,11 +24,11 @@ def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
 
 
 def release_files(out_dir: Path) -> list[str]:
-    """Every file of a release (POSIX paths, sorted), the checksum file and build leftovers excluded."""
+    """Every file of a release (POSIX paths, sorted); the checksum file, publishing state and build leftovers excluded."""
     files = []
     for path in out_dir.rglob("*"):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel != CHECKSUMS and not rel.startswith(".images.spill"):
+        if path.is_file() and rel not in (CHECKSUMS, "publish-state.json") and not rel.startswith(".images.spill"):
             files.append(rel)
     return sorted(files)
 

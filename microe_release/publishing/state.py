@@ -1,0 +1,71 @@
+"""What publishing has done: ``publish-state.json`` in the release, and the concept record in ``metadata/``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+#: Progress file inside the release folder (not part of the release's files or checksums).
+STATE_FILE = "publish-state.json"
+
+#: Registry of published versions, beside dataset.yaml (the concept record is remembered here).
+REGISTRY_FILE = "zenodo-registry.json"
+
+
+def _write_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def content_hash(release_dir: Path) -> str:
+    """sha256 over the data files' lines of SHA256SUMS: the release's content, DOI edits aside."""
+    lines = [line for line in (release_dir / "SHA256SUMS").read_text().splitlines()
+             if line.endswith(".parquet") or line.endswith("  microe.csv")]
+    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+class PublishState:
+    """``publish-state.json``: each finished step, saved atomically as soon as it is done."""
+
+    def __init__(self, release_dir: Path) -> None:
+        self.path = release_dir / STATE_FILE
+        self.data: dict[str, Any] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A recorded value."""
+        return self.data.get(key, default)
+
+    def set(self, **values: Any) -> None:
+        """Record values and save now."""
+        self.data.update(values)
+        _write_atomic(self.path, self.data)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A mutable sub-dict (``zenodo``, ``hub``); call :meth:`save` after changing it."""
+        return self.data.setdefault(name, {})
+
+    def save(self) -> None:
+        """Save now."""
+        _write_atomic(self.path, self.data)
+
+
+class Registry:
+    """``metadata/zenodo-registry.json``: the concept record and every published version."""
+
+    def __init__(self, metadata_dir: Path) -> None:
+        self.path = metadata_dir / REGISTRY_FILE
+        self.data: dict[str, Any] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    @property
+    def versions(self) -> dict[str, Any]:
+        """``version -> {doi, record_id, content_hash, hub_repo}``."""
+        return self.data.setdefault("versions", {})
+
+    def save(self) -> None:
+        """Save now."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.path, self.data)
