@@ -181,6 +181,49 @@ def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
     click.echo(json.dumps(result, indent=2) if as_json else changelog_markdown(result))
 
 
+PUBLISH_EXAMPLES = """
+\b
+Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
+  microe publish releases/1.0.0 --hf-repo makerere/microe --zenodo --dry-run
+  microe publish releases/1.0.0 --hf-repo makerere/microe --zenodo --sandbox
+  microe publish releases/1.1.0 --hf-repo makerere/microe --zenodo     # a new version of the same concept
+"""
+
+
+@main.command(epilog=PUBLISH_EXAMPLES)
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--hf-repo", help="Hugging Face dataset repository ORG/NAME.")
+@click.option("--zenodo", is_flag=True, help="Deposit on Zenodo and get a DOI.")
+@click.option("--sandbox", is_flag=True, help="Use sandbox.zenodo.org.")
+@click.option("--dry-run", is_flag=True, help="Print every request it would make; send nothing.")
+@click.option("--hf-endpoint", help="Hub endpoint (default: the Hub).")
+@click.option("--zenodo-url", help="Zenodo base URL (default: zenodo.org, or the sandbox).")
+@click.option("--metadata-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the registry of published versions lives [default: metadata/].")
+@handle_errors
+def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool, dry_run: bool,
+            hf_endpoint: str | None, zenodo_url: str | None, metadata_dir: Path | None) -> None:
+    """Publish a validated release to Zenodo (DOI) and the Hub (tag v{version}); re-running resumes."""
+    from .publishing import publish_release
+
+    if not hf_repo and not zenodo:
+        msg = "give --hf-repo ORG/NAME and/or --zenodo."
+        raise click.UsageError(msg)
+    result = publish_release(release_dir, hf_repo=hf_repo, zenodo=zenodo, sandbox=sandbox, dry_run=dry_run,
+                             hf_endpoint=hf_endpoint, zenodo_url=zenodo_url, metadata_dir=metadata_dir)
+    if dry_run:
+        click.echo("dry run: nothing sent. The plan:")
+        for number, step in enumerate(result["plan"], start=1):
+            click.echo(f"  {number:2}. {step}")
+        return
+    if result.get("already_published"):
+        click.echo(f"version {result['version']} is already published with this content: nothing to do.")
+    if result.get("doi"):
+        click.echo(f"DOI {result['doi']} (all versions: {result.get('concept_doi')})")
+    if result.get("hub"):
+        click.echo(f"Hub {hf_repo}: commit {result['hub'].get('commit')}, tag {result['hub'].get('tag')}")
+
+
 TRAIN_EXAMPLES = """
 \b
 Examples:

@@ -11,7 +11,7 @@ from ..config import DEFAULT_METADATA
 from ..errors import PublishError
 from ..validation import validate_release
 from ..writers.license import release_files
-from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_exists
+from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_target
 from .manifest import load_manifest, write_doi
 from .state import PublishState, Registry, content_hash
 from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
@@ -86,8 +86,10 @@ def _zenodo_steps(client: ZenodoClient, release_dir: Path, state: PublishState, 
         zen["doi_written"] = True
         state.save()
     current = client.get_deposition(zen["deposition_id"])
-    if current.get("submitted"):
-        zen["published"] = True
+    if current.get("submitted") and not zen.get("published"):  # published by a run killed before it could save
+        zen.update(published=True, record_id=current.get("record_id", current["id"]), doi=current.get("doi", zen["doi"]),
+                   concept_doi=current.get("conceptdoi", zen.get("concept_doi")))
+        state.save()
     if not zen.get("published"):
         for rel in release_files(release_dir) + ["SHA256SUMS"]:
             name = zenodo_name(rel)
@@ -168,10 +170,12 @@ def publish_release(
     state.set(version=manifest.version, content_hash=digest)
     hf_token = _token("HF_TOKEN") if hf_repo else ""
     api = hub_api(hf_endpoint, hf_token) if hf_repo else None
-    if api is not None and not state.section("hub").get("tag") and tag_exists(api, hf_repo, f"v{manifest.version}"):
-        msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
-               f"version never changes. Build a new version.")
-        raise PublishError(msg)
+    if api is not None and not state.section("hub").get("tag"):
+        target = tag_target(api, hf_repo, f"v{manifest.version}")
+        if target is not None and target != state.section("hub").get("commit"):
+            msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
+                   f"version never changes. Build a new version.")
+            raise PublishError(msg)
     result: dict[str, Any] = {"version": manifest.version, "already_published": False}
     if zenodo:
         client = ZenodoClient(base, _token("ZENODO_TOKEN"))

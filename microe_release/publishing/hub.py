@@ -21,15 +21,15 @@ def hub_api(endpoint: str | None, token: str) -> Any:
     return HfApi(endpoint=endpoint, token=token)
 
 
-def tag_exists(api: Any, repo_id: str, tag: str) -> bool:
-    """Whether the dataset repo already has ``tag``."""
+def tag_target(api: Any, repo_id: str, tag: str) -> str | None:
+    """The commit ``tag`` points to in the dataset repo, or None when there is no such tag (or repo)."""
     from huggingface_hub.errors import RepositoryNotFoundError
 
     try:
         refs = with_retries("list refs", lambda: api.list_repo_refs(repo_id, repo_type="dataset"))
     except RepositoryNotFoundError:
-        return False
-    return any(t.name == tag for t in refs.tags)
+        return None
+    return next((t.target_commit for t in refs.tags if t.name == tag), None)
 
 
 def publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, state: Any) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, stat
         hub["commit"] = getattr(info, "oid", None) or str(info)
         state.save()
     if not hub.get("tag"):
-        if not tag_exists(api, repo_id, tag):
+        if tag_target(api, repo_id, tag) is None:
             with_retries("create Hub tag", lambda: api.create_tag(repo_id, tag=tag, revision=hub["commit"],
                                                                   repo_type="dataset", tag_message=f"Release {version}"))
         hub["tag"] = tag

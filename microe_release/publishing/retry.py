@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..errors import PublishError
 
@@ -47,10 +47,21 @@ def _status_of(err: BaseException) -> tuple[int | None, float | None]:
     return status, retry_after
 
 
+#: Exception class names (anywhere in the MRO) of dropped or failed connections, whatever the HTTP library.
+_TRANSPORT_ERRORS = {"TransportError", "NetworkError", "ProtocolError", "RemoteProtocolError", "ConnectError",
+                     "ReadError", "WriteError", "TimeoutException", "ChunkedEncodingError"}
+
+
+def _is_transport_error(err: BaseException) -> bool:
+    if isinstance(err, (ConnectionError, TimeoutError)):
+        return True
+    if isinstance(err, OSError) and getattr(err, "response", None) is None:  # requests' errors are OSErrors
+        return True
+    return any(cls.__name__ in _TRANSPORT_ERRORS for cls in type(err).__mro__)
+
+
 def with_retries(step: str, func: Callable[[], T]) -> T:
     """Run ``func``; retry 429/5xx/connection failures with backoff; raise PublishError naming ``step``."""
-    import httpx
-
     delay = BASE_DELAY
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
@@ -58,13 +69,19 @@ def with_retries(step: str, func: Callable[[], T]) -> T:
         except RetryableStatus as err:
             wait, reason = err.retry_after, f"HTTP {err.status}"
             last: BaseException = err
-        except (httpx.TransportError, ConnectionError, TimeoutError) as err:
-            wait, reason, last = None, f"{type(err).__name__}", err
-        except Exception as err:  # huggingface_hub wraps HTTP errors; retry only 429/5xx
-            status, retry_after = _status_of(err)
-            if status is None or not (status == 429 or status >= 500):
+        except PublishError:
+            raise
+        except Exception as err:
+            if type(err).__name__ == "OfflineModeIsEnabled":
+                msg = f"step '{step}' needs the network but HF_HUB_OFFLINE is set; unset it to publish."
+                raise PublishError(msg) from err  # huggingface_hub wraps HTTP errors; retry only 429/5xx and dropped connections
+            status, retry_after = _status_of(err)  # huggingface_hub wraps HTTP errors; retry only 429/5xx
+            if status is not None and (status == 429 or status >= 500):
+                wait, reason, last = retry_after, f"HTTP {status}", err
+            elif status is None and _is_transport_error(err):
+                wait, reason, last = None, type(err).__name__, err
+            else:
                 raise
-            wait, reason, last = retry_after, f"HTTP {status}", err
         if attempt == MAX_ATTEMPTS:
             break
         pause = min(wait, MAX_RETRY_AFTER) if wait is not None else delay

@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 ZENODO_URL = "https://zenodo.org"
 ZENODO_SANDBOX_URL = "https://sandbox.zenodo.org"
 
+#: Seconds to connect and between bytes of an answer.
+TIMEOUT = 120.0
+
 
 def file_md5(path: Path) -> str:
     """Hex md5 of a file (Zenodo reports md5 checksums of uploads)."""
@@ -30,10 +33,11 @@ class ZenodoClient:
     """Talks to ``{base_url}/api/deposit/depositions`` with a token that is never logged."""
 
     def __init__(self, base_url: str, token: str) -> None:
-        import httpx
+        import requests
 
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120.0)
+        self._client = requests.Session()
+        self._client.headers["Authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -49,9 +53,9 @@ class ZenodoClient:
         def send() -> Any:
             if file_path is not None:  # re-read on every attempt: a dropped upload restarts from byte 0
                 with open(file_path, "rb") as handle:
-                    response = self._client.request(method, self._url(path_or_url), content=handle.read())
+                    response = self._client.request(method, self._url(path_or_url), data=handle, timeout=TIMEOUT)
             else:
-                response = self._client.request(method, self._url(path_or_url), **kwargs)
+                response = self._client.request(method, self._url(path_or_url), timeout=TIMEOUT, **kwargs)
             if response.status_code == 429 or response.status_code >= 500:
                 retry_after = response.headers.get("Retry-After")
                 raise RetryableStatus(response.status_code, float(retry_after) if retry_after else None, response.text)
