@@ -88,8 +88,10 @@ def _assert_published_once(release: Path, servers, version: str = "1.0.0") -> di
     return dep
 
 
-def test_publish_end_to_end(release: Path, servers, tmp_path: Path) -> None:
+def test_publish_end_to_end(release: Path, servers, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
     result = _publish(release, servers, tmp_path)
+    assert servers[0].token not in caplog.text and servers[1].token not in caplog.text
     dep = _assert_published_once(release, servers)
     doi = result["doi"]
     assert doi == dep["doi"] and result["concept_doi"] == dep["conceptdoi"]
