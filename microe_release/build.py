@@ -120,6 +120,7 @@ def collect_records(
                 id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
                 license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
                 orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
+                orig_rgb=result.orig_rgb,
                 blob_offset=offset, blob_length=len(result.png), text_length=len(result.pixels_text),
             ))
             offset += len(result.png) + len(result.pixels_text)

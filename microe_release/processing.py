@@ -86,12 +86,28 @@ def square_resize(img: Image.Image, size: int) -> Image.Image:
     return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
+#: Pillow modes whose pixels carry colour (the others are gray already).
+_COLOUR_MODES = frozenset({"RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "P", "PA"})
+
+
+def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
+    """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one."""
+    if img.mode not in _COLOUR_MODES:
+        return None
+    factor = max(1, min(img.size) // 64)
+    small = (img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img).convert("RGB")
+    means = np.asarray(small, dtype=np.float64).reshape(-1, 3).mean(axis=0)
+    if np.ptp(means) < 1.0 and img.mode == "P":  # a gray palette is not colour
+        return None
+    return int(round(means[0])), int(round(means[1])), int(round(means[2]))
+
+
+def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
     """Decode image bytes to a ``size`` x ``size`` uint8 gray array.
 
     Returns
     -------
-    (pixels, original width, original height, original mode)
+    (pixels, original width, original height, original mode, mean RGB of a colour original or None)
 
     Raises
     ------
@@ -110,7 +126,8 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
                 msg = f"{orig_w}x{orig_h} pixels"
                 raise Image.DecompressionBombError(msg)
             if img.format == "JPEG":
-                img.draft("L" if orig_mode in ("L", "RGB", "YCbCr") else None, (size, size))
+                # DCT-domain downscaling; colour JPEGs stay RGB so their colour can be measured
+                img.draft("RGB" if orig_mode in ("RGB", "YCbCr") else "L" if orig_mode == "L" else None, (size, size))
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise _Skip(SkipReason.BOMB, f"more than {MAX_IMAGE_PIXELS} pixels: {err}") from err
@@ -125,7 +142,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str]:
     except Exception as err:  # noqa: BLE001 - a broken EXIF block must not lose the image
         logger.debug("ignoring unreadable EXIF orientation: %s", err)
     gray = square_resize(to_gray(img), size)
-    return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode
+    return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode, colour_means(img)
 
 
 def parse_pixels(text: str) -> np.ndarray:
@@ -221,18 +238,18 @@ def encode_png(pixels: np.ndarray) -> bytes:
             + _png_chunk(b"IEND", b""))
 
 
-def _load_pixels(item: SourceItem, size: int) -> tuple[np.ndarray, int, int, str]:
+def _load_pixels(item: SourceItem, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
     if item.pixels is not None:
         raw = parse_pixels(item.pixels)
         gray = square_resize(Image.fromarray(raw, "L"), size)
-        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L"
+        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
     if item.synthetic is not None:
         from .synthetic import render_face
 
         seed, number = item.synthetic
         raw = render_face(seed, number, item.label)
         gray = square_resize(Image.fromarray(raw, "L"), size)
-        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L"
+        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
     assert item.path is not None  # adapters always set one of the three
     try:
         with open(item.path, "rb") as handle:
@@ -271,22 +288,22 @@ def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | S
     Decoding is per item; hashing and the CSV pixel text run once over the whole batch.
     """
     results: list[ProcessedImage | SkippedItem | None] = []
-    decoded: list[tuple[int, np.ndarray, int, int, str]] = []
+    decoded: list[tuple[int, np.ndarray, int, int, str, tuple[int, int, int] | None]] = []
     for item in items:
         try:
-            pixels, width, height, mode = _load_pixels(item, size)
+            pixels, width, height, mode, rgb = _load_pixels(item, size)
         except _Skip as skip:
             results.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=skip.reason,
                                        detail=skip.detail))
             continue
-        decoded.append((len(results), pixels, width, height, mode))
+        decoded.append((len(results), pixels, width, height, mode, rgb))
         results.append(None)
     if decoded:
         batch = np.stack([d[1] for d in decoded])
         hashes = perceptual_hashes(batch)
         texts = pixel_rows(batch)
-        for (position, pixels, width, height, mode), phash, text in zip(decoded, hashes, texts, strict=True):
+        for (position, pixels, width, height, mode, rgb), phash, text in zip(decoded, hashes, texts, strict=True):
             results[position] = ProcessedImage(
                 item=items[position], id=content_id(pixels), png=encode_png(pixels), pixels_text=text,
-                phash=phash, orig_width=width, orig_height=height, orig_mode=mode)
+                phash=phash, orig_width=width, orig_height=height, orig_mode=mode, orig_rgb=rgb)
     return results  # type: ignore[return-value]  # every None was replaced above

@@ -77,6 +77,7 @@ class ProcessedImage:
     orig_width: int
     orig_height: int
     orig_mode: str
+    orig_rgb: tuple[int, int, int] | None = None  # mean colour of a colour original (for the report)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +95,7 @@ class ImageRecord:
     orig_width: int
     orig_height: int
     orig_mode: str
+    orig_rgb: tuple[int, int, int] | None = None
     blob_offset: int
     blob_length: int  # PNG bytes at blob_offset; the CSV pixel text follows them
     text_length: int = 0

@@ -29,7 +29,7 @@ def _item(path: Path | None = None, pixels: str | None = None) -> SourceItem:
 
 def test_decode_image_every_format_gives_square_gray(tmp_path: Path) -> None:
     for name, path in odd_images(tmp_path).items():
-        pixels, width, height, _mode = decode_image(path.read_bytes(), 48)
+        pixels, width, height, _mode, _rgb = decode_image(path.read_bytes(), 48)
         assert pixels.shape == (48, 48), name
         assert pixels.dtype == np.uint8, name
         assert (width, height) == (96, 96), name
@@ -40,7 +40,7 @@ def test_decode_image_16bit_is_scaled_not_clipped(tmp_path: Path) -> None:
     paths = odd_images(tmp_path)
     eight, *_ = decode_image(paths["png"].read_bytes(), 48)
     for key in ("png16", "tiff16"):
-        sixteen, _, _, mode = decode_image(paths[key].read_bytes(), 48)
+        sixteen, _, _, mode, _ = decode_image(paths[key].read_bytes(), 48)
         assert mode.startswith("I"), mode
         reference = np.asarray(face(503, "neutral").resize((48, 48), Image.Resampling.LANCZOS))
         assert np.abs(sixteen.astype(int) - reference.astype(int)).mean() < 2.0
@@ -82,7 +82,7 @@ def test_decode_image_centre_crops_before_resizing() -> None:
     img.paste(255, (100, 0, 200, 100))  # only the central square is white
     buf = io.BytesIO()
     img.save(buf, "PNG")
-    pixels, width, height, _ = decode_image(buf.getvalue(), 48)
+    pixels, width, height, _, _ = decode_image(buf.getvalue(), 48)
     assert (width, height) == (300, 100)
     assert pixels.min() == 255
 
@@ -133,3 +133,15 @@ def test_perceptual_hash_near_for_blur_far_for_other_face() -> None:
     hc = perceptual_hash(np.asarray(face(40, "sad").resize((48, 48))))
     assert (ha ^ hb).bit_count() <= 6
     assert (ha ^ hc).bit_count() > 6
+
+
+def test_colour_means_for_colour_originals_only(tmp_path: Path) -> None:
+    from microe_release.processing import colour_means
+
+    assert colour_means(Image.new("RGB", (200, 100), (200, 40, 10))) == (200, 40, 10)
+    assert colour_means(Image.new("L", (10, 10), 7)) is None
+    assert colour_means(Image.new("RGB", (8, 8), (90, 90, 90)).convert("P", palette=Image.Palette.ADAPTIVE)) is None
+    paths = odd_images(tmp_path)
+    *_, rgb = decode_image(paths["jpeg"].read_bytes(), 48)
+    assert rgb is not None and rgb[0] >= rgb[1] >= rgb[2]  # the fixture tints red > green > blue
+    assert decode_image(paths["png"].read_bytes(), 48)[4] is None

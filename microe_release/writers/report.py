@@ -41,6 +41,29 @@ def original_dimensions(manifest: Manifest) -> dict[str, dict[str, Any]]:
     }
 
 
+def colour_dominance(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """Per source: how many originals were colour, their mean RGB, and which channel dominated (Fig. 7)."""
+    out: dict[str, dict[str, Any]] = {}
+    for record in manifest.records:
+        entry = out.setdefault(record.source, {"images": 0, "colour_images": 0, "sum_rgb": [0, 0, 0],
+                                               "dominant": {"red": 0, "green": 0, "blue": 0, "none": 0}})
+        entry["images"] += 1
+        if record.orig_rgb is None:
+            continue
+        entry["colour_images"] += 1
+        entry["sum_rgb"] = [a + b for a, b in zip(entry["sum_rgb"], record.orig_rgb, strict=True)]
+        r, g, b = record.orig_rgb
+        top = max(r, g, b)
+        winners = [name for name, v in (("red", r), ("green", g), ("blue", b)) if v == top]
+        entry["dominant"]["none" if len(winners) > 1 or top - min(r, g, b) < 4 else winners[0]] += 1
+    for entry in out.values():
+        sums = entry.pop("sum_rgb")
+        n = entry["colour_images"]
+        entry["mean_rgb"] = [round(v / n, 1) for v in sums] if n else None
+        entry["grayscale_images"] = entry["images"] - n
+    return dict(sorted(out.items()))
+
+
 def build_report(manifest: Manifest, tool_version: str) -> dict[str, Any]:
     """The report as a JSON-ready dict (deterministic: no clock, no absolute paths)."""
     reasons = Counter(item.reason.value for item in manifest.skipped)
@@ -57,6 +80,7 @@ def build_report(manifest: Manifest, tool_version: str) -> dict[str, Any]:
         "sources": manifest.sources,
         "counts": build_counts(manifest),
         "original_dimensions": original_dimensions(manifest),
+        "colour_dominance": colour_dominance(manifest),
         "skipped_by_reason": dict(sorted(reasons.items())),
         "skipped": [item.to_dict() for item in manifest.skipped],
         "duplicates_merged": manifest.duplicates,
