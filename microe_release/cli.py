@@ -181,6 +181,28 @@ def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
     click.echo(json.dumps(result, indent=2) if as_json else changelog_markdown(result))
 
 
+@main.command(epilog="""
+\b
+Examples:
+  microe report demo-release --out demo-report
+  microe report releases/1.0.0 --out report --model models/alexnet-48
+""")
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="REPORT_DIR: index.html, every figure as PNG, report.json.")
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A MODEL_DIR from `microe train`: adds its metrics, confusion matrix and curves.")
+@handle_errors
+def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
+    """Write the dataset analysis as one self-contained web page (opens from disk, no network)."""
+    from .report import generate_report
+
+    started = time.perf_counter()
+    numbers = generate_report(release_dir, out_dir, model_dir=model_dir)
+    click.echo(f"report for {numbers['composition']['total']} images in {time.perf_counter() - started:.1f} s: "
+               f"{out_dir / 'index.html'} ({len(numbers['figures'])} figures, report.json)")
+
+
 PUBLISH_EXAMPLES = """
 \b
 Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):

@@ -1,0 +1,106 @@
+"""``microe report``: the dataset analysis (the paper's Section V) as one self-contained web page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..labels import CLASS_NAMES
+from . import figures
+from .features import edges, hog_lbp, region_properties
+from .stats import class_means, composition, intensity, load_images, quality, read_build_report
+
+logger = logging.getLogger(__name__)
+
+#: The page's sections, in order (each is an element id in index.html).
+SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "model")
+
+
+def _feature_samples(images: np.ndarray, labels: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
+    samples, numbers = [], {}
+    for name in ("happy", "surprised", "angry"):
+        found = np.flatnonzero(labels == CLASS_NAMES.index(name))
+        if not len(found):
+            continue
+        image = images[found[0]]
+        hog_picture, lbp, hog_numbers = hog_lbp(image)
+        canny_map, sobel_map, edge_numbers = edges(image)
+        regions, props = region_properties(image)
+        samples.append((name, image, {"HOG": hog_picture, "LBP": lbp, "Canny edges": canny_map, "Sobel": sobel_map,
+                                      "region": regions, "region_props": props}))
+        numbers[name] = {"hog_lbp": hog_numbers, "edges": edge_numbers, "region": props}
+    return samples, numbers
+
+
+def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
+    if model_dir is None:
+        return None, {}
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    metrics.pop("history", None)
+    config = json.loads((model_dir / "config.json").read_text())
+    pictures = {name: (model_dir / f"{name}.png").read_bytes()
+                for name in ("training_curves", "confusion_matrix", "sample_predictions") if (model_dir / f"{name}.png").is_file()}
+    return {"arch": config.get("arch"), "release": config.get("release"), "metrics": metrics}, pictures
+
+
+def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: str | Path | None = None) -> dict[str, Any]:
+    """Write ``index.html`` (self-contained), each figure as PNG, and every number in ``report.json``.
+
+    Returns
+    -------
+    dict
+        The content of report.json.
+    """
+    started = time.perf_counter()
+    root, out = Path(release_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    build = read_build_report(root)
+    images, labels, splits, sources, _ids, _index = load_images(root)
+    comp = composition(labels, splits, sources, build)
+    means, mean_numbers = class_means(images, labels)
+    pixel_stats = intensity(images, labels)
+    sample_maps, feature_numbers = _feature_samples(images, labels)
+    model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
+    split_array = np.asarray(splits)
+    pngs: dict[str, bytes] = {"composition": figures.composition_figure(comp)}
+    for split in comp["by_split"]:
+        pngs[f"samples_{split}"] = figures.samples_figure(images, labels, split_array == split, f"{split} split")
+    pngs["class_means"] = figures.means_figure(means, mean_numbers["distance"])
+    pngs["intensity"] = figures.intensity_figure(pixel_stats)
+    pngs["colour_dominance"] = figures.colour_figure(build.get("colour_dominance", {}))
+    pngs["features"] = figures.features_figure(sample_maps)
+    pngs.update({f"model_{k}": v for k, v in model_pictures.items()})
+    for name, data in pngs.items():
+        (out / f"{name}.png").write_bytes(data)
+    numbers = {
+        "release": {"name": build.get("name"), "version": build.get("version"), "image_size": build.get("image_size")},
+        "composition": comp,
+        "class_means": mean_numbers,
+        "image_statistics": {"original_dimensions": build.get("original_dimensions", {}),
+                             "colour_dominance": build.get("colour_dominance", {}), "intensity": pixel_stats},
+        "features": feature_numbers,
+        "quality": quality(root, build),
+        "model": model,
+        "figures": sorted(f"{name}.png" for name in pngs),
+    }
+    (out / "report.json").write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
+    (out / "index.html").write_text(_render(numbers, pngs), encoding="utf-8")
+    logger.info("report for %d images in %.1f s", comp["total"], time.perf_counter() - started)
+    return numbers
+
+
+def _render(numbers: dict[str, Any], pngs: dict[str, bytes]) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("microe_release.report", "templates"), autoescape=select_autoescape())
+    uri = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in pngs.items()}
+    return env.get_template("report.html.j2").render(n=numbers, img=uri, sections=SECTIONS, classes=CLASS_NAMES)
+
+
+__all__ = ["SECTIONS", "generate_report"]

@@ -1,0 +1,155 @@
+"""The report's figures as PNG bytes (matplotlib, Agg backend, no clock in the files)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+from ..labels import CLASS_NAMES
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def composition_figure(comp: dict[str, Any]) -> bytes:
+    """Images per class and split (Fig. 1), and per source."""
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 1]})
+    splits = list(comp["by_split_class"])
+    width = 0.8 / max(len(splits), 1)
+    x = np.arange(len(CLASS_NAMES))
+    for k, split in enumerate(splits):
+        ax1.bar(x + k * width, [comp["by_split_class"][split][c] for c in CLASS_NAMES], width, label=split)
+    ax1.set_xticks(x + width * (len(splits) - 1) / 2, CLASS_NAMES, rotation=30)
+    ax1.set(title="Images per class and split", ylabel="images")
+    ax1.legend()
+    ax2.bar(list(comp["by_source"]), list(comp["by_source"].values()), color="gray")
+    ax2.set(title="Images per source")
+    ax2.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def samples_figure(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, title: str, per_class: int = 8) -> bytes:
+    """A grid of samples per class (Figs. 2 and 3)."""
+    plt = _plt()
+    fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(per_class * 0.9, len(CLASS_NAMES) * 0.95))
+    for i, name in enumerate(CLASS_NAMES):
+        chosen = np.flatnonzero(mask & (labels == i))[:per_class]
+        for j in range(per_class):
+            ax = axes[i, j]
+            ax.axis("off")
+            if j < len(chosen):
+                ax.imshow(images[chosen[j]], cmap="gray", vmin=0, vmax=255)
+        axes[i, 0].set_title(name, fontsize=7, loc="left")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def means_figure(means: dict[str, np.ndarray], distance: dict[str, dict[str, float]]) -> bytes:
+    """Mean image per class and the pairwise distance matrix between them."""
+    plt = _plt()
+    names = list(means)
+    fig = plt.figure(figsize=(14, 4))
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(2, 8, (k // 4) * 8 + k % 4 + 1)  # a 2 x 4 block on the left
+        ax.imshow(means[name], cmap="gray", vmin=0, vmax=255)
+        ax.set_title(name, fontsize=8)
+        ax.axis("off")
+    ax = fig.add_axes((0.62, 0.08, 0.3, 0.85))
+    matrix = np.array([[distance[a][b] for b in names] for a in names])
+    ax.imshow(matrix, cmap="viridis")
+    ax.set_xticks(range(len(names)), names, rotation=60, fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_title("RMS distance between class means", fontsize=9)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{matrix[i, j]:.0f}", ha="center", va="center", fontsize=6, color="white")
+    return _png(fig)
+
+
+def intensity_figure(stats: dict[str, Any]) -> bytes:
+    """Pixel intensity histograms per class, and brightness/contrast spread."""
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    for name, entry in stats["per_class"].items():
+        hist = np.asarray(entry["histogram"], dtype=float)
+        ax1.plot(hist / max(hist.sum(), 1), label=name, linewidth=1)
+    ax1.set(title="Pixel intensity per class", xlabel="gray level", ylabel="share of pixels")
+    ax1.legend(fontsize=7)
+    names = list(stats["per_class"])
+    bright = [stats["per_class"][n]["brightness"]["mean"] for n in names]
+    spread = [stats["per_class"][n]["brightness"]["std"] for n in names]
+    contrast = [stats["per_class"][n]["contrast"]["mean"] for n in names]
+    x = np.arange(len(names))
+    ax2.errorbar(x - 0.1, bright, yerr=spread, fmt="o", label="brightness (mean +- std)")
+    ax2.plot(x + 0.1, contrast, "s", label="contrast (mean std)")
+    ax2.set_xticks(x, names, rotation=30)
+    ax2.set(title="Brightness and contrast", ylabel="gray level")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def colour_figure(colour: dict[str, Any]) -> bytes:
+    """Colour dominance of the source images before grayscale conversion (Fig. 7)."""
+    plt = _plt()
+    names = list(colour) or ["(none)"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.5))
+    channels = ("red", "green", "blue", "none")
+    bottom = np.zeros(len(names))
+    for channel, colour_name in zip(channels, ("tab:red", "tab:green", "tab:blue", "lightgray"), strict=True):
+        values = np.array([colour.get(n, {}).get("dominant", {}).get(channel, 0) for n in names], dtype=float)
+        ax1.bar(names, values, bottom=bottom, color=colour_name, label=channel)
+        bottom += values
+    grays = [colour.get(n, {}).get("grayscale_images", 0) for n in names]
+    ax1.bar(names, grays, bottom=bottom, color="black", label="grayscale original")
+    ax1.set(title="Dominant channel of each original", ylabel="images")
+    ax1.legend(fontsize=7)
+    for k, name in enumerate(names):
+        rgb = colour.get(name, {}).get("mean_rgb")
+        ax2.add_patch(plt.Rectangle((k, 0), 0.9, 1, color=[v / 255 for v in rgb] if rgb else "white", ec="black"))
+        ax2.text(k + 0.45, -0.15, f"{name}\n{rgb if rgb else 'no colour'}", ha="center", va="top", fontsize=7)
+    ax2.set_xlim(0, max(len(names), 1))
+    ax2.set_ylim(-0.6, 1.1)
+    ax2.axis("off")
+    ax2.set_title("Mean colour of the colour originals", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> bytes:
+    """Per sample: image, HOG, LBP, Canny, Sobel, segmented region with its bounding box (Figs. 4-6)."""
+    plt = _plt()
+    cols = ("image", "HOG", "LBP", "Canny edges", "Sobel", "region")
+    fig, axes = plt.subplots(len(samples), len(cols), figsize=(len(cols) * 1.7, len(samples) * 1.8), squeeze=False)
+    for row, (name, image, maps) in enumerate(samples):
+        for col, key in enumerate(cols):
+            ax = axes[row, col]
+            ax.axis("off")
+            ax.imshow(maps[key] if key != "image" else image, cmap="gray" if key != "region" else "nipy_spectral")
+            if row == 0:
+                ax.set_title(key, fontsize=8)
+        props = maps["region_props"]
+        if props.get("bbox"):
+            r0, c0, r1, c1 = props["bbox"]
+            axes[row, -1].add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="white"))
+        axes[row, 0].text(-2, 24, name, rotation=90, va="center", ha="right", fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
