@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
@@ -240,3 +241,24 @@ def test_concept_found_on_the_server_without_local_registry(release: Path, serve
     second = publish_release(newer, zenodo=True, zenodo_url=zenodo.url, metadata_dir=tmp_path / "fresh-metadata")
     assert second["concept_doi"] == first["concept_doi"] and second["doi"] != first["doi"]
     assert zenodo.count("POST", r"/actions/newversion") == 1
+
+
+def test_load_dataset_pins_each_published_version(release: Path, servers, tmp_path: Path) -> None:
+    _publish(release, servers, tmp_path)
+    newer = tmp_path / "microe-1.1.0"
+    build_release(demo_config(count=150, version="1.1.0"), newer, workers=1, previous=release)
+    _publish(newer, servers, tmp_path)
+    hub, _ = servers
+    code = ("import json; from datasets import load_dataset\n"
+            "print(json.dumps({rev: {k: v.num_rows for k, v in load_dataset('" + REPO + "', revision=rev).items()}"
+            " for rev in ('v1.0.0', 'v1.1.0', 'main')}))")
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0",
+           "HF_DATASETS_OFFLINE": "0", "HF_HUB_DISABLE_XET": "1", "HF_TOKEN": ""}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    sizes = json.loads(done.stdout.strip().splitlines()[-1])
+    for rev, folder in (("v1.0.0", release), ("v1.1.0", newer)):
+        card = (folder / "README.md").read_text().split("---\n")[1]
+        expected = {s["name"]: s["num_examples"] for s in yaml.safe_load(card)["dataset_info"]["splits"]}
+        assert sizes[rev] == expected, rev
+    assert sizes["main"] == sizes["v1.1.0"] != sizes["v1.0.0"]
