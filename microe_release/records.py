@@ -127,13 +127,6 @@ class Manifest:
     doi: str | None = None  # this version's DOI, once reserved (publishing)
     concept_doi: str | None = None  # the DOI of all versions
 
-    def read_png(self, record: ImageRecord) -> bytes:
-        """The processed PNG bytes of ``record`` (from the spill file)."""
-        assert self.blob_path is not None, "read_png needs the build's spill file"
-        with open(self.blob_path, "rb") as handle:
-            handle.seek(record.blob_offset)
-            return handle.read(record.blob_length)
-
     def iter_png(self, records: list[ImageRecord]) -> Any:
         """Yield ``(record, png bytes)`` for ``records`` with one open file handle."""
         assert self.blob_path is not None, "iter_png needs the build's spill file"

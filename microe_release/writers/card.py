@@ -100,7 +100,6 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         manifest=manifest,
         counts=counts,
         skipped=len(manifest.skipped),
-        reasons=sorted({s.reason.value for s in manifest.skipped}),
         reason_counts={r: sum(1 for s in manifest.skipped if s.reason.value == r)
                        for r in sorted({s.reason.value for s in manifest.skipped})},
         near_bits=NEAR_DUPLICATE_BITS,
