@@ -138,7 +138,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
         reason = SkipReason.TRUNCATED if ("truncat" in text.lower() or isinstance(err, EOFError)) else SkipReason.UNREADABLE
         raise _Skip(reason, f"{type(err).__name__}: {text}") from err
     try:
-        img = ImageOps.exif_transpose(img)
+        img = ImageOps.exif_transpose(img)  # type: ignore[assignment]  # same image, maybe transposed
     except Exception as err:  # noqa: BLE001 - a broken EXIF block must not lose the image
         logger.debug("ignoring unreadable EXIF orientation: %s", err)
     gray = square_resize(to_gray(img), size)

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def _fixed_split(records: list[ImageRecord], split_names: tuple[str, ...]) -> str | None:
     """The split a group's source fixes (keep_splits), if any; 'validation' falls back to 'test'."""
-    votes = Counter()
+    votes: Counter[str] = Counter()
     for record in records:
         if record.fixed_split:
             name = record.fixed_split
@@ -34,7 +34,7 @@ def assign_splits(
     split_names: tuple[str, ...],
     class_names: tuple[str, ...],
     seed: int,
-) -> list[ImageRecord]:
+) -> list[str]:
     """The split of every record.
 
     Groups (``groups[i]`` is record i's group, from :func:`~microe_release.dedup.assign_groups`) are placed whole. Groups a source fixes go to that split; the rest

@@ -170,7 +170,7 @@ def publish_release(
     state.set(version=manifest.version, content_hash=digest)
     hf_token = _token("HF_TOKEN") if hf_repo else ""
     api = hub_api(hf_endpoint, hf_token) if hf_repo else None
-    if api is not None and not state.section("hub").get("tag"):
+    if api is not None and hf_repo and not state.section("hub").get("tag"):
         target = tag_target(api, hf_repo, f"v{manifest.version}")
         if target is not None and target != state.section("hub").get("commit"):
             msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
@@ -188,7 +188,7 @@ def publish_release(
                              concept_doi=zen.get("concept_doi"))
         registry.versions[manifest.version] = {"doi": zen["doi"], "record_id": zen["record_id"], "content_hash": digest}
         registry.save()
-    if api is not None:
+    if api is not None and hf_repo:
         result["hub"] = publish_to_hub(api, root, hf_repo, manifest.version, state)
     entry = registry.versions.setdefault(manifest.version, {"content_hash": digest})
     entry.update(complete=True, hub=result.get("hub"))

@@ -122,7 +122,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
         weights = (counts.sum() / (num_classes * counts)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
-    best = {"loss": float("inf"), "epoch": 0, "state": None}
+    best_loss, best_epoch, best_state = float("inf"), 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
     started, waited = time.perf_counter(), 0
     bar = tqdm(range(1, config.epochs + 1), desc=f"training {config.arch}", unit="epoch", disable=not progress)
@@ -154,15 +154,15 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
         history.append({"epoch": epoch, "train_loss": total_loss / seen, "train_accuracy": correct / seen,
                         "val_loss": val_loss, "val_accuracy": val_acc})
         bar.set_postfix(val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
-        if val_loss < best["loss"] - 1e-4:
-            best = {"loss": val_loss, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
+        if val_loss < best_loss - 1e-4:
+            best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
             waited = 0
         else:
             waited += 1
             if waited >= config.patience:
-                logger.info("early stop at epoch %d (best %d)", epoch, best["epoch"])
+                logger.info("early stop at epoch %d (best %d)", epoch, best_epoch)
                 break
-    model.load_state_dict(best["state"])
+    model.load_state_dict(best_state)
     facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "history": history,
-             "best_epoch": best["epoch"], "epochs_run": len(history), "train_seconds": time.perf_counter() - started}
+             "best_epoch": best_epoch, "epochs_run": len(history), "train_seconds": time.perf_counter() - started}
     return model, facts

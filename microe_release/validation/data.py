@@ -84,7 +84,7 @@ def _check_split_sizes(release: LoadedRelease, counts: Counter[str]) -> None:
     if card is None:
         return
     splits = (card.get("dataset_info") or {}).get("splits") or []
-    declared = {s.get("name"): s.get("num_examples") for s in splits if isinstance(s, dict)}
+    declared = {str(s.get("name")): s.get("num_examples") for s in splits if isinstance(s, dict)}
     for name in sorted(set(declared) | set(counts)):
         if declared.get(name) != counts.get(name, 0):
             release.report.error(

@@ -100,12 +100,12 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
 def _compare_pixels(release: LoadedRelease, texts: list[bytes], todo: list[tuple[int, int]]) -> None:
     size = release.image_size
     for start in range(0, len(todo), _CHUNK):
-        chunk = [(n, i) for n, i in todo[start:start + _CHUNK]
-                 if release.pixels[i] is not None and release.pixels[i].shape == (size, size)]
+        chunk = [(n, i, pixels) for n, i in todo[start:start + _CHUNK]
+                 if (pixels := release.pixels[i]) is not None and pixels.shape == (size, size)]
         if not chunk:
             continue
-        expected = pixel_rows(np.stack([release.pixels[i] for _, i in chunk]).astype(np.uint8))
-        for (n, i), text in zip(chunk, expected, strict=True):
+        expected = pixel_rows(np.stack([pixels for _, _, pixels in chunk]).astype(np.uint8))
+        for (n, i, _), text in zip(chunk, expected, strict=True):
             if texts[n] != text:
                 release.report.error("csv-mismatch", f"microe.csv > row {n + 1} > pixels",
                                      f"pixels differ from the image at {release.rows.where[i][0]} > row {release.rows.where[i][1]}.",
