@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from microe_release.publishing import publish_release
 from microe_release.validation import validate_release
 from tests.fixtures.hub_server import FakeHub
 from tests.fixtures.loopback import Fault
+from tests.fixtures.sources import copy_release
 from tests.fixtures.zenodo_server import FakeZenodo
 
 pytestmark = pytest.mark.integration
@@ -60,9 +60,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def release(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "microe-1.0.0"
-    shutil.copytree(built, copy)
-    return copy
+    return copy_release(built, tmp_path)
 
 
 def _publish(release: Path, servers, tmp_path: Path, **kwargs):

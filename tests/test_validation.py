@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 from microe_release import build_release, demo_config
 from microe_release.cli import main
 from microe_release.validation import validate_release
+from tests.fixtures.sources import copy_release
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +31,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def release(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "release"
-    shutil.copytree(built, copy)
-    return copy
+    return copy_release(built, tmp_path)
 
 
 def _issues(path: Path) -> set[tuple[str, str]]:

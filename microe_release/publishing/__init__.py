@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import DEFAULT_METADATA
 from ..errors import PublishError
+from ..records import Manifest
 from ..validation import validate_release
 from ..writers.license import release_files
 from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_target
@@ -61,9 +62,9 @@ def _find_concept(client: ZenodoClient, title: str) -> dict[str, Any] | None:
     return max(matches, key=lambda d: int(d["id"])) if matches else None
 
 
-def _zenodo_steps(client: ZenodoClient, release_dir: Path, state: PublishState, registry: Registry) -> dict[str, Any]:
+def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, state: PublishState,
+                  registry: Registry) -> dict[str, Any]:
     zen = state.section("zenodo")
-    manifest = load_manifest(release_dir)
     if not zen.get("deposition_id"):
         latest = None
         if registry.data.get("latest_record_id"):
@@ -82,7 +83,7 @@ def _zenodo_steps(client: ZenodoClient, release_dir: Path, state: PublishState, 
         zen["concept_doi"] = f"10.5281/zenodo.{zen['concept_recid']}" if zen["concept_recid"] else None
         state.save()
     if not zen.get("doi_written"):
-        write_doi(release_dir, zen["doi"], zen.get("concept_doi"))
+        write_doi(release_dir, manifest, zen["doi"], zen.get("concept_doi"))
         zen["doi_written"] = True
         state.save()
     current = client.get_deposition(zen["deposition_id"])
@@ -180,7 +181,7 @@ def publish_release(
     if zenodo:
         client = ZenodoClient(base, _token("ZENODO_TOKEN"))
         try:
-            zen = _zenodo_steps(client, root, state, registry)
+            zen = _zenodo_steps(client, root, manifest, state, registry)
         finally:
             client.close()
         result.update(doi=zen["doi"], concept_doi=zen.get("concept_doi"))

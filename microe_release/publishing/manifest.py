@@ -48,9 +48,9 @@ def load_manifest(release_dir: Path) -> Manifest:
     )
 
 
-def write_doi(release_dir: Path, doi: str, concept_doi: str | None) -> None:
-    """Rewrite every metadata file with the DOI, then SHA256SUMS."""
-    manifest = replace(load_manifest(release_dir), doi=doi, concept_doi=concept_doi)
+def write_doi(release_dir: Path, manifest: Manifest, doi: str, concept_doi: str | None) -> None:
+    """Rewrite every metadata file of ``release_dir`` (described by ``manifest``) with the DOI, then SHA256SUMS."""
+    manifest = replace(manifest, doi=doi, concept_doi=concept_doi)
     for name in DOI_WRITERS:
         WRITERS[name](manifest, release_dir)
     write_checksums(manifest, release_dir)
