@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import MicroeReleaseError
+from .training.loop import TrainConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -251,7 +252,10 @@ TRAIN_EXAMPLES = """
 Examples:
   microe train demo-release --out models/alexnet-48
   microe train releases/1.0.0 --out models/alexnet --arch alexnet --device cuda --epochs 60
-  microe train demo-release --out m --class-weights --seed 7 --patience 8
+  microe train demo-release --out m --class-weights --seed 7 --patience 8 --precision fp32
+\b
+Defaults: alexnet-48, one-cycle AdamW, label smoothing 0.1, bf16 where the CPU or GPU
+has it, mirrored test-time inputs and a rare-class logit adjustment chosen on validation.
 """
 
 
@@ -259,21 +263,33 @@ Examples:
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="MODEL_DIR to write.")
 @click.option("--arch", type=click.Choice(["alexnet-48", "alexnet"]), default="alexnet-48", show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option("--patience", type=click.IntRange(min=1), default=5, show_default=True, help="Early-stopping patience (epochs).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=TrainConfig.epochs, show_default=True,
+              help="Length of the one-cycle schedule.")
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop when validation accuracy has not improved for N epochs (default: run all epochs).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Default: 128 on CPU, 512 on a GPU (the peak lr scales by sqrt(batch / 128)).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.lr, show_default=True,
+              help="Peak learning rate at batch 128.")
+@click.option("--label-smoothing", type=click.FloatRange(min=0, max=1, max_open=True),
+              default=TrainConfig.label_smoothing, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="auto: bf16 on a GPU and on CPUs with native bf16, else fp32.")
 @click.option("--class-weights", is_flag=True, help="Weight the loss by inverse class frequency (rare classes).")
+@click.option("--no-tta", "tta", flag_value=False, default=True, help="Do not average image and mirror at test time.")
+@click.option("--no-adjust", "adjust_logits", flag_value=False, default=True,
+              help="Plain argmax: no rare-class logit adjustment.")
 @handle_errors
 def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     """Train the reference AlexNet on a release and write MODEL_DIR with its model card."""
     from .training import train as train_model
 
     metrics = train_model(release_dir, out_dir, progress=sys.stderr.isatty(), **options)
-    click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s "
-               f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}) -> {out_dir}")
+    click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s, {metrics['wall_seconds']:.0f} s wall "
+               f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}, "
+               f"{metrics['images_per_second']:.0f} img/s) -> {out_dir}")
     click.echo(f"  test accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro']['f1']:.3f}, "
                f"contempt recall {metrics['per_class']['contempt']['recall']:.3f}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,12 @@ from PIL import Image
 
 from microe_release import build_release, demo_config, load_model, train
 from microe_release.cli import main
+from microe_release.errors import TrainingError
 from microe_release.labels import CLASS_NAMES
 from microe_release.models import build_model
 from microe_release.training.data import load_release_tensors
-from microe_release.training.loop import TrainConfig, evaluate, fit
+from microe_release.training.decision import MAX_ACCURACY_COST, TAUS, choose_logit_adjustment
+from microe_release.training.loop import TrainConfig, evaluate, fit, resolve_precision
 
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -88,6 +92,16 @@ def test_model_dir_files_agree(trained: tuple[Path, dict]) -> None:
     assert config["splits"]["validation"] == pytest.approx(config["splits"]["train"] / 7, rel=0.1)
     assert saved == metrics | {"history": saved["history"]}
     assert Image.open(model_dir / "training_curves.png").size[0] > 0
+    assert saved["seed"] == 0 and saved["hardware"]["device"] == "cpu" and saved["hardware"]["cpu_cores"] >= 1
+    assert saved["data"]["content_hash"] == config["release"]["content_hash"]
+    assert saved["data"]["splits"] == config["splits"]
+    assert 0 < saved["train_seconds"] <= saved["wall_seconds"] and saved["images_per_second"] > 0
+    assert "seed **0**" in card and saved["hardware"]["cpu"] in card and "s wall for the whole" in card
+    for name in CLASS_NAMES:  # the paper's Table II layout: precision, recall, F1 and support per class
+        row = saved["per_class"][name]
+        assert (f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |"
+                in card)
+    assert config["decision"]["tta"] is True and config["precision"] in ("fp32", "bf16")
 
 
 def test_reloaded_model_predicts_as_before_saving(trained: tuple[Path, dict], release: Path) -> None:
@@ -122,6 +136,57 @@ def test_predict_files_of_several_formats(trained: tuple[Path, dict], release: P
     assert bad.exit_code == 1 and "cannot read" in bad.output
 
 
+def test_logit_adjustment_is_chosen_on_validation_and_saved(trained: tuple[Path, dict]) -> None:
+    model_dir, _ = trained
+    config = json.loads((model_dir / "config.json").read_text())
+    adjustment = config["decision"]["logit_adjustment"]
+    assert adjustment["tau"] in TAUS
+    assert adjustment["val_accuracy"] >= adjustment["val_accuracy_plain"] - MAX_ACCURACY_COST
+    assert adjustment["val_macro_f1"] >= adjustment["val_macro_f1_plain"]
+    prior = np.exp(adjustment["log_prior"])
+    assert prior.sum() == pytest.approx(1.0, abs=1e-4)
+    assert adjustment["offsets"] == pytest.approx([adjustment["tau"] * v for v in adjustment["log_prior"]], abs=1e-5)
+
+
+def test_logit_adjustment_favours_rare_class_when_it_pays() -> None:
+    # Class 1 is rare in training and its validation images sit just under the decision boundary.
+    logits = torch.tensor([[1.0, 0.8]] * 5 + [[2.0, 0.0]] * 45 + [[0.0, 2.0]] * 5)
+    y_val = torch.tensor([1] * 5 + [0] * 45 + [1] * 5)
+    y_train = torch.tensor([0] * 95 + [1] * 5)
+    choice = choose_logit_adjustment(logits, y_val, y_train, num_classes=2)
+    assert choice["tau"] > 0 and choice["val_accuracy"] == 1.0 and choice["val_accuracy_plain"] == 50 / 55
+    balanced = choose_logit_adjustment(logits, y_val, torch.tensor([0, 1] * 50), num_classes=2)
+    assert balanced["offsets"] == [0.0, 0.0]  # equal priors: nothing to adjust
+
+
+def test_resolve_precision_and_fp32_training(release: Path, tmp_path: Path) -> None:
+    cpu = torch.device("cpu")
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    assert resolve_precision("auto", cpu) == ("bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32")
+    metrics = train(release, tmp_path / "fp32", epochs=1, seed=1, device="cpu", precision="fp32", tta=False,
+                    adjust_logits=False)
+    config = json.loads((tmp_path / "fp32" / "config.json").read_text())
+    assert config["precision"] == "fp32" and config["decision"] == {"tta": False, "logit_adjustment": None}
+    assert "the plain argmax" in (tmp_path / "fp32" / "README.md").read_text()
+    model = load_model(tmp_path / "fp32")
+    x_test, y_test = load_release_tensors(release).parts["test"]
+    pred = model.predict_pixels(x_test[:, 0].numpy()).argmax(1)
+    assert np.bincount(y_test.numpy() * 8 + pred, minlength=64).reshape(8, 8).tolist() == metrics["confusion_matrix"]
+    with pytest.raises(TrainingError, match="--precision must be"):
+        TrainConfig(precision="fp16")
+    with pytest.raises(TrainingError, match="--label-smoothing"):
+        TrainConfig(label_smoothing=1.0)
+
+
+def test_bench_train_real_reports_against_table_ii(release: Path, tmp_path: Path) -> None:
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_train_real.py"
+    done = subprocess.run([sys.executable, str(script), "--release", str(release), "--out", str(tmp_path / "m"),
+                           "--", "--epochs", "1", "--device", "cpu"], capture_output=True, text=True, check=True)
+    saved = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert f"{'accuracy':16s} {saved['accuracy']:8.3f}   target >= 0.85" in done.stdout
+    assert "contempt_recall" in done.stdout and "wall_minutes" in done.stdout and "training img/s" in done.stdout
+
+
 def test_training_is_reproducible_with_augmentation(release: Path, tmp_path: Path) -> None:
     first = train(release, tmp_path / "a", epochs=1, seed=3, device="cpu")
     second = train(release, tmp_path / "b", epochs=1, seed=3, device="cpu")
@@ -131,9 +196,15 @@ def test_training_is_reproducible_with_augmentation(release: Path, tmp_path: Pat
 
 def test_cli_train_and_errors(release: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["train", str(release), "--out", str(tmp_path / "m"), "--epochs", "1",
-                                       "--device", "cpu", "--class-weights"])
+                                       "--device", "cpu", "--class-weights", "--no-tta", "--no-adjust",
+                                       "--precision", "fp32", "--label-smoothing", "0", "--batch-size", "64"])
     assert result.exit_code == 0, result.output
     assert "test accuracy" in result.output and (tmp_path / "m" / "model.safetensors").is_file()
+    run = json.loads((tmp_path / "m" / "config.json").read_text())
+    expected = {"class_weights": True, "tta": False, "adjust_logits": False, "precision": "fp32",
+                "label_smoothing": 0.0, "batch_size": 64}
+    assert {key: run["train"][key] for key in expected} == expected
+    assert run["batch_size"] == 64 and run["peak_lr"] == pytest.approx(3e-3 * (64 / 128) ** 0.5)
     missing = CliRunner().invoke(main, ["predict", str(tmp_path), str(tmp_path / "m" / "README.md")])
     assert missing.exit_code == 1 and "is not a model folder" in missing.output
     assert CliRunner().invoke(main, ["train", str(release), "--out", "x", "--arch", "vgg"]).exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,16 @@ import numpy as np
 from ..errors import TrainingError
 from ..labels import CLASS_NAMES
 from ..models import build_model
-from .artifacts import model_card, plot_confusion, plot_curves, plot_samples, save_json
+from .artifacts import (
+    describe_hardware,
+    model_card,
+    plot_confusion,
+    plot_curves,
+    plot_samples,
+    save_json,
+)
 from .data import load_release_tensors
+from .decision import predict_logits
 from .loop import TrainConfig, evaluate, fit, resolve_device
 from .metrics import classification_metrics
 
@@ -31,7 +40,8 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
         MODEL_DIR to write (created; existing files replaced).
     **options
         Fields of :class:`TrainConfig`: ``arch``, ``epochs``, ``patience``, ``batch_size``, ``lr``,
-        ``seed``, ``device``, ``class_weights``, ``augment``.
+        ``weight_decay``, ``label_smoothing``, ``seed``, ``device``, ``precision``, ``class_weights``,
+        ``augment``, ``tta``, ``adjust_logits``.
 
     Returns
     -------
@@ -41,17 +51,28 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     import torch
     from safetensors.torch import save_file
 
+    started = time.perf_counter()
     config = TrainConfig(**options)
     tensors = load_release_tensors(release_dir, seed=config.seed)
     model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress)
     x_test, y_test = tensors.parts["test"]
     device = resolve_device(config.device)
+    decision = facts["logit_adjustment"]
+    offsets = torch.tensor(decision["offsets"]) if decision else None
     _, probs = evaluate(model, x_test, y_test, mean=facts["mean"], std=facts["std"], side=facts["input_size"],
-                        device=device)
+                        device=device, precision=facts["precision"], tta=config.tta, adjustment=offsets)
     probs_np = probs.numpy()
     metrics = classification_metrics(y_test.numpy(), probs_np.argmax(1), CLASS_NAMES)
+    hardware = describe_hardware(device)
     metrics.update({"epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
-                    "train_seconds": round(facts["train_seconds"], 2), "history": facts["history"]})
+                    "train_seconds": round(facts["train_seconds"], 2),
+                    "images_per_second": round(facts["images_per_second"], 1),
+                    "wall_seconds": round(time.perf_counter() - started, 2),
+                    "seed": config.seed, "hardware": hardware,
+                    "data": {"release": tensors.name, "version": tensors.version,
+                             "content_hash": tensors.content_hash,
+                             "splits": {k: len(v[1]) for k, v in tensors.parts.items()}},
+                    "history": facts["history"]})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
@@ -60,10 +81,12 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     model_config = {
         "arch": config.arch, "class_names": list(CLASS_NAMES), "input_size": facts["input_size"],
         "normalisation": {"scale": 1 / 255, "mean": facts["mean"], "std": facts["std"]},
+        "decision": {"tta": config.tta, "logit_adjustment": decision},
         "release": {"name": tensors.name, "version": tensors.version, "content_hash": tensors.content_hash},
         "splits": {k: len(v[1]) for k, v in tensors.parts.items()}, "carved_validation": tensors.carved_validation,
-        "train": run, "device": facts["device"], "epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
-        "torch_version": torch.__version__,
+        "train": run, "device": facts["device"], "precision": facts["precision"], "batch_size": facts["batch_size"],
+        "peak_lr": facts["peak_lr"], "epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
+        "hardware": hardware, "torch_version": torch.__version__,
     }
     save_json(out / "config.json", model_config)
     save_json(out / "metrics.json", metrics)
@@ -87,13 +110,14 @@ class ReferenceModel:
         """Class probabilities ``(N, classes)`` for uint8 images ``(N, 48, 48)``."""
         import torch
 
-        from .loop import to_input
-
         x = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.uint8))[:, None]
         norm = self.config["normalisation"]
-        self.model.eval()
-        with torch.no_grad():
-            logits = self.model(to_input(x, norm["mean"], norm["std"], self.config["input_size"]))
+        decision = self.config.get("decision", {})
+        logits = predict_logits(self.model, x, mean=norm["mean"], std=norm["std"], side=self.config["input_size"],
+                                device=torch.device("cpu"), precision=self.config.get("precision", "fp32"),
+                                tta=decision.get("tta", False))
+        if decision.get("logit_adjustment"):
+            logits = logits - torch.tensor(decision["logit_adjustment"]["offsets"])
         return torch.softmax(logits, dim=1).numpy()
 
     def predict_files(self, paths: list[str | Path]) -> list[dict[str, Any]]:
@@ -129,6 +153,7 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
     """
     import json
 
+    import torch
     from safetensors.torch import load_file
 
     root = Path(model_dir)
@@ -139,6 +164,7 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
         msg = f"'{root}' is not a model folder (needs config.json and model.safetensors from `microe train`)."
         raise TrainingError(msg) from err
     model = build_model(config["arch"], len(config["class_names"]))
+    model = model.to(memory_format=torch.channels_last)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

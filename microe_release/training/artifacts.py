@@ -13,6 +13,33 @@ import yaml
 PAPER_RESULTS = {"accuracy": 0.85, "macro_f1": 0.81, "contempt_recall": 0.64}
 
 
+def describe_hardware(device: Any) -> dict[str, Any]:
+    """What the run ran on: CPU model and cores, torch threads, and the GPU when one was used."""
+    import os
+    import platform
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    facts: dict[str, Any] = {"cpu": cpu, "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                             else os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": device.type}
+    if device.type == "cuda":
+        facts["gpu"] = torch.cuda.get_device_name(device)
+    return facts
+
+
+def describe_device(hardware: dict[str, Any]) -> str:
+    """One line: ``NVIDIA H100 (CUDA)`` or ``AMD EPYC, 2 cores (CPU, 2 torch threads)``."""
+    if hardware.get("gpu"):
+        return f"{hardware['gpu']} (CUDA)"
+    return f"{hardware['cpu']}, {hardware['cpu_cores']} cores (CPU, {hardware['torch_threads']} torch threads)"
+
+
 def save_json(path: Path, data: Any) -> None:
     """Pretty UTF-8 JSON with a final newline."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -120,6 +147,18 @@ def model_card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
     rows = "\n".join(f"| {c} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |"
                      for c, m in metrics["per_class"].items())
     contempt = metrics["per_class"].get("contempt", {}).get("recall", 0.0)
+    train = config["train"]
+    total = sum(m["support"] for m in metrics["per_class"].values())
+    decision = config.get("decision", {})
+    adjustment = decision.get("logit_adjustment")
+    decision_text = ("the mean of the image's and its mirror's log-probabilities; " if decision.get("tta") else "")
+    if adjustment:
+        decision_text += (f"logits minus {adjustment['tau']} x log(training class prior), tau chosen on the "
+                          f"validation part for macro F1 (validation macro F1 {adjustment['val_macro_f1_plain']:.3f} "
+                          f"-> {adjustment['val_macro_f1']:.3f}, accuracy {adjustment['val_accuracy_plain']:.3f} -> "
+                          f"{adjustment['val_accuracy']:.3f}).")
+    else:
+        decision_text += "the plain argmax."
     body = f"""# {name}: reference AlexNet for {release['name']} {release['version']}
 
 The reference model shipped with the release, trained by `microe train` (architecture `{config['arch']}`,
@@ -135,24 +174,33 @@ supports; it is not a production emotion recogniser.
 | macro F1 | {metrics['macro']['f1']:.3f} | {PAPER_RESULTS['macro_f1']:.2f} |
 | contempt recall | {contempt:.3f} | {PAPER_RESULTS['contempt_recall']:.2f} |
 
+Per class, in the layout of the paper's Table II:
+
 | class | precision | recall | F1 | support |
 |---|---|---|---|---|
 {rows}
-| **macro** | {metrics['macro']['precision']:.3f} | {metrics['macro']['recall']:.3f} | {metrics['macro']['f1']:.3f} | |
-| **weighted** | {metrics['weighted']['precision']:.3f} | {metrics['weighted']['recall']:.3f} | {metrics['weighted']['f1']:.3f} | |
+| **macro** | {metrics['macro']['precision']:.3f} | {metrics['macro']['recall']:.3f} | {metrics['macro']['f1']:.3f} | {total} |
+| **weighted** | {metrics['weighted']['precision']:.3f} | {metrics['weighted']['recall']:.3f} | {metrics['weighted']['f1']:.3f} | {total} |
 
 Figures: `training_curves.png`, `confusion_matrix.png`, `sample_predictions.png`; every number is in
 `metrics.json`.
 
 ## Training
 
-Release `{release['name']}` version {release['version']} (content hash `{release['content_hash']}`);
-splits {config['splits']}{' (validation carved from train, seeded and stratified)' if config['carved_validation'] else ''}.
-{config['epochs_run']} epochs run (best {config['best_epoch']}, early stopping on validation loss with
-patience {config['train']['patience']}), AdamW lr {config['train']['lr']}, batch {config['train']['batch_size']},
-seed {config['train']['seed']}, class weights {'on' if config['train']['class_weights'] else 'off'}, device
-{config['device']}; on-the-fly augmentation: horizontal flip, rotation up to 10 degrees, scale and shift
-(random crop), Gaussian blur. Same seed, release and device type give the same metrics.
+- **Data**: release `{release['name']}` version {release['version']} (content hash `{release['content_hash']}`);
+  splits {config['splits']}{' (validation carved from train, seeded and stratified)' if config['carved_validation'] else ''}.
+- **Run**: {config['epochs_run']} epochs (best {config['best_epoch']} by validation accuracy), AdamW with a
+  one-cycle schedule peaking at lr {config['peak_lr']:.2g}, weight decay {train['weight_decay']}, batch
+  {config['batch_size']}, label smoothing {train['label_smoothing']}, class weights
+  {'on' if train['class_weights'] else 'off'}, {config['precision']} arithmetic, seed **{train['seed']}**.
+- **Augmentation** (on the fly): horizontal flip, rotation up to 10 degrees, scale and shift (random
+  crop), Gaussian blur.
+- **Decision**: {decision_text}
+- **Hardware**: {describe_device(config['hardware'])}; torch {config['torch_version']}.
+- **Time**: {metrics['train_seconds']:.0f} s training ({metrics['images_per_second']:.0f} training images/s),
+  {metrics['wall_seconds']:.0f} s wall for the whole `microe train` (loading, training, evaluation).
+
+The same seed, release and device give the same metrics.
 
 ## Intended use
 

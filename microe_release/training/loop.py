@@ -1,9 +1,10 @@
-"""The training loop: batched augmentation, early stopping on validation loss, best weights restored."""
+"""The training loop: batched augmentation, a one-cycle schedule, mixed precision, best weights restored."""
 
 from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +12,19 @@ from typing import Any
 from ..errors import TrainingError
 from ..models import INPUT_SIZES, build_model
 from .augment import augment_batch
+from .decision import choose_logit_adjustment, predict_logits
 
 logger = logging.getLogger(__name__)
+
+#: Batch size on CPU (measured best img/s and accuracy per minute on 2 cores) and on a GPU (fills an
+#: H100 with alexnet at 227 px well enough; alexnet-48 is memory-bound there anyway).
+AUTO_BATCH = {"cpu": 128, "cuda": 512}
+
+#: The peak learning rate is given for this batch size and scaled by sqrt(batch / it) otherwise.
+BASE_BATCH = 128
+
+#: Share of GPU memory the uint8 training images may take to be kept on the GPU (else pinned host memory).
+RESIDENT_SHARE = 0.25
 
 
 @dataclass(kw_only=True)
@@ -21,14 +33,18 @@ class TrainConfig:
 
     arch: str = "alexnet-48"
     epochs: int = 30
-    patience: int = 5
-    batch_size: int = 128
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
+    patience: int | None = None
+    batch_size: int | None = None
+    lr: float = 3e-3
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"
     class_weights: bool = False
     augment: bool = True
+    tta: bool = True
+    adjust_logits: bool = True
     history: list[dict[str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -36,11 +52,18 @@ class TrainConfig:
             msg = f"unknown --arch '{self.arch}'; use one of {', '.join(INPUT_SIZES)}."
             raise TrainingError(msg)
         for name in ("epochs", "patience", "batch_size"):
-            if getattr(self, name) < 1:
-                msg = f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}."
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                msg = f"--{name.replace('_', '-')} must be at least 1, got {value}."
                 raise TrainingError(msg)
         if not self.lr > 0:
             msg = f"--lr must be positive, got {self.lr}."
+            raise TrainingError(msg)
+        if not 0.0 <= self.label_smoothing < 1.0:
+            msg = f"--label-smoothing must be in [0, 1), got {self.label_smoothing}."
+            raise TrainingError(msg)
+        if self.precision not in ("auto", "fp32", "bf16"):
+            msg = f"--precision must be auto, fp32 or bf16, got '{self.precision}'."
             raise TrainingError(msg)
 
 
@@ -59,8 +82,38 @@ def resolve_device(name: str) -> Any:
     return torch.device(name)
 
 
+def resolve_precision(name: str, device: Any) -> str:
+    """``auto`` -> bf16 on a GPU and on CPUs with native bf16 (AVX512-BF16/AMX), else fp32.
+
+    Measured on 2 Zen 4 cores: bf16 autocast with channels-last runs alexnet-48 2.4x faster than fp32.
+    On a CPU without native bf16 it is emulated and slower, so ``auto`` keeps fp32 there.
+    """
+    import torch
+
+    if name != "auto":
+        return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    try:
+        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return "fp32"
+
+
+def autocast(device: Any, precision: str) -> Any:
+    """The autocast context of a precision (a no-op for fp32)."""
+    import contextlib
+
+    import torch
+
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def to_input(x: Any, mean: float, std: float, side: int) -> Any:
     """uint8 or [0, 1] float ``(B, 1, H, W)`` -> normalised float at the architecture's input size."""
+    import torch
     import torch.nn.functional as F
 
     if x.dtype.is_floating_point is False:
@@ -68,101 +121,121 @@ def to_input(x: Any, mean: float, std: float, side: int) -> Any:
     x = (x - mean) / std
     if x.shape[-1] != side:
         x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False)
-    return x
+    return x.contiguous(memory_format=torch.channels_last)
 
 
 def evaluate(model: Any, images: Any, labels: Any, *, mean: float, std: float, side: int, device: Any,
+             precision: str = "fp32", tta: bool = False, adjustment: Any = None,
              batch_size: int = 512) -> tuple[float, Any]:
-    """Mean cross-entropy and softmax probabilities of a whole part (no augmentation)."""
+    """Mean cross-entropy and softmax probabilities of a whole part (no augmentation).
+
+    ``tta`` averages the log-probabilities of each image and its mirror; ``adjustment`` is subtracted
+    from the logits (see :mod:`.decision`).
+    """
     import torch
     import torch.nn.functional as F
 
-    model.eval()
-    losses, probs = [], []
-    with torch.no_grad(), _autocast(device):
-        for start in range(0, len(images), batch_size):
-            xb = to_input(images[start:start + batch_size].to(device), mean, std, side)
-            if device.type == "cuda":
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            logits = model(xb).float()
-            yb = labels[start:start + batch_size].to(device)
-            losses.append(F.cross_entropy(logits, yb, reduction="sum").item())
-            probs.append(F.softmax(logits, dim=1).cpu())
-    return sum(losses) / max(len(images), 1), torch.cat(probs) if probs else torch.zeros(0)
+    logits = predict_logits(model, images, mean=mean, std=std, side=side, device=device, precision=precision,
+                            tta=tta, batch_size=batch_size)
+    if adjustment is not None:
+        logits = logits - adjustment
+    if len(images) == 0:
+        return 0.0, torch.zeros(0)
+    loss = float(F.cross_entropy(logits, labels.to(logits.device)))
+    return loss, F.softmax(logits, dim=1)
 
 
-def _autocast(device: Any) -> Any:
-    import contextlib
-
+def _place(x: Any, device: Any) -> Any:
+    """Keep the uint8 images on the GPU when they fit easily, else in pinned host memory."""
     import torch
 
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+    if device.type != "cuda":
+        return x
+    free, _ = torch.cuda.mem_get_info(device)
+    return x.to(device) if x.numel() < RESIDENT_SHARE * free else x.pin_memory()
 
 
 def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: int,
         progress: bool = False) -> tuple[Any, dict[str, Any]]:
-    """Train on ``parts['train']``, stop early on ``parts['validation']``; returns (model, run facts)."""
+    """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, run facts)."""
     import torch
     import torch.nn.functional as F
     from tqdm.auto import tqdm
 
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
+    precision = resolve_precision(config.precision, device)
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
     mean = float(x_train.float().mean() / 255.0)
     std = float(x_train.float().std() / 255.0) or 1.0
-    model = build_model(config.arch, num_classes).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
+    batch = config.batch_size or AUTO_BATCH[device.type]
+    peak_lr = config.lr * math.sqrt(batch / BASE_BATCH)
+    model = build_model(config.arch, num_classes).to(device).to(memory_format=torch.channels_last)
     weights = None
     if config.class_weights:
         counts = torch.bincount(y_train, minlength=num_classes).float().clamp(min=1)
         weights = (counts.sum() / (num_classes * counts)).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(x_train) / batch)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak_lr, pct_start=0.2,
+                                                   total_steps=config.epochs * steps_per_epoch)
     generator = torch.Generator().manual_seed(config.seed)
-    best_loss, best_epoch, best_state = float("inf"), 0, copy.deepcopy(model.state_dict())
+    x_source, y_source = _place(x_train, device), y_train.to(device)
+    non_blocking = x_source.device.type == "cpu" and device.type == "cuda"
+    evaluate_kwargs = {"mean": mean, "std": std, "side": side, "device": device, "precision": precision}
+    best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
     started, waited = time.perf_counter(), 0
     bar = tqdm(range(1, config.epochs + 1), desc=f"training {config.arch}", unit="epoch", disable=not progress)
     for epoch in bar:
+        epoch_started = time.perf_counter()
         model.train()
         order = torch.randperm(len(x_train), generator=generator)
         seen = correct = 0
         total_loss = 0.0
-        for start in range(0, len(order), config.batch_size):
-            idx = order[start:start + config.batch_size]
-            xb = x_train[idx].to(device).float() / 255.0
+        for start in range(0, len(order), batch):
+            idx = order[start:start + batch]
+            xb = x_source[idx.to(x_source.device)].to(device, non_blocking=non_blocking).float() / 255.0
             if config.augment:
                 xb = augment_batch(xb, generator)
             xb = to_input(xb, mean, std, side)
-            if device.type == "cuda":
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            yb = y_train[idx].to(device)
-            with _autocast(device):
+            yb = y_source[idx.to(y_source.device)]
+            with autocast(device, precision):
                 logits = model(xb)
-                loss = F.cross_entropy(logits.float(), yb, weight=weights)
+            loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            schedule.step()
             total_loss += loss.item() * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(idx)
-        val_loss, val_probs = evaluate(model, x_val, y_val, mean=mean, std=std, side=side, device=device)
-        val_acc = float((val_probs.argmax(1) == y_val).float().mean()) if len(y_val) else 0.0
+        val_loss, val_probs = evaluate(model, x_val, y_val, **evaluate_kwargs)
+        val_acc = float((val_probs.argmax(1).cpu() == y_val).float().mean()) if len(y_val) else 0.0
         history.append({"epoch": epoch, "train_loss": total_loss / seen, "train_accuracy": correct / seen,
-                        "val_loss": val_loss, "val_accuracy": val_acc})
+                        "val_loss": val_loss, "val_accuracy": val_acc,
+                        "seconds": round(time.perf_counter() - epoch_started, 2)})
         bar.set_postfix(val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
-        if val_loss < best_loss - 1e-4:
-            best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
+        logger.info("epoch %d: val loss %.4f, val accuracy %.4f", epoch, val_loss, val_acc)
+        if val_acc > best_acc:
+            best_acc, best_epoch, best_state = val_acc, epoch, copy.deepcopy(model.state_dict())
             waited = 0
         else:
             waited += 1
-            if waited >= config.patience:
+            if config.patience is not None and waited >= config.patience:
                 logger.info("early stop at epoch %d (best %d)", epoch, best_epoch)
                 break
+    train_seconds = time.perf_counter() - started
     model.load_state_dict(best_state)
-    facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "history": history,
-             "best_epoch": best_epoch, "epochs_run": len(history), "train_seconds": time.perf_counter() - started}
+    adjustment = None
+    if config.adjust_logits and len(y_val):
+        val_logits = predict_logits(model, x_val, tta=config.tta, **evaluate_kwargs)
+        adjustment = choose_logit_adjustment(val_logits, y_val, y_train, num_classes=num_classes)
+    facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "precision": precision,
+             "batch_size": batch, "peak_lr": peak_lr, "history": history, "best_epoch": best_epoch,
+             "epochs_run": len(history), "train_seconds": train_seconds,
+             "images_per_second": sum(len(x_train) for _ in history) / max(train_seconds, 1e-9),
+             "logit_adjustment": adjustment}
     return model, facts
