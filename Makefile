@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# CPU build first (a local file here); an unpinned torch would pull several GB of CUDA packages.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,train]'
+	$(BIN)/pip install -q -e '.[test,train,ray]'
 	# The CFF 1.2.0 schema, from cffconvert's files kept out of the environment (it pins jsonschema<4).
 	$(BIN)/pip install -q --no-deps --target $(VENV)/share/microe-release/cffconvert cffconvert==2.0.0
 	touch $@

@@ -5,6 +5,11 @@
 Floors (issue #2): build >= 3x (b) and >= 0.7x (a).
 
     python benchmarks/bench_build.py [--count 4000] [--workers N]
+    python benchmarks/bench_build.py --engine ray [--ray-address ADDR] [--nodes 4 16 64 --cores-per-node 32]
+
+With ``--engine ray`` the same build also runs on Ray Data (the local engine's figure in the same run
+is the yardstick; floor: ray >= 0.7 x local on one machine), and the measured per-image cost gives a
+written estimate of a 1 M-image build on N nodes.
 """
 
 from __future__ import annotations
@@ -60,11 +65,46 @@ def naive_datasets(paths: list[Path], workers: int, out: Path) -> None:
     ds.to_parquet(str(out / "naive.parquet"))
 
 
-def our_build(root: Path, workers: int, out: Path) -> None:
+def our_build(root: Path, workers: int, out: Path, engine: str = "local", address: str | None = None) -> None:
     """The toolkit's full build: decode, hash, dedup, split, parquet + CSV + card."""
     source = SourceConfig(name="faces", format="image-folder", path=root, license="CC-BY-4.0")
     config = ReleaseConfig(name="bench", version="1.0.0", sources=(source,))
-    build_release(config, out / "release", force=True, workers=workers)
+    manifest = build_release(config, out / f"release-{engine}", force=True, workers=workers, engine=engine,
+                             ray_address=address)
+    DRIVER_SECONDS[engine] = manifest.timings["global"] + manifest.timings["write"]
+
+
+#: Seconds of driver-only work (dedup, splits, writing) of the last build per engine.
+DRIVER_SECONDS: dict[str, float] = {}
+
+
+def ray_figures(folder: Path, n: int, args: argparse.Namespace, t_local: float, out: Path) -> dict:
+    """Local vs Ray in this run, and the 1 M-image estimate from the measured per-image costs."""
+    import ray
+
+    from microe_release.writers.common import file_sha256
+
+    t_start = timed(lambda: ray.init(address=args.ray_address, num_cpus=None if args.ray_address else args.workers,
+                                     include_dashboard=False, log_to_driver=False))
+    try:
+        t_ray = timed(lambda: our_build(folder, args.workers, out, "ray", args.ray_address))
+        cores = int(ray.cluster_resources().get("CPU", args.workers))
+    finally:
+        ray.shutdown()
+    same = file_sha256(out / "release-local" / "SHA256SUMS") == file_sha256(out / "release-ray" / "SHA256SUMS")
+    # The driver's own stages (dedup, splits, parquet/CSV/metadata writing) are timed by the build and
+    # scale linearly with n; the rest of the Ray build is per-image work spread over every Ray CPU.
+    driver_s_per_image = DRIVER_SECONDS["ray"] / n
+    per_image_cpu = (t_ray - DRIVER_SECONDS["ray"]) * cores / n
+    estimates = {}
+    for nodes in args.nodes:
+        total_cores = nodes * args.cores_per_node
+        workers_s = 1_000_000 * per_image_cpu / total_cores
+        driver_s = 1_000_000 * driver_s_per_image
+        estimates[nodes] = {"workers_s": workers_s, "driver_s": driver_s, "total_min": (workers_s + driver_s) / 60}
+    return {"ray_img_s": n / t_ray, "ray_vs_local": t_local / t_ray, "ray_start_s": t_start, "ray_cores": cores,
+            "identical_sha256sums": same, "per_image_cpu_ms": per_image_cpu * 1000,
+            "driver_us_per_image": driver_s_per_image * 1e6, "estimate_1m": estimates}
 
 
 def main() -> None:
@@ -75,6 +115,11 @@ def main() -> None:
                         help="side of the generated source JPEGs (350: muxspace-like; 640: camera-like)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "microe-bench-faces")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="ray: also build on Ray Data and compare with the local engine")
+    parser.add_argument("--ray-address", default=None, help="join this Ray cluster instead of a local Ray")
+    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 4, 16, 64], help="for the 1 M-image estimate")
+    parser.add_argument("--cores-per-node", type=int, default=32, help="for the 1 M-image estimate")
     args = parser.parse_args()
     folder = args.data / f"{args.count}-{args.photo_size}px"
     paths = make_image_folder(folder, args.count, args.photo_size)
@@ -84,6 +129,7 @@ def main() -> None:
         t_bare = timed(lambda: bare_pillow(paths, args.workers))
         t_ours = timed(lambda: our_build(folder, args.workers, out))
         t_naive = timed(lambda: naive_datasets(paths, args.workers, out))
+        extra = ray_figures(folder, n, args, t_ours, out) if args.engine == "ray" else {}
         shutil.rmtree(out, ignore_errors=True)
     figures = {
         "images": n, "workers": args.workers, "photo_size": args.photo_size,
@@ -97,9 +143,22 @@ def main() -> None:
     ok_a, ok_b = figures["build_vs_bare"] >= 0.7, figures["build_vs_naive"] >= 3.0
     print(f"  build / (a) = {figures['build_vs_bare']:.2f}  (floor 0.70) {'ok' if ok_a else 'BELOW FLOOR'}")
     print(f"  build / (b) = {figures['build_vs_naive']:.2f}  (floor 3.00) {'ok' if ok_b else 'BELOW FLOOR'}")
+    ok_ray = True
+    if extra:
+        figures.update(extra)
+        ok_ray = extra["ray_vs_local"] >= 0.7 and extra["identical_sha256sums"]
+        print(f"  microe build --engine ray    : {extra['ray_img_s']:8.0f} img/s on {extra['ray_cores']} Ray CPUs "
+              f"(+ {extra['ray_start_s']:.1f} s to start a local Ray, not counted)")
+        print(f"  ray / local = {extra['ray_vs_local']:.2f}  (floor 0.70) {'ok' if ok_ray else 'BELOW FLOOR'}; "
+              f"SHA256SUMS {'identical' if extra['identical_sha256sums'] else 'DIFFER'}")
+        print(f"  1 M images, from {extra['per_image_cpu_ms']:.2f} CPU-ms per image on the workers and "
+              f"{extra['driver_us_per_image']:.0f} us per image on the driver ({args.cores_per_node} cores per node):")
+        for nodes, e in extra["estimate_1m"].items():
+            print(f"    {nodes:4d} node(s): workers {e['workers_s'] / 60:7.1f} min + driver {e['driver_s'] / 60:5.1f} min "
+                  f"= {e['total_min']:7.1f} min")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    sys.exit(0 if ok_a and ok_b else 1)
+    sys.exit(0 if ok_a and ok_b and ok_ray else 1)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -96,16 +97,23 @@ def _commit(staging: Path, out_dir: Path) -> None:
 
 
 def collect_records(
-    config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool
+    config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool,
+    engine: str = "local", ray_address: str | None = None,
 ) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
     """Read, decode and process every source item; PNG bytes go to ``spill``, records stay small."""
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
     records: list[ImageRecord] = []
     items = _iter_source_items(config, skipped, strict, seen)
+    if engine == "ray":
+        from .distributed import process_items_ray
+
+        results = process_items_ray(items, size=config.image_size, workers=workers, address=ray_address)
+    else:
+        results = process_items(items, size=config.image_size, workers=workers)
     offset = 0
     with open(spill, "wb") as blob, tqdm(desc="processing images", unit="img", disable=not progress) as bar:
-        for result in process_items(items, size=config.image_size, workers=workers):
+        for result in results:
             bar.update(1)
             if isinstance(result, SkippedItem):
                 if strict:
@@ -137,6 +145,8 @@ def build_release(
     images: bool = False,
     progress: bool = False,
     previous: str | Path | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> Manifest:
     """Build a release folder from ``config``'s sources.
 
@@ -158,6 +168,11 @@ def build_release(
         Show a progress bar on stderr.
     previous : str or Path, optional
         The previous release folder: the build writes ``CHANGELOG.md`` from :func:`microe diff`.
+    engine : {"local", "ray"}
+        Where the per-image work runs: a process pool here (``workers``), or Ray Data tasks
+        (:mod:`microe_release.distributed`); the release files are the same.
+    ray_address : str, optional
+        A Ray cluster to join with ``engine="ray"`` (default: start a local Ray with ``workers`` CPUs).
 
     Returns
     -------
@@ -184,8 +199,11 @@ def build_release(
     staging = _prepare_out_dir(out_dir, force)
     try:
         spill = staging / ".images.spill"
-        records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress)
+        started = time.perf_counter()
+        records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
+                                                 engine=engine, ray_address=ray_address)
         warm.join()
+        processed = time.perf_counter()
         records, conflicts, merged = merge_exact_duplicates(records)
         if strict and conflicts:
             raise _strict_error(conflicts[0])
@@ -214,10 +232,13 @@ def build_release(
             new_index = (config.version, {r.id: (r.label, r.split) for r in records},
                          {e["id"]: e["reason"] for e in excluded})
             manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
+        grouped = time.perf_counter()
         write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
         spill.unlink()
         manifest.blob_path = None
         _commit(staging, out_dir)
+        manifest.timings = {"process": processed - started, "global": grouped - processed,
+                            "write": time.perf_counter() - grouped}
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

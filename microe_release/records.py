@@ -126,6 +126,7 @@ class Manifest:
     blob_path: Path | None = None  # the build's spill file holding every record's PNG bytes
     doi: str | None = None  # this version's DOI, once reserved (publishing)
     concept_doi: str | None = None  # the DOI of all versions
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per build stage (never written out)
 
     def iter_png(self, records: list[ImageRecord]) -> Any:
         """Yield ``(record, png bytes)`` for ``records`` with one open file handle."""

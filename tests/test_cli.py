@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from microe_release import build_release, demo_config
 from microe_release.cli import main
+from microe_release.errors import ConfigError
 from tests.fixtures.sources import make_multi_source_config
 
 
@@ -56,3 +60,12 @@ def test_cli_help_shows_examples() -> None:
     assert result.exit_code == 0
     assert "microe build --demo --out demo-release" in result.output
     assert "--strict" in result.output and "--workers" in result.output
+
+
+def test_engine_ray_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ConfigError, match=r"pip install 'microe-release\[ray\]'"):
+        build_release(demo_config(count=8), tmp_path / "x", engine="ray")
+    result = CliRunner().invoke(main, ["build", "--demo", "--count", "8", "--out", str(tmp_path / "y"),
+                                       "--engine", "ray"])
+    assert result.exit_code == 1 and "microe-release[ray]" in result.output

@@ -34,7 +34,8 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
 }
 
 
-def validate_release(release_dir: str | Path, *, checks: list[str] | None = None) -> ValidationReport:
+def validate_release(release_dir: str | Path, *, checks: list[str] | None = None, engine: str = "local",
+                     ray_address: str | None = None) -> ValidationReport:
     """Run every check on a release folder and return the report (never raises for findings).
 
     Parameters
@@ -43,6 +44,11 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
         A folder written by ``microe build``.
     checks : list of str, optional
         Names from :data:`CHECKS` to run (default: all).
+    engine : {"local", "ray"}
+        Where the per-image facts (decode, content id, pHash, pixel text) are computed: this process,
+        or Ray Data tasks (a local Ray, or the cluster at ``ray_address``).
+    ray_address : str, optional
+        A Ray cluster to join with ``engine="ray"``.
 
     Raises
     ------
@@ -54,7 +60,7 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
         msg = f"'{root}' is not a folder; pass the folder that `microe build --out` wrote."
         raise ValidationError(msg)
     report = ValidationReport(release=str(root))
-    release = LoadedRelease(root, report)
+    release = LoadedRelease(root, report, engine=engine, ray_address=ray_address)
     timings = {}
     for name in checks or list(CHECKS):
         started = time.perf_counter()

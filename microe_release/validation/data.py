@@ -43,13 +43,13 @@ def _check_rows(release: LoadedRelease) -> None:
     report = release.report
     rows = release.rows
     size = release.image_size
-    for i, (pixels, label) in enumerate(zip(release.pixels, rows.labels, strict=True)):
+    for i, (facts, label) in enumerate(zip(release.facts, rows.labels, strict=True)):
         file, row = rows.where[i]
-        if pixels is None:
+        if facts.shape is None:
             report.error("image-undecodable", f"{file} > row {row} > image", "the image bytes do not decode.", REBUILD)
-        elif pixels.dtype.name != "uint8" or pixels.ndim != 2 or pixels.shape != (size, size):
+        elif not facts.is_release_image(size):
             report.error("image-shape", f"{file} > row {row} > image",
-                         f"image is {pixels.shape} {pixels.dtype}, expected {size}x{size} mode L.", REBUILD)
+                         f"image is {facts.shape} {facts.dtype}, expected {size}x{size} mode L.", REBUILD)
         if not isinstance(label, int) or not 0 <= label < len(CLASS_NAMES):
             report.error("label-range", f"{file} > row {row} > label",
                          f"label {label} is not a class id 0..{len(CLASS_NAMES) - 1}.", REBUILD)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
-
 from ..config import SPLIT_ORDER
 from ..dedup import NEAR_DUPLICATE_BITS, near_duplicate_pairs
-from ..processing import content_id, perceptual_hash
 from .loaded import LoadedRelease
 
 REBUILD = "rebuild the release with `microe build`: its splits keep identical and near-duplicate images together."
@@ -25,12 +22,11 @@ def check_leakage(release: LoadedRelease) -> None:
     for image_id, splits in sorted(by_id.items()):
         if len(splits) > 1:
             report.error("leak-id", f"data/ > id {image_id}", f"id '{image_id}' is in splits {sorted(splits)}.", REBUILD)
-    arrays = {i: p for i, p in enumerate(release.pixels)
-              if p is not None and p.shape == (size, size) and p.dtype.name == "uint8"}
-    valid = sorted(arrays)
+    facts = release.facts
+    valid = [i for i, f in enumerate(facts) if f.is_release_image(size)]
     content: dict[str, list[int]] = defaultdict(list)
     for i in valid:
-        content[content_id(arrays[i])].append(i)
+        content[facts[i].content_id].append(i)
     order = {name: n for n, name in enumerate(SPLIT_ORDER)}
     for members in content.values():
         if len({rows.splits[i] for i in members}) > 1:
@@ -42,11 +38,11 @@ def check_leakage(release: LoadedRelease) -> None:
                     report.error("leak-identical", f"{file} > row {row} > image",
                                  f"identical to the image at {rows.where[first][0]} > row {rows.where[first][1]} "
                                  f"('{rows.splits[first]}' split).", REBUILD)
-    hashes = [perceptual_hash(arrays[i]) for i in valid]
     near = 0
-    for a, b in near_duplicate_pairs(hashes):
+    for a, b in near_duplicate_pairs([facts[i].phash for i in valid]):
         i, j = valid[a], valid[b]
-        if rows.splits[i] != rows.splits[j] and bool(np.any(arrays[i] != arrays[j])):
+        # identical pixels have the same content id (and are reported above)
+        if rows.splits[i] != rows.splits[j] and facts[i].content_id != facts[j].content_id:
             near += 1
             file, row = rows.where[j]
             report.error("leak-near-duplicate", f"{file} > row {row} > image",
