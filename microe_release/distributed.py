@@ -129,7 +129,7 @@ def process_items_ray(items: Iterable[SourceItem], *, size: int, address: str | 
                 yield pickle.loads(blob)
 
 
-def _facts_schema() -> Any:  # noqa: N802 - a constant, built lazily so pyarrow loads only with Ray
+def _facts_schema() -> Any:
     """Arrow types of the facts columns (pHash is an unsigned 64-bit value)."""
     import pyarrow as pa
 

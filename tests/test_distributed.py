@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -171,3 +172,14 @@ def test_cli_engine_ray_build_and_validate(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output
     assert json.loads(checked.output)["valid"] is True
 
+
+
+def test_bench_build_memory_reports_both_engines(tmp_path: Path) -> None:
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_build_memory.py"
+    done = subprocess.run([sys.executable, str(script), "--counts", "30", "60", "--json", str(tmp_path / "m.json")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads((tmp_path / "m.json").read_text())
+    assert figures["identical"] == {"30": True, "60": True}
+    assert set(figures["runs"]) == {"local", "ray"} and figures["runs"]["ray"]["60"]["peak_rss_mib"] > 0
+    assert "peak RSS 60 / 30 images" in done.stdout
