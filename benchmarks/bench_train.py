@@ -17,13 +17,18 @@ import torch.nn.functional as F
 
 from microe_release.models import INPUT_SIZES, build_model
 from microe_release.training.augment import augment_batch
-from microe_release.training.loop import to_input
+from microe_release.training.loop import autocast, resolve_precision, to_input
+
+CPU = torch.device("cpu")
+PRECISION = resolve_precision("auto", CPU)
 
 FLOOR = 0.9
 
 
 def _step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
-    loss = F.cross_entropy(model(x), y)
+    with autocast(CPU, PRECISION):  # what `microe train` uses here
+        logits = model(x)
+    loss = F.cross_entropy(logits.float(), y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -35,7 +40,7 @@ def measure(arch: str, steps: int, batch: int) -> dict[str, float]:
     images = torch.randint(0, 256, (batch * 8, 1, 48, 48), dtype=torch.uint8)  # the in-memory release
     labels = torch.randint(0, 8, (batch * 8,))
     generator = torch.Generator().manual_seed(0)
-    model = build_model(arch)
+    model = build_model(arch).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     ready = to_input(images[:batch].float() / 255.0, 0.5, 0.25, side)  # bare: prepared once
 
@@ -68,7 +73,7 @@ def main() -> None:
     parser.add_argument("--arch", nargs="+", default=["alexnet-48", "alexnet"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, {PRECISION}")
     results, ok = [], True
     for arch in args.arch:
         steps = args.steps if arch == "alexnet-48" else max(2, args.steps // 4)

@@ -123,7 +123,7 @@ def process_items_ray(items: Iterable[SourceItem], *, size: int, address: str | 
         if not blocks:
             return
         dataset = ray.data.from_arrow(blocks).map_batches(
-            _process_listing_batch, batch_size=BATCH_SIZE, batch_format="pyarrow", fn_kwargs={"size": size})
+            _process_listing_batch, batch_size=None, batch_format="pyarrow", fn_kwargs={"size": size})
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             for blob in batch.column("result").to_pylist():
                 yield pickle.loads(blob)
