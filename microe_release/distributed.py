@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .parallel import BATCH_SIZE
 from .processing import process_batch
 from .records import ProcessedImage, SkippedItem, SourceItem
 
 logger = logging.getLogger(__name__)
 
-#: Source items per Ray Data block (one task's share of the listing): large enough that the per-task
-#: overhead (~ms) is small against ~1 s of decoding, small enough to spread over every worker.
+#: Source items per Ray Data block, processed by one task in one call (Ray Data's own per-batch
+#: slicing cost more than it spread): large enough that Ray's per-task overhead is small against
+#: ~1 s of decoding, small enough to spread over every worker and bound a worker's memory (~10 MB).
 LISTING_BLOCK = 1024
 
 #: What to run when the extra is missing.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..writers.common import file_sha256
 from ..writers.license import CHECKSUMS, release_files
 from .loaded import LoadedRelease
 
@@ -28,9 +27,9 @@ def check_checksums(release: LoadedRelease) -> None:
     for name, digest in sorted(listed.items()):
         if name not in on_disk:
             report.error("missing-file", name, f"{name} is listed in {CHECKSUMS} but does not exist.", REBUILD)
-        elif file_sha256(release.root / name) != digest:
+        elif release.sha256(release.root / name) != digest:
             report.error("checksum-mismatch", name,
-                         f"sha256 of {name} is {file_sha256(release.root / name)[:16]}..., "
+                         f"sha256 of {name} is {release.sha256(release.root / name)[:16]}..., "
                          f"{CHECKSUMS} says {digest[:16]}...: the file changed after the build.", REBUILD)
     for name in sorted(on_disk - set(listed)):
         report.error("unlisted-file", name, f"{name} is not listed in {CHECKSUMS}.",

@@ -42,6 +42,16 @@ class LoadedRelease:
         self.engine = engine
         self.ray_address = ray_address
         self._json: dict[str, Any] = {}
+        self._sha256: dict[str, str] = {}
+
+    def sha256(self, path: Path) -> str:
+        """The sha256 of a file of the release, computed once for every check that needs it."""
+        from ..writers.common import file_sha256
+
+        key = str(path)
+        if key not in self._sha256:
+            self._sha256[key] = file_sha256(path)
+        return self._sha256[key]
 
     def json(self, name: str) -> Any:
         """A JSON file's content, or None (with an issue) when missing or invalid."""

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
-from ..writers.common import file_sha256
 from .facts import text_digest
 from .loaded import LoadedRelease
 
 REBUILD = "rebuild the release with `microe build`."
-
 
 
 def check_datapackage(release: LoadedRelease) -> None:
@@ -41,9 +39,9 @@ def check_datapackage(release: LoadedRelease) -> None:
         if not path.is_file():
             continue  # reported by frictionless and the checksum check
         digest = str(resource.get("hash", "")).removeprefix("sha256:")
-        if digest != file_sha256(path):
+        if digest != release.sha256(path):
             report.error("datapackage-hash", f"{where} > hash",
-                         f"hash {digest[:16]}... does not match {resource.get('path')} ({file_sha256(path)[:16]}...).", REBUILD)
+                         f"hash {digest[:16]}... does not match {resource.get('path')} ({release.sha256(path)[:16]}...).", REBUILD)
         if "bytes" in resource and resource["bytes"] != path.stat().st_size:
             report.error("datapackage-bytes", f"{where} > bytes",
                          f"bytes {resource['bytes']} but {resource.get('path')} has {path.stat().st_size}.", REBUILD)
