@@ -104,6 +104,9 @@ def ray_figures(folder: Path, n: int, args: argparse.Namespace, t_local: float, 
     t_start = timed(lambda: ray.init(address=args.ray_address, num_cpus=None if args.ray_address else args.workers,
                                      include_dashboard=False, log_to_driver=False))
     try:
+        # The first job also starts Ray Data's own actors and imports the toolkit in each Ray worker
+        # (a one-off on a long-lived cluster); both figures are reported, the ratio uses the second.
+        t_cold = timed(lambda: our_build(folder, args.workers, out, "ray", args.ray_address))
         t_ray = timed(lambda: our_build(folder, args.workers, out, "ray", args.ray_address))
         cores = int(ray.cluster_resources().get("CPU", args.workers))
     finally:
@@ -119,7 +122,8 @@ def ray_figures(folder: Path, n: int, args: argparse.Namespace, t_local: float, 
         workers_s = 1_000_000 * per_image_cpu / total_cores
         driver_s = 1_000_000 * driver_s_per_image
         estimates[nodes] = {"workers_s": workers_s, "driver_s": driver_s, "total_min": (workers_s + driver_s) / 60}
-    return {"ray_img_s": n / t_ray, "ray_vs_local": t_local / t_ray, "ray_start_s": t_start, "ray_cores": cores,
+    return {"ray_img_s": n / t_ray, "ray_cold_img_s": n / t_cold, "ray_vs_local": t_local / t_ray,
+            "ray_cold_vs_local": t_local / t_cold, "ray_start_s": t_start, "ray_cores": cores,
             "identical_sha256sums": same, "per_image_cpu_ms": per_image_cpu * 1000,
             "driver_us_per_image": driver_s_per_image * 1e6, "estimate_1m": estimates}
 
@@ -170,7 +174,8 @@ def main() -> None:
         figures.update(extra)
         ok_ray = extra["ray_vs_local"] >= 0.7 and extra["identical_sha256sums"]
         print(f"  microe build --engine ray    : {extra['ray_img_s']:8.0f} img/s on {extra['ray_cores']} Ray CPUs "
-              f"(+ {extra['ray_start_s']:.1f} s to start a local Ray, not counted)")
+              f"(first job on a fresh Ray: {extra['ray_cold_img_s']:.0f} img/s, {extra['ray_cold_vs_local']:.2f} of "
+              f"local; + {extra['ray_start_s']:.1f} s to start a local Ray, not counted)")
         print(f"  ray / local = {extra['ray_vs_local']:.2f}  (floor 0.70) {'ok' if ok_ray else 'BELOW FLOOR'}; "
               f"SHA256SUMS {'identical' if extra['identical_sha256sums'] else 'DIFFER'}")
         print(f"  1 M images, from {extra['per_image_cpu_ms']:.2f} CPU-ms per image on the workers and "
