@@ -135,12 +135,12 @@ def evaluate(model: Any, images: Any, labels: Any, *, mean: float, std: float, s
     import torch
     import torch.nn.functional as F
 
+    if len(images) == 0:
+        return 0.0, torch.zeros(0)
     logits = predict_logits(model, images, mean=mean, std=std, side=side, device=device, precision=precision,
                             tta=tta, batch_size=batch_size)
     if adjustment is not None:
         logits = logits - adjustment
-    if len(images) == 0:
-        return 0.0, torch.zeros(0)
     loss = float(F.cross_entropy(logits, labels.to(logits.device)))
     return loss, F.softmax(logits, dim=1)
 
