@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 #: ~1 s of decoding, small enough to spread over every worker and bound a worker's memory (~10 MB).
 LISTING_BLOCK = 1024
 
+#: Times a task whose worker process dies (killed, out of memory, node lost) is run again. Only such
+#: system failures are retried: a bad image is not an exception but a reported skip.
+MAX_TASK_RETRIES = 3
+
 #: What to run when the extra is missing.
 INSTALL_HINT = "pip install 'microe-release[ray]'"
 
@@ -123,7 +127,8 @@ def process_items_ray(items: Iterable[SourceItem], *, size: int, address: str | 
         if not blocks:
             return
         dataset = ray.data.from_arrow(blocks).map_batches(
-            _process_listing_batch, batch_size=None, batch_format="pyarrow", fn_kwargs={"size": size})
+            _process_listing_batch, batch_size=None, batch_format="pyarrow", fn_kwargs={"size": size},
+            max_retries=MAX_TASK_RETRIES)
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             for blob in batch.column("result").to_pylist():
                 yield pickle.loads(blob)
@@ -156,7 +161,8 @@ def image_facts_ray(shards: list[Path], size: int, *, address: str | None = None
         return []
     with ray_session(address, workers) as ray, _ordered_quiet_context(ray):
         dataset = ray.data.read_parquet([str(p) for p in shards]).select_columns(["image"]).map_batches(
-            _facts_batch, batch_size=1024, batch_format="pyarrow", fn_kwargs={"size": size})
+            _facts_batch, batch_size=1024, batch_format="pyarrow", fn_kwargs={"size": size},
+            max_retries=MAX_TASK_RETRIES)
         facts = []
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             facts += facts_from_columns(batch.to_pydict())
