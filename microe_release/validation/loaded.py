@@ -118,9 +118,7 @@ class LoadedRelease:
                 self.report.error("parquet-unreadable", rel, f"{rel} cannot be read as parquet: {err}.",
                                   "rebuild the release; the file is damaged.")
                 continue
-            columns = set(table.column_names)
-            missing = [c for c in ("image", "label", "id", "index", "source") if c not in columns | {"image"}]
-            missing += [] if "image" in names else ["image"]
+            missing = [c for c in ("image", "label", "id", "index", "source") if c not in names]
             if missing:
                 self.report.error("parquet-schema", rel, f"{rel} lacks column(s) {missing}.", "rebuild the release.")
                 continue
