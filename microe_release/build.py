@@ -17,6 +17,7 @@ from . import __version__
 from .config import ReleaseConfig
 from .dedup import assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_indexes, index_release
+from .distributed import check_engine
 from .errors import OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
@@ -192,6 +193,7 @@ def build_release(
     """
     from .writers import write_release_files
 
+    check_engine(engine)
     out_dir = Path(out_dir).resolve()
     metadata = load_metadata(config.metadata)
     warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .distributed import ENGINES
 from .errors import MicroeReleaseError
 from .training.loop import TrainConfig
 
@@ -59,7 +60,7 @@ def main(debug: bool, verbose: int) -> None:
 
 
 ENGINE_OPTIONS = [
-    click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
                  help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]')."),
     click.option("--ray-address", default=None, metavar="ADDR",
                  help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray."),

@@ -43,6 +43,13 @@ INSTALL_HINT = "pip install 'microe-release[ray]'"
 ENGINES = ("local", "ray")
 
 
+def check_engine(engine: str) -> None:
+    """An unknown engine name is a configuration error that lists the valid ones."""
+    if engine not in ENGINES:
+        msg = f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}."
+        raise ConfigError(msg, field="engine")
+
+
 def import_ray() -> Any:
     """Import Ray Data, or say how to install it."""
     try:
@@ -104,14 +111,9 @@ def _listing_blocks(items: Iterable[SourceItem]) -> list[Any]:
     """The source listing as Arrow tables of pickled items (the only per-image data the driver sends)."""
     import pyarrow as pa
 
-    blocks, chunk = [], []
-    for item in items:
-        chunk.append(pickle.dumps(item, protocol=5))
-        if len(chunk) == LISTING_BLOCK:
-            blocks.append(pa.table({"item": pa.array(chunk, pa.binary())}))
-            chunk = []
-    if chunk:
-        blocks.append(pa.table({"item": pa.array(chunk, pa.binary())}))
+    pickled = [pickle.dumps(item, protocol=5) for item in items]
+    blocks = [pa.table({"item": pa.array(pickled[start:start + LISTING_BLOCK], pa.binary())})
+              for start in range(0, len(pickled), LISTING_BLOCK)]
     return blocks
 
 

@@ -69,3 +69,11 @@ def test_engine_ray_without_the_extra_says_how_to_install(monkeypatch: pytest.Mo
     result = CliRunner().invoke(main, ["build", "--demo", "--count", "8", "--out", str(tmp_path / "y"),
                                        "--engine", "ray"])
     assert result.exit_code == 1 and "microe-release[ray]" in result.output
+
+
+def test_unknown_engine_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown engine 'spark'; use one of local, ray"):
+        build_release(demo_config(count=8), tmp_path / "x", engine="spark")
+    assert not (tmp_path / "x").exists()
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--engine", "spark"])
+    assert result.exit_code == 2 and "'spark' is not one of" in result.output

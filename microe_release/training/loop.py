@@ -239,6 +239,6 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "precision": precision,
              "batch_size": batch, "peak_lr": peak_lr, "history": history, "best_epoch": best_epoch,
              "epochs_run": len(history), "train_seconds": train_seconds,
-             "images_per_second": sum(len(x_train) for _ in history) / max(train_seconds, 1e-9),
+             "images_per_second": len(x_train) * len(history) / max(train_seconds, 1e-9),
              "logit_adjustment": adjustment}
     return model, facts

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..distributed import check_engine
 from ..errors import ValidationError
 from .citation import check_agreement, check_citation_files
 from .croissant import check_croissant
@@ -55,6 +56,7 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     ValidationError
         When ``release_dir`` is not a folder.
     """
+    check_engine(engine)
     root = Path(release_dir).resolve()
     if not root.is_dir():
         msg = f"'{root}' is not a folder; pass the folder that `microe build --out` wrote."
