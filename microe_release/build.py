@@ -22,8 +22,9 @@ from .errors import OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .metadata import load_metadata
-from .parallel import process_items
-from .records import ImageRecord, Manifest, ProcessedImage, SkippedItem, SourceItem
+from .parallel import process_batches
+from .processing import Refused
+from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import get_source_format
 from .splitting import assign_splits
 
@@ -107,32 +108,32 @@ def collect_records(
     records: list[ImageRecord] = []
     items = _iter_source_items(config, skipped, strict, seen)
     if engine == "ray":
-        from .distributed import process_items_ray
+        from .distributed import process_batches_ray
 
-        results = process_items_ray(items, size=config.image_size, workers=workers, address=ray_address)
+        batches = process_batches_ray(items, size=config.image_size, workers=workers, address=ray_address)
     else:
-        results = process_items(items, size=config.image_size, workers=workers)
+        batches = process_batches(items, size=config.image_size, workers=workers)
     offset = 0
     with open(spill, "wb") as blob, tqdm(desc="processing images", unit="img", disable=not progress) as bar:
-        for result in results:
-            bar.update(1)
-            if isinstance(result, SkippedItem):
-                if strict:
-                    raise _strict_error(result)
-                skipped.append(result)
-                continue
-            assert isinstance(result, ProcessedImage)
-            blob.write(result.png)
-            blob.write(result.pixels_text)
-            item = result.item
-            records.append(ImageRecord(
-                id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
-                license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
-                orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
-                orig_rgb=result.orig_rgb,
-                blob_offset=offset, blob_length=len(result.png), text_length=len(result.pixels_text),
-            ))
-            offset += len(result.png) + len(result.pixels_text)
+        for batch, packed in batches:
+            blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
+            for item, result in zip(batch, packed.results, strict=True):
+                if isinstance(result, Refused):
+                    refused = SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
+                                          detail=result.detail)
+                    if strict:
+                        raise _strict_error(refused)
+                    skipped.append(refused)
+                    continue
+                records.append(ImageRecord(
+                    id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
+                    license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
+                    orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
+                    orig_rgb=result.orig_rgb, blob_offset=offset, blob_length=result.png_length,
+                    text_length=result.text_length,
+                ))
+                offset += result.png_length + result.text_length
+            bar.update(len(batch))
     return records, skipped, seen
 
 

@@ -6,6 +6,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 from .records import ImageRecord, SkippedItem, SkipReason
 
 logger = logging.getLogger(__name__)
@@ -71,37 +73,61 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _band_keys(phash: int) -> list[tuple[int, int]]:
+#: Candidate pairs compared per numpy step (bounds memory when a band bucket is huge).
+_PAIR_CHUNK = 1 << 21
+
+
+def _band_values(hashes: np.ndarray) -> list[np.ndarray]:
     width = 64 // _BANDS
-    keys = []
+    bands = []
     for band in range(_BANDS):
         lo = band * width
         hi = 64 if band == _BANDS - 1 else lo + width
-        keys.append((band, (phash >> lo) & ((1 << (hi - lo)) - 1)))
-    return keys
+        bands.append((hashes >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1))
+    return bands
+
+
+def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int) -> np.ndarray:
+    """Codes ``a * n + b`` (a < b) of the pairs sharing a key whose hashes differ in <= ``max_bits`` bits."""
+    n = len(hashes)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    found = []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        members = np.sort(order[start:start + size])  # ascending, so a < b below
+        values = hashes[members]
+        rows = max(1, _PAIR_CHUNK // size)
+        for lo in range(0, size - 1, rows):  # a block of rows against the members after each row
+            block = values[lo:lo + rows, None] ^ values[None, :]
+            close = np.bitwise_count(block) <= max_bits
+            close &= np.arange(size)[None, :] > np.arange(lo, min(lo + rows, size))[:, None]
+            a, b = np.nonzero(close)
+            if len(a):
+                found.append(members[a + lo].astype(np.int64) * n + members[b])
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose hashes differ in at most ``max_bits`` bits.
+    """Index pairs (i < j) whose hashes differ in at most ``max_bits`` bits, sorted.
 
-    Uses multi-index hashing (exact-match bands), so it stays near-linear for real data.
+    Multi-index hashing: two hashes within ``max_bits`` bits agree exactly on one of ``max_bits + 1``
+    bands, so only hashes sharing a band value are compared, each bucket as one vectorised
+    XOR + popcount (tens of millions of candidate pairs per second).
 
     Examples
     --------
     >>> near_duplicate_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF])
     [(0, 1)]
     """
-    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, value in enumerate(hashes):
-        for key in _band_keys(value):
-            buckets[key].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for a_pos, a in enumerate(members):
-            for b in members[a_pos + 1:]:
-                if (a, b) not in pairs and (hashes[a] ^ hashes[b]).bit_count() <= max_bits:
-                    pairs.add((a, b))
-    return sorted(pairs)
+    n = len(hashes)
+    if n < 2:
+        return []
+    values = np.array(hashes, dtype=np.uint64)
+    codes = np.unique(np.concatenate([_close_pairs_in_buckets(values, keys, max_bits)
+                                      for keys in _band_values(values)]))
+    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
 def assign_groups(records: list[ImageRecord]) -> tuple[list[int], list[list[str]]]:

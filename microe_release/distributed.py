@@ -1,7 +1,7 @@
 """``--engine ray``: the per-image work of build and validate as Ray Data ``map_batches``.
 
 Only the per-image work runs on Ray: decoding, gray conversion, resizing, hashing and PNG encoding
-for ``microe build`` (the same :func:`~microe_release.processing.process_batch` the local pool runs),
+for ``microe build`` (the same :func:`~microe_release.processing.process_loads` the local pool runs),
 and the image facts for ``microe validate`` (the same
 :func:`~microe_release.validation.facts.image_facts`). The global steps (exact and near-duplicate
 groups, label conflicts, stratified group splits, leakage) stay on the driver and see only small
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .processing import process_batch
-from .records import ProcessedImage, SkippedItem, SourceItem
+from .processing import PackedBatch, load_of, process_loads
+from .records import SourceItem
 
 logger = logging.getLogger(__name__)
 
@@ -99,41 +99,48 @@ def _ordered_quiet_context(ray: Any) -> Iterator[None]:
 
 
 def _process_listing_batch(batch: Any, size: int) -> Any:
-    """Ray task body: pickled source items in, pickled processed images or skip reports out."""
+    """Ray task body: a block of pickled loads in, one row out (the block's start and its PackedBatch)."""
     import pyarrow as pa
 
-    items = [pickle.loads(blob) for blob in batch.column("item").to_pylist()]
-    results = process_batch(items, size)
-    return pa.table({"result": pa.array([pickle.dumps(r, protocol=5) for r in results], pa.binary())})
+    loads = [pickle.loads(blob) for blob in batch.column("load").to_pylist()]
+    packed = process_loads(loads, size)
+    start = batch.column("position")[0].as_py()
+    return pa.table({"start": pa.array([start], pa.int64()),
+                     "packed": pa.array([pickle.dumps(packed, protocol=5)], pa.large_binary())})
 
 
-def _listing_blocks(items: Iterable[SourceItem]) -> list[Any]:
-    """The source listing as Arrow tables of pickled items (the only per-image data the driver sends)."""
+def _listing_blocks(items: list[SourceItem]) -> list[Any]:
+    """The source listing as Arrow tables of pickled loads (the only per-image data the driver sends)."""
     import pyarrow as pa
 
-    pickled = [pickle.dumps(item, protocol=5) for item in items]
-    blocks = [pa.table({"item": pa.array(pickled[start:start + LISTING_BLOCK], pa.binary())})
-              for start in range(0, len(pickled), LISTING_BLOCK)]
+    blocks = []
+    for start in range(0, len(items), LISTING_BLOCK):
+        chunk = items[start:start + LISTING_BLOCK]
+        blocks.append(pa.table({
+            "position": pa.array(range(start, start + len(chunk)), pa.int64()),
+            "load": pa.array([pickle.dumps(load_of(item), protocol=5) for item in chunk], pa.binary())}))
     return blocks
 
 
-def process_items_ray(items: Iterable[SourceItem], *, size: int, address: str | None = None,
-                      workers: int | None = None) -> Iterator[ProcessedImage | SkippedItem]:
-    """Like :func:`~microe_release.parallel.process_items`, as Ray Data tasks; results stream back in order.
+def process_batches_ray(items: Iterable[SourceItem], *, size: int, address: str | None = None,
+                        workers: int | None = None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
+    """Like :func:`~microe_release.parallel.process_batches`, as Ray Data tasks; results stream back in order.
 
     A task whose worker dies is retried by Ray (its items are processed again, with the same result),
     so a lost worker costs time, not images.
     """
     with ray_session(address, workers) as ray, _ordered_quiet_context(ray):
-        blocks = _listing_blocks(items)
+        listing = list(items)
+        blocks = _listing_blocks(listing)
         if not blocks:
             return
         dataset = ray.data.from_arrow(blocks).map_batches(
             _process_listing_batch, batch_size=None, batch_format="pyarrow", fn_kwargs={"size": size},
             max_retries=MAX_TASK_RETRIES)
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for blob in batch.column("result").to_pylist():
-                yield pickle.loads(blob)
+            for start, blob in zip(batch.column("start").to_pylist(), batch.column("packed").to_pylist(), strict=True):
+                packed = pickle.loads(blob)
+                yield listing[start:start + len(packed.results)], packed
 
 
 def _facts_schema() -> Any:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
-import struct
 import warnings
-import zlib
-from functools import lru_cache
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 
@@ -25,10 +24,6 @@ MAX_IMAGE_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 #: Background that transparent pixels are composited onto before the gray conversion.
 ALPHA_BACKGROUND = 255
 
-#: Hex digits kept of the sha256 of the processed pixels (64 bits: collision odds ~1e-10 at 1M images).
-ID_HEX_DIGITS = 16
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 
@@ -91,15 +86,44 @@ _COLOUR_MODES = frozenset({"RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB"
 
 
 def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
-    """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one."""
+    """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one.
+
+    The means come from Pillow's per-band histograms (exact integer sums, no float copy of the image).
+    """
     if img.mode not in _COLOUR_MODES:
         return None
     factor = max(1, min(img.size) // 64)
     small = (img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img).convert("RGB")
-    means = np.asarray(small, dtype=np.float64).reshape(-1, 3).mean(axis=0)
+    counts = np.array(small.histogram(), dtype=np.int64).reshape(3, 256)
+    means = counts @ np.arange(256, dtype=np.int64) / (small.width * small.height)
     if np.ptp(means) < 1.0 and img.mode == "P":  # a gray palette is not colour
         return None
     return int(round(means[0])), int(round(means[1])), int(round(means[2]))
+
+
+#: Pillow format to try first for a file signature (Pillow otherwise asks each plugin in turn).
+_SIGNATURES = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF8", "GIF"), (b"BM", "BMP"))
+
+
+def _open(data: bytes) -> Image.Image:
+    for signature, name in _SIGNATURES:
+        if data.startswith(signature):
+            try:
+                return Image.open(io.BytesIO(data), formats=(name,))
+            except UnidentifiedImageError:
+                break  # a damaged header: let every plugin have a look
+    return Image.open(io.BytesIO(data))
+
+
+def _orient(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation, if there is one (a transposed copy only when needed)."""
+    try:
+        if img.getexif().get(ExifTags.Base.Orientation, 1) in (1, None):
+            return img
+        return ImageOps.exif_transpose(img)  # type: ignore[return-value]  # same image, transposed
+    except Exception as err:  # noqa: BLE001 - a broken EXIF block must not lose the image
+        logger.debug("ignoring unreadable EXIF orientation: %s", err)
+        return img
 
 
 def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
@@ -120,7 +144,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-            img = Image.open(io.BytesIO(data))
+            img = _open(data)
             orig_w, orig_h, orig_mode = img.width, img.height, img.mode
             if orig_w * orig_h > MAX_IMAGE_PIXELS:
                 msg = f"{orig_w}x{orig_h} pixels"
@@ -137,10 +161,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
         text = str(err)
         reason = SkipReason.TRUNCATED if ("truncat" in text.lower() or isinstance(err, EOFError)) else SkipReason.UNREADABLE
         raise _Skip(reason, f"{type(err).__name__}: {text}") from err
-    try:
-        img = ImageOps.exif_transpose(img)  # type: ignore[assignment]  # same image, maybe transposed
-    except Exception as err:  # noqa: BLE001 - a broken EXIF block must not lose the image
-        logger.debug("ignoring unreadable EXIF orientation: %s", err)
+    img = _orient(img)
     gray = square_resize(to_gray(img), size)
     return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode, colour_means(img)
 
@@ -166,99 +187,118 @@ def parse_pixels(text: str) -> np.ndarray:
     return values.astype(np.uint8).reshape(side, side)
 
 
-@lru_cache(maxsize=1)
-def _dct_matrix(n: int = 32) -> np.ndarray:
-    k = np.arange(n)[:, None]
-    i = np.arange(n)[None, :]
-    mat = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
-    mat[0] /= np.sqrt(2.0)
-    return mat
+#: What a worker needs of a source item: (path, FER2013 pixel text, synthetic (seed, number), label).
+Load = tuple[str | None, str | None, tuple[int, int] | None, str]
 
 
-@lru_cache(maxsize=8)
-def _phash_matrix(size: int) -> np.ndarray:
-    """(8, size): area-average ``size`` -> 32 samples, then the 8 lowest DCT-II frequencies."""
-    box = np.zeros((32, size))
-    scale = size / 32
-    for i in range(32):
-        lo, hi = i * scale, (i + 1) * scale
-        for j in range(int(lo), min(size, int(np.ceil(hi)))):
-            box[i, j] = (min(hi, j + 1) - max(lo, j)) / scale
-    return _dct_matrix()[:8] @ box
+def load_of(item: SourceItem) -> Load:
+    """The part of ``item`` a worker reads (the rest stays with the caller)."""
+    return item.path, item.pixels, item.synthetic, item.label
 
 
-def perceptual_hash(pixels: np.ndarray) -> int:
-    """64-bit pHash: 8x8 lowest DCT frequencies of a 32x32 area-average reduction, thresholded at their median.
-
-    Two small matrix products (no image resampling), so it costs microseconds. Near-duplicates
-    (re-encodes, slight blur or brightness changes) differ in few bits; see
-    :data:`microe_release.dedup.NEAR_DUPLICATE_BITS` for the threshold.
-    """
-    rows, cols = _phash_matrix(pixels.shape[0]), _phash_matrix(pixels.shape[1])
-    low = (rows @ pixels @ cols.T).ravel()
-    bits = low > np.median(low)
-    return int(np.packbits(bits).view(">u8")[0])
-
-
-def content_id(pixels: np.ndarray) -> str:
-    """Stable id from the processed pixels (shape included).
-
-    Examples
-    --------
-    >>> content_id(np.zeros((2, 2), np.uint8))
-    '6721231bea7689c6'
-    """
-    digest = hashlib.sha256(f"{pixels.shape[1]}x{pixels.shape[0]}:".encode() + pixels.tobytes())
-    return digest.hexdigest()[:ID_HEX_DIGITS]
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def encode_png(pixels: np.ndarray) -> bytes:
-    """Lossless, deterministic 8-bit gray PNG bytes of a 2-D uint8 array.
-
-    Written directly with zlib (filter type 1, "Sub", on every row): about twice as fast as
-    Pillow's encoder for small images, which matters at tens of thousands of images.
-
-    Examples
-    --------
-    >>> png = encode_png(np.array([[0, 255], [7, 42]], dtype=np.uint8))
-    >>> np.asarray(Image.open(io.BytesIO(png))).tolist()
-    [[0, 255], [7, 42]]
-    """
-    height, width = pixels.shape
-    raw = np.empty((height, width + 1), dtype=np.uint8)
-    raw[:, 0] = 1  # filter "Sub": each byte minus its left neighbour (mod 256)
-    raw[:, 1] = pixels[:, 0]
-    raw[:, 2:] = np.diff(pixels, axis=1)  # uint8 arithmetic wraps, as PNG's filter does
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit, gray, no interlace
-    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
-            + _png_chunk(b"IEND", b""))
-
-
-def _load_pixels(item: SourceItem, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
-    if item.pixels is not None:
-        raw = parse_pixels(item.pixels)
+def _load_pixels(load: Load, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
+    path, text, synthetic, label = load
+    if text is not None:
+        raw = parse_pixels(text)
         gray = square_resize(Image.fromarray(raw, "L"), size)
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
-    if item.synthetic is not None:
+    if synthetic is not None:
         from .synthetic import render_face
 
-        seed, number = item.synthetic
-        raw = render_face(seed, number, item.label)
+        raw = render_face(synthetic[0], synthetic[1], label)
         gray = square_resize(Image.fromarray(raw, "L"), size)
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
-    assert item.path is not None  # adapters always set one of the three
+    assert path is not None  # adapters always set one of the three
     try:
-        with open(item.path, "rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError as err:
-        raise _Skip(SkipReason.MISSING, f"file vanished: {item.path}") from err
+        raise _Skip(SkipReason.MISSING, f"file vanished: {path}") from err
     except OSError as err:
         raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
     return decode_image(data, size)
+
+
+class Measured(NamedTuple):
+    """What processing learnt about one image (its bytes are in :attr:`PackedBatch.blob`)."""
+
+    id: str
+    png_length: int
+    text_length: int
+    phash: int
+    orig_width: int
+    orig_height: int
+    orig_mode: str
+    orig_rgb: tuple[int, int, int] | None
+
+
+class Refused(NamedTuple):
+    """Why one item gives no image."""
+
+    reason: SkipReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackedBatch:
+    """A processed batch as it crosses a process boundary: one buffer of bytes, small facts per item.
+
+    ``blob`` holds, for each :class:`Measured` item in order, its PNG bytes then its CSV pixel text,
+    so the receiver writes a batch with one call and unpickles no per-image byte strings.
+    """
+
+    blob: bytes
+    results: list[Measured | Refused]
+
+    def unpack(self, items: list[SourceItem]) -> list[ProcessedImage | SkippedItem]:
+        """The batch as :class:`ProcessedImage` and :class:`SkippedItem` objects of ``items``."""
+        out: list[ProcessedImage | SkippedItem] = []
+        offset = 0
+        for item, result in zip(items, self.results, strict=True):
+            if isinstance(result, Refused):
+                out.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
+                                       detail=result.detail))
+                continue
+            png_end = offset + result.png_length
+            text_end = png_end + result.text_length
+            out.append(ProcessedImage(
+                item=item, id=result.id, png=self.blob[offset:png_end], pixels_text=self.blob[png_end:text_end],
+                phash=result.phash, orig_width=result.orig_width, orig_height=result.orig_height,
+                orig_mode=result.orig_mode, orig_rgb=result.orig_rgb))
+            offset = text_end
+        return out
+
+
+def process_loads(loads: list[Load], size: int) -> PackedBatch:
+    """Process a batch (the unit of work sent to a worker process or Ray task).
+
+    Decoding is per item; hashing and the CSV pixel text run once over the whole batch.
+    """
+    results: list[Measured | Refused | None] = []
+    decoded: list[tuple[int, np.ndarray, int, int, str, tuple[int, int, int] | None]] = []
+    for load in loads:
+        try:
+            pixels, width, height, mode, rgb = _load_pixels(load, size)
+        except _Skip as skip:
+            results.append(Refused(skip.reason, skip.detail))
+            continue
+        decoded.append((len(results), pixels, width, height, mode, rgb))
+        results.append(None)
+    parts: list[bytes] = []
+    if decoded:
+        batch = np.stack([d[1] for d in decoded])
+        hashes = perceptual_hashes(batch)
+        texts = pixel_rows(batch)
+        for (position, pixels, width, height, mode, rgb), phash, text in zip(decoded, hashes, texts, strict=True):
+            png = encode_png(pixels)
+            parts += (png, text)
+            results[position] = Measured(content_id(pixels), len(png), len(text), phash, width, height, mode, rgb)
+    return PackedBatch(b"".join(parts), results)  # type: ignore[arg-type]  # every None was replaced above
+
+
+def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:
+    """:func:`process_loads` of ``items``, as :class:`ProcessedImage` / :class:`SkippedItem` objects."""
+    return process_loads([load_of(item) for item in items], size).unpack(items)
 
 
 def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
@@ -272,38 +312,3 @@ def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
         The release's square side in pixels.
     """
     return process_batch([item], size)[0]
-
-
-def perceptual_hashes(batch: np.ndarray) -> list[int]:
-    """:func:`perceptual_hash` of each image of a ``(n, h, w)`` batch, in two batched matrix products."""
-    rows, cols = _phash_matrix(batch.shape[1]), _phash_matrix(batch.shape[2])
-    low = (rows @ batch @ cols.T).reshape(batch.shape[0], -1)
-    bits = low > np.median(low, axis=1, keepdims=True)
-    return [int(v) for v in np.packbits(bits, axis=1).view(">u8")[:, 0]]
-
-
-def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:
-    """Process a batch (the unit of work sent to a worker process).
-
-    Decoding is per item; hashing and the CSV pixel text run once over the whole batch.
-    """
-    results: list[ProcessedImage | SkippedItem | None] = []
-    decoded: list[tuple[int, np.ndarray, int, int, str, tuple[int, int, int] | None]] = []
-    for item in items:
-        try:
-            pixels, width, height, mode, rgb = _load_pixels(item, size)
-        except _Skip as skip:
-            results.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=skip.reason,
-                                       detail=skip.detail))
-            continue
-        decoded.append((len(results), pixels, width, height, mode, rgb))
-        results.append(None)
-    if decoded:
-        batch = np.stack([d[1] for d in decoded])
-        hashes = perceptual_hashes(batch)
-        texts = pixel_rows(batch)
-        for (position, pixels, width, height, mode, rgb), phash, text in zip(decoded, hashes, texts, strict=True):
-            results[position] = ProcessedImage(
-                item=items[position], id=content_id(pixels), png=encode_png(pixels), pixels_text=text,
-                phash=phash, orig_width=width, orig_height=height, orig_mode=mode, orig_rgb=rgb)
-    return results  # type: ignore[return-value]  # every None was replaced above

@@ -9,15 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from microe_release.processing import (
-    content_id,
-    decode_image,
-    encode_png,
-    parse_pixels,
-    perceptual_hash,
-    process_item,
-    to_gray,
-)
+from microe_release.fingerprints import content_id, encode_png, perceptual_hash
+from microe_release.processing import decode_image, parse_pixels, process_item, to_gray
 from microe_release.records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 from tests.fixtures.sources import corrupt_images, face, odd_images
 

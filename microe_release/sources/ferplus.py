@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import SourceConfig
@@ -43,6 +45,11 @@ def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, 
     return winners[0], ""
 
 
+def _is_plain_name(name: str) -> bool:
+    """A file name with no folder part (so it cannot point outside the folder by itself)."""
+    return bool(name) and name not in (".", "..") and "/" not in name and os.sep not in name
+
+
 class FerPlus:
     """Adapter for ``format = "ferplus"`` (key ``min_agreement``, default 0.5)."""
 
@@ -73,6 +80,7 @@ class FerPlus:
         min_agreement = source.options["min_agreement"]
         for folder, split in folders:
             label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
+            folder_text = str(folder)
             with open(label_csv, newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
@@ -91,14 +99,18 @@ class FerPlus:
                     if min(votes) < 0:
                         yield skip(source, ref, SkipReason.MALFORMED_ROW, "a vote count is negative")
                         continue
-                    path = folder / row[0].strip()
-                    if not is_inside(folder, path):
+                    name = row[0].strip()
+                    path = os.path.join(folder_text, name)
+                    # a bare file name stays in the folder (links out of root are refused by file_item);
+                    # anything with separators or dots is resolved (a few stats instead of one)
+                    if not _is_plain_name(name) and not is_inside(folder, Path(path)):
                         yield skip(source, ref, SkipReason.PATH_ESCAPE, f"image '{row[0]}' resolves outside '{folder}'")
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
                         yield skip(source, ref, SkipReason.NO_CONSENSUS, why)
-                    elif not path.is_file():
-                        yield skip(source, f"{folder.name}/{row[0].strip()}", SkipReason.MISSING, f"named at {ref}")
+                    elif not os.path.isfile(path):
+                        yield skip(source, f"{folder.name}/{name}", SkipReason.MISSING, f"named at {ref}")
                     else:
-                        yield file_item(source, root, str(path), f"{folder.name}/{path.name}", label, split=split)
+                        yield file_item(source, root, path, f"{folder.name}/{os.path.basename(path)}", label,
+                                        split=split)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fingerprints import content_id, perceptual_hashes
 from ..pixeltext import pixel_rows
-from ..processing import content_id, perceptual_hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
 
     Examples
     --------
-    >>> from microe_release.processing import encode_png
+    >>> from microe_release.fingerprints import encode_png
     >>> good, bad = image_facts([encode_png(np.zeros((4, 4), np.uint8)), b"junk"], 4)
     >>> good.shape, good.dtype, len(good.content_id), bad.shape
     ((4, 4), 'uint8', 16, None)
