@@ -1,13 +1,41 @@
-"""microe_release: build, validate and publish FAIR, versioned facial-expression datasets (Microe)."""
+"""microe_release: build, validate and publish FAIR, versioned facial-expression datasets (Microe).
+
+The public names are imported on first use (PEP 562), so a process that needs only one part (a
+build worker decoding images) does not pay for the rest (the writers, YAML, tqdm, torch).
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .build import build_release  # noqa: E402
-from .config import ReleaseConfig, SourceConfig, demo_config, load_config  # noqa: E402
-from .errors import MicroeReleaseError  # noqa: E402
-from .labels import CLASS_NAMES  # noqa: E402
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "build_release": ".build",
+    "ReleaseConfig": ".config",
+    "SourceConfig": ".config",
+    "demo_config": ".config",
+    "load_config": ".config",
+    "MicroeReleaseError": ".errors",
+    "CLASS_NAMES": ".labels",
+}
+
+if TYPE_CHECKING:
+    from .build import build_release
+    from .config import ReleaseConfig, SourceConfig, demo_config, load_config
+    from .errors import MicroeReleaseError
+    from .labels import CLASS_NAMES
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def train(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -22,6 +50,7 @@ def load_model(model_dir):  # type: ignore[no-untyped-def]
     from .training import load_model as _load_model
 
     return _load_model(model_dir)
+
 
 __all__ = [
     "CLASS_NAMES",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from . import __version__
 from .config import ReleaseConfig
@@ -22,8 +22,9 @@ from .errors import OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .metadata import load_metadata
-from .parallel import process_batches
+from .parallel import process_batches, worker_pool
 from .processing import Refused
+from .progress import progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import get_source_format
 from .splitting import assign_splits
@@ -100,7 +101,7 @@ def _commit(staging: Path, out_dir: Path) -> None:
 
 def collect_records(
     config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool,
-    engine: str = "local", ray_address: str | None = None,
+    engine: str = "local", ray_address: str | None = None, pool: ProcessPoolExecutor | None = None,
 ) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
     """Read, decode and process every source item; PNG bytes go to ``spill``, records stay small."""
     skipped: list[SkippedItem] = []
@@ -112,9 +113,9 @@ def collect_records(
 
         batches = process_batches_ray(items, size=config.image_size, workers=workers, address=ray_address)
     else:
-        batches = process_batches(items, size=config.image_size, workers=workers)
+        batches = process_batches(items, size=config.image_size, workers=workers, pool=pool)
     offset = 0
-    with open(spill, "wb") as blob, tqdm(desc="processing images", unit="img", disable=not progress) as bar:
+    with open(spill, "wb") as blob, progress_bar(desc="processing images", unit="img", enabled=progress) as bar:
         for batch, packed in batches:
             blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
             for item, result in zip(batch, packed.results, strict=True):
@@ -196,15 +197,22 @@ def build_release(
 
     check_engine(engine)
     out_dir = Path(out_dir).resolve()
-    metadata = load_metadata(config.metadata)
-    warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
-    warm.start()
-    staging = _prepare_out_dir(out_dir, force)
-    try:
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        # the pool first: forked workers must not see the warm-up thread
+        pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
+        metadata = load_metadata(config.metadata)
+        warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
+        warm.start()
+        staging = _prepare_out_dir(out_dir, force)
         spill = staging / ".images.spill"
-        started = time.perf_counter()
-        records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
-                                                 engine=engine, ray_address=ray_address)
+        try:
+            records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
+                                                     engine=engine, ray_address=ray_address, pool=pool)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    try:
         warm.join()
         processed = time.perf_counter()
         records, conflicts, merged = merge_exact_duplicates(records)

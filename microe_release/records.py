@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import mmap
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -128,21 +131,25 @@ class Manifest:
     concept_doi: str | None = None  # the DOI of all versions
     timings: dict[str, float] = field(default_factory=dict)  # seconds per build stage (never written out)
 
-    def iter_png(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, png bytes)`` for ``records`` with one open file handle."""
-        assert self.blob_path is not None, "iter_png needs the build's spill file"
+    def _spill(self) -> Any:
+        assert self.blob_path is not None, "reading image bytes needs the build's spill file"
         with open(self.blob_path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return contextlib.nullcontext(b"")
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def iter_png(self, records: list[ImageRecord]) -> Any:
+        """Yield ``(record, png bytes)`` for ``records`` (slices of the memory-mapped spill file)."""
+        with self._spill() as spill:
             for record in records:
-                handle.seek(record.blob_offset)
-                yield record, handle.read(record.blob_length)
+                yield record, spill[record.blob_offset:record.blob_offset + record.blob_length]
 
     def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, CSV pixel text)`` for ``records`` with one open file handle."""
-        assert self.blob_path is not None, "iter_pixel_text needs the build's spill file"
-        with open(self.blob_path, "rb") as handle:
+        """Yield ``(record, CSV pixel text)`` for ``records`` (slices of the memory-mapped spill file)."""
+        with self._spill() as spill:
             for record in records:
-                handle.seek(record.blob_offset + record.blob_length)
-                yield record, handle.read(record.text_length)
+                start = record.blob_offset + record.blob_length
+                yield record, spill[start:start + record.text_length]
 
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""

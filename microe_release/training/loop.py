@@ -160,7 +160,8 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, run facts)."""
     import torch
     import torch.nn.functional as F
-    from tqdm.auto import tqdm
+
+    from ..progress import progress_bar
 
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
@@ -188,7 +189,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
     started, waited = time.perf_counter(), 0
-    bar = tqdm(range(1, config.epochs + 1), desc=f"training {config.arch}", unit="epoch", disable=not progress)
+    bar = progress_bar(range(1, config.epochs + 1), desc=f"training {config.arch}", unit="epoch", enabled=progress)
     for epoch in bar:
         epoch_started = time.perf_counter()
         model.train()

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from ..errors import WriteError
+from ..progress import progress_bar
 from ..records import Manifest
 from .card import write_card
 from .citation import write_citation
+from .common import file_sha256
 from .croissant import write_croissant
 from .csv import write_csv
 from .datacite import write_datacite
@@ -41,20 +42,42 @@ WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
 }
 
 
+#: Writers of the big data files: run side by side, before the metadata that describes them.
+DATA_WRITERS = ("parquet", "csv", "images")
+
+
+def _run_writer(name: str, manifest: Manifest, out_dir: Path) -> list[Path]:
+    started = time.perf_counter()
+    try:
+        written = WRITERS[name](manifest, out_dir)
+        if name == "parquet":  # hash the shards here, beside the CSV writer, not later alone
+            for path in written:
+                file_sha256(path)
+    except OSError as err:
+        msg = f"writing the {name} files into '{out_dir}' failed: {err}; check free space and permissions."
+        raise WriteError(msg, path=out_dir) from err
+    logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
+    return written
+
+
 def write_release_files(
     manifest: Manifest, out_dir: Path, *, images: bool = False, progress: bool = False, tool_version: str = ""
 ) -> list[Path]:
     """Run every writer (``images`` only when asked) and the build report into ``out_dir``."""
-    written: list[Path] = []
     names = [name for name in WRITERS if images or name != "images"]
-    for name in tqdm(names, desc="writing release", unit="file", disable=not progress):
-        started = time.perf_counter()
-        try:
-            written += WRITERS[name](manifest, out_dir)
-        except OSError as err:
-            msg = f"writing the {name} files into '{out_dir}' failed: {err}; check free space and permissions."
-            raise WriteError(msg, path=out_dir) from err
-        logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
+    data = [name for name in names if name in DATA_WRITERS]
+    bar = progress_bar(total=len(names), desc="writing release", unit="file", enabled=progress)
+    # the data files are independent and mostly I/O, compression and hashing (which free the GIL)
+    with ThreadPoolExecutor(len(data), thread_name_prefix="microe-write") as pool:
+        futures = {name: pool.submit(_run_writer, name, manifest, out_dir) for name in data}
+        outputs = {name: future.result() for name, future in futures.items()}
+    bar.update(len(data))
+    for name in names:
+        if name not in outputs:
+            outputs[name] = _run_writer(name, manifest, out_dir)
+            bar.update(1)
+    bar.close()
+    written = [path for name in names for path in outputs[name]]
     if manifest.changelog:
         (out_dir / "CHANGELOG.md").write_text(manifest.changelog, encoding="utf-8")
         written.append(out_dir / "CHANGELOG.md")

@@ -26,10 +26,47 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
+#: Hashes taken while the files were written, by (path, size, mtime): no second read of a big file.
+_WRITTEN: dict[tuple[str, int, int], str] = {}
+
+
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file (cached while the file is unchanged)."""
     stat = path.stat()
-    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    return _WRITTEN.get(key) or _sha256(*key)
+
+
+class HashingWriter:
+    """A binary file that hashes what is written to it; the hash is remembered for :func:`file_sha256`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with HashingWriter(path) as out:
+    ...     out.write(b"abc")
+    >>> file_sha256(path)[:16]
+    'ba7816bf8f01cfea'
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = open(path, "wb")  # noqa: SIM115 - closed in __exit__
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
+        self._digest.update(data)
+
+    def __enter__(self) -> HashingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+        if exc[0] is None:
+            stat = self.path.stat()
+            _WRITTEN[(str(self.path), stat.st_size, stat.st_mtime_ns)] = self._digest.hexdigest()
 
 
 def data_files(out_dir: Path) -> list[Path]:

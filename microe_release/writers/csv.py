@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..records import Manifest
+from .common import HashingWriter
 
 #: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers.
 CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license")
@@ -31,7 +32,7 @@ def write_csv(manifest: Manifest, out_dir: Path) -> list[Path]:
     """
     path = out_dir / "microe.csv"
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
-    with open(path, "wb") as handle:
+    with HashingWriter(path) as handle:
         handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
         lines: list[bytes] = []
         for r, text in manifest.iter_pixel_text(manifest.records):
