@@ -228,7 +228,8 @@ def build_release(
         splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                                class_names=CLASS_NAMES, seed=config.seed)
         # records are in id order, so the index is the position
-        records = [replace(r, index=i, group=g, split=s) for i, (r, g, s) in enumerate(zip(records, groups, splits, strict=True))]
+        for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)):
+            record.index, record.group, record.split = i, group, split
         manifest = Manifest(
             name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
             split_names=config.split_names, records=records,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-# Each gray value as a 4-byte token ("7 \0\0", "42 \0", "255 "): a lookup plus one boolean mask
-# turns a batch of images into space-separated text without a Python loop over pixels.
+# Each gray value as a 4-byte token ("7 \0\0", "42 \0", "255 ") read as one uint32: a lookup plus one
+# boolean mask turns a batch of images into space-separated text without a Python loop over pixels.
 _TOKENS = np.zeros((256, 4), dtype=np.uint8)
 for _value in range(256):
     _text = f"{_value} ".encode()
     _TOKENS[_value, : len(_text)] = np.frombuffer(_text, dtype=np.uint8)
+_TOKEN_WORDS = _TOKENS.view(np.uint32).ravel()
+_TOKEN_LENGTHS = (_TOKENS != 0).sum(axis=1).astype(np.int64)
 
 
 def pixel_rows(images: np.ndarray) -> list[bytes]:
@@ -20,10 +22,9 @@ def pixel_rows(images: np.ndarray) -> list[bytes]:
     >>> pixel_rows(np.array([[[0, 7], [42, 255]]], dtype=np.uint8))
     [b'0 7 42 255']
     """
-    count = images.shape[0]
-    flat = _TOKENS[images.reshape(count, -1)].reshape(count, -1)
-    keep = flat != 0
-    ends = np.cumsum(keep.sum(axis=1))
+    flat = images.reshape(images.shape[0], -1)
+    tokens = _TOKEN_WORDS[flat].view(np.uint8).ravel()
+    text = tokens[tokens != 0].tobytes()
+    ends = np.cumsum(_TOKEN_LENGTHS[flat].sum(axis=1))
     starts = np.concatenate(([0], ends[:-1]))
-    compact = flat[keep]
-    return [compact[s:e - 1].tobytes() for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return [text[s:e - 1] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]

@@ -88,17 +88,20 @@ _COLOUR_MODES = frozenset({"RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB"
 def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
     """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one.
 
-    The means come from Pillow's per-band histograms (exact integer sums, no float copy of the image).
+    The means are exact integer sums over contiguous band planes (no float copy of the image).
     """
     if img.mode not in _COLOUR_MODES:
         return None
     factor = max(1, min(img.size) // 64)
-    small = (img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img).convert("RGB")
-    counts = np.array(small.histogram(), dtype=np.int64).reshape(3, 256)
-    means = counts @ np.arange(256, dtype=np.int64) / (small.width * small.height)
-    if np.ptp(means) < 1.0 and img.mode == "P":  # a gray palette is not colour
+    small = img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img
+    if small.mode != "RGB":
+        small = small.convert("RGB")
+    planes = np.ascontiguousarray(np.asarray(small).reshape(-1, 3).T)  # one plane per band: fast sums
+    means = planes.sum(axis=1, dtype=np.uint64) / (small.width * small.height)
+    if img.mode == "P" and np.ptp(means) < 1.0:  # a gray palette is not colour
         return None
-    return int(round(means[0])), int(round(means[1])), int(round(means[2]))
+    red, green, blue = means.tolist()
+    return round(red), round(green), round(blue)
 
 
 #: Pillow format to try first for a file signature (Pillow otherwise asks each plugin in turn).

@@ -83,9 +83,13 @@ class ProcessedImage:
     orig_rgb: tuple[int, int, int] | None = None  # mean colour of a colour original (for the report)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ImageRecord:
-    """One image of a release (the PNG bytes live in the build's spill file)."""
+    """One image of a release (the PNG bytes live in the build's spill file).
+
+    ``index``, ``split`` and ``group`` are filled in place once every image is known (no copy of
+    each record); the other fields do not change after processing.
+    """
 
     id: str
     label: str

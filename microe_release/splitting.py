@@ -68,6 +68,13 @@ def assign_splits(
     random.Random(seed).shuffle(free)
     free.sort(key=lambda g: -len(members[g]))  # stable: ties keep the seeded order
     for gid in free:
+        if len(members[gid]) == 1:  # most groups: one image, one class (same arithmetic as below)
+            label = records[members[gid][0]].label
+            best = max(split_names, key=lambda s: ((quota[s][label] - filled[s][label]) / max(quota[s][label], 1e-9),
+                                                   ratios[s]))
+            choice[gid] = best
+            filled[best][label] += 1
+            continue
         counts = Counter(records[i].label for i in members[gid])
 
         def score(split: str, counts: Counter[str] = counts) -> float:
