@@ -102,8 +102,12 @@ def _commit(staging: Path, out_dir: Path) -> None:
 def collect_records(
     config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool,
     engine: str = "local", ray_address: str | None = None, pool: ProcessPoolExecutor | None = None,
-) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
-    """Read, decode and process every source item; PNG bytes go to ``spill``, records stay small."""
+) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int], list[Path]]:
+    """Read, decode and process every source item; image bytes go to spill files in the folder ``spill``.
+
+    Returns the records (small: offsets into the spill files), the skipped items, the items seen per
+    source and the spill files (``ImageRecord.blob_file`` indexes them).
+    """
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
     records: list[ImageRecord] = []
@@ -113,11 +117,17 @@ def collect_records(
 
         batches = process_batches_ray(items, size=config.image_size, workers=workers, address=ray_address)
     else:
-        batches = process_batches(items, size=config.image_size, workers=workers, pool=pool)
+        batches = process_batches(items, size=config.image_size, workers=workers, pool=pool, spill_folder=str(spill))
+    own = spill / "main.spill"
+    files = {str(own): 0}
     offset = 0
-    with open(spill, "wb") as blob, progress_bar(desc="processing images", unit="img", enabled=progress) as bar:
+    with open(own, "wb") as blob, progress_bar(desc="processing images", unit="img", enabled=progress) as bar:
         for batch, packed in batches:
-            blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
+            if packed.spill is None:  # the bytes came back: they go to this process's file
+                blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
+                file, offset_at = 0, offset
+            else:
+                file, offset_at = files.setdefault(packed.spill[0], len(files)), packed.spill[1]
             for item, result in zip(batch, packed.results, strict=True):
                 if isinstance(result, Refused):
                     refused = SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
@@ -130,12 +140,14 @@ def collect_records(
                     id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
                     license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
                     orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
-                    orig_rgb=result.orig_rgb, blob_offset=offset, blob_length=result.png_length,
+                    orig_rgb=result.orig_rgb, blob_file=file, blob_offset=offset_at, blob_length=result.png_length,
                     text_length=result.text_length,
                 ))
-                offset += result.png_length + result.text_length
+                offset_at += result.png_length + result.text_length
+            if packed.spill is None:
+                offset = offset_at
             bar.update(len(batch))
-    return records, skipped, seen
+    return records, skipped, seen, [Path(name) for name in files]
 
 
 def build_release(
@@ -207,7 +219,8 @@ def build_release(
         staging = _prepare_out_dir(out_dir, force)
         spill = staging / ".images.spill"
         try:
-            records, skipped, seen = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
+            spill.mkdir()
+            records, skipped, seen, spill_files = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
                                                      engine=engine, ray_address=ray_address, pool=pool)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -237,7 +250,7 @@ def build_release(
             duplicates=merged, near_duplicate_groups=sorted(sorted(g) for g in near_groups),
             sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
                       "items_seen": seen.get(s.name, 0)} for s in config.sources],
-            metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_path=spill,
+            metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_paths=spill_files,
             excluded=excluded,
         )
         if old_index is not None:
@@ -246,8 +259,8 @@ def build_release(
             manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
         grouped = time.perf_counter()
         write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
-        spill.unlink()
-        manifest.blob_path = None
+        shutil.rmtree(spill)
+        manifest.blob_paths = []
         _commit(staging, out_dir)
         manifest.timings = {"process": processed - started, "global": grouped - processed,
                             "write": time.perf_counter() - grouped}

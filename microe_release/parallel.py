@@ -65,32 +65,33 @@ def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
 
 def process_batches(
     items: Iterable[SourceItem], *, size: int, workers: int | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    pool: ProcessPoolExecutor | None = None, spill_folder: str | None = None,
 ) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
     """Process items in order on ``workers`` processes (1: in this process), a batch at a time.
 
     Workers get only what they read of each item (:func:`~microe_release.processing.load_of`) and
     send back one :class:`~microe_release.processing.PackedBatch`. At most
     ``workers * WINDOW_PER_WORKER`` batches are in flight, so a source of any size is streamed.
-    ``pool`` (from :func:`worker_pool`) is used when given, else one is started for the call.
+    ``pool`` (from :func:`worker_pool`) is used when given, else one is started for the call. With
+    ``spill_folder``, pool workers write the image bytes to their own files there (PackedBatch.spill).
     """
     workers = workers or default_workers()
     if pool is not None:
-        yield from _pooled(items, size, pool, workers)
+        yield from _pooled(items, size, pool, workers, spill_folder)
         return
     with worker_pool(workers) as own:
         if own is not None:
-            yield from _pooled(items, size, own, workers)
+            yield from _pooled(items, size, own, workers, spill_folder)
             return
     for batch in _batches(items, BATCH_SIZE):
         yield batch, process_loads([load_of(item) for item in batch], size)
 
 
-def _pooled(items: Iterable[SourceItem], size: int, pool: ProcessPoolExecutor,
-            workers: int) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
+def _pooled(items: Iterable[SourceItem], size: int, pool: ProcessPoolExecutor, workers: int,
+            spill_folder: str | None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
     window: deque[tuple[list[SourceItem], Future[PackedBatch]]] = deque()
     for batch in _batches(items, BATCH_SIZE):
-        window.append((batch, pool.submit(process_loads, [load_of(item) for item in batch], size)))
+        window.append((batch, pool.submit(process_loads, [load_of(item) for item in batch], size, spill_folder)))
         if len(window) >= workers * WINDOW_PER_WORKER:
             done, future = window.popleft()
             yield done, future.result()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -247,16 +248,24 @@ class PackedBatch:
     """A processed batch as it crosses a process boundary: one buffer of bytes, small facts per item.
 
     ``blob`` holds, for each :class:`Measured` item in order, its PNG bytes then its CSV pixel text,
-    so the receiver writes a batch with one call and unpickles no per-image byte strings.
+    so the receiver writes a batch with one call and unpickles no per-image byte strings. A pool
+    worker writes it to its own spill file instead (``spill``: that file and the offset) and sends
+    back only the facts.
     """
 
     blob: bytes
     results: list[Measured | Refused]
+    spill: tuple[str, int] | None = None  # (file, offset) when the worker wrote the blob itself
 
     def unpack(self, items: list[SourceItem]) -> list[ProcessedImage | SkippedItem]:
         """The batch as :class:`ProcessedImage` and :class:`SkippedItem` objects of ``items``."""
         out: list[ProcessedImage | SkippedItem] = []
         offset = 0
+        blob = self.blob
+        if self.spill is not None:
+            with open(self.spill[0], "rb") as handle:
+                handle.seek(self.spill[1])
+                blob = handle.read(sum(r.png_length + r.text_length for r in self.results if isinstance(r, Measured)))
         for item, result in zip(items, self.results, strict=True):
             if isinstance(result, Refused):
                 out.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
@@ -265,17 +274,37 @@ class PackedBatch:
             png_end = offset + result.png_length
             text_end = png_end + result.text_length
             out.append(ProcessedImage(
-                item=item, id=result.id, png=self.blob[offset:png_end], pixels_text=self.blob[png_end:text_end],
+                item=item, id=result.id, png=blob[offset:png_end], pixels_text=blob[png_end:text_end],
                 phash=result.phash, orig_width=result.orig_width, orig_height=result.orig_height,
                 orig_mode=result.orig_mode, orig_rgb=result.orig_rgb))
             offset = text_end
         return out
 
 
-def process_loads(loads: list[Load], size: int) -> PackedBatch:
+#: This process's spill file per spill folder: (pid, open file, next offset).
+_SPILLS: dict[str, tuple[int, Any, int]] = {}
+
+
+def _spill(folder: str, blob: bytes) -> tuple[str, int]:
+    """Append ``blob`` to this process's spill file in ``folder``; returns (file, offset)."""
+    pid = os.getpid()
+    entry = _SPILLS.get(folder)
+    if entry is None or entry[0] != pid:  # a forked worker does not reuse its parent's file
+        handle = open(os.path.join(folder, f"worker-{pid}.spill"), "ab", buffering=0)  # noqa: SIM115 - kept open
+        entry = (pid, handle, handle.tell())
+    _, handle, offset = entry
+    view = memoryview(blob)
+    while view:  # an unbuffered write may be partial
+        view = view[handle.write(view):]
+    _SPILLS[folder] = (pid, handle, offset + len(blob))
+    return handle.name, offset
+
+
+def process_loads(loads: list[Load], size: int, spill_folder: str | None = None) -> PackedBatch:
     """Process a batch (the unit of work sent to a worker process or Ray task).
 
-    Decoding is per item; hashing and the CSV pixel text run once over the whole batch.
+    Decoding is per item; hashing and the CSV pixel text run once over the whole batch. With
+    ``spill_folder`` the bytes go to this process's spill file there, not back to the caller.
     """
     results: list[Measured | Refused | None] = []
     decoded: list[tuple[int, np.ndarray, int, int, str, tuple[int, int, int] | None]] = []
@@ -296,7 +325,10 @@ def process_loads(loads: list[Load], size: int) -> PackedBatch:
             png = encode_png(pixels)
             parts += (png, text)
             results[position] = Measured(content_id(pixels), len(png), len(text), phash, width, height, mode, rgb)
-    return PackedBatch(b"".join(parts), results)  # type: ignore[arg-type]  # every None was replaced above
+    blob = b"".join(parts)
+    if spill_folder is not None:
+        return PackedBatch(b"", results, _spill(spill_folder, blob))  # type: ignore[arg-type]
+    return PackedBatch(blob, results)  # type: ignore[arg-type]  # every None was replaced above
 
 
 def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:

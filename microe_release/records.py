@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -106,9 +107,25 @@ class ImageRecord:
     blob_offset: int
     blob_length: int  # PNG bytes at blob_offset; the CSV pixel text follows them
     text_length: int = 0
+    blob_file: int = 0  # which of the manifest's spill files holds them
     index: int = -1
     split: str = ""
     group: int = -1
+
+
+@contextlib.contextmanager
+def _mapped(paths: list[Path]) -> Iterator[list[Any]]:
+    """The build's spill files, memory-mapped for the block (an empty file as ``b""``)."""
+    assert paths, "reading image bytes needs the build's spill files"
+    with contextlib.ExitStack() as stack:
+        maps: list[Any] = []
+        for path in paths:
+            with open(path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    maps.append(b"")
+                else:
+                    maps.append(stack.enter_context(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)))
+        yield maps
 
 
 @dataclass(slots=True, kw_only=True)
@@ -130,30 +147,23 @@ class Manifest:
     metadata: Any = None  # DatasetMetadata of the release
     seed: int = 0
     config_hash: str = ""
-    blob_path: Path | None = None  # the build's spill file holding every record's PNG bytes
+    blob_paths: list[Path] = field(default_factory=list)  # the build's spill files (ImageRecord.blob_file)
     doi: str | None = None  # this version's DOI, once reserved (publishing)
     concept_doi: str | None = None  # the DOI of all versions
     timings: dict[str, float] = field(default_factory=dict)  # seconds per build stage (never written out)
 
-    def _spill(self) -> Any:
-        assert self.blob_path is not None, "reading image bytes needs the build's spill file"
-        with open(self.blob_path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                return contextlib.nullcontext(b"")
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
     def iter_png(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, png bytes)`` for ``records`` (slices of the memory-mapped spill file)."""
-        with self._spill() as spill:
+        """Yield ``(record, png bytes)`` for ``records`` (slices of the memory-mapped spill files)."""
+        with _mapped(self.blob_paths) as maps:
             for record in records:
-                yield record, spill[record.blob_offset:record.blob_offset + record.blob_length]
+                yield record, maps[record.blob_file][record.blob_offset:record.blob_offset + record.blob_length]
 
     def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, CSV pixel text)`` for ``records`` (slices of the memory-mapped spill file)."""
-        with self._spill() as spill:
+        """Yield ``(record, CSV pixel text)`` for ``records`` (slices of the memory-mapped spill files)."""
+        with _mapped(self.blob_paths) as maps:
             for record in records:
                 start = record.blob_offset + record.blob_length
-                yield record, spill[start:start + record.text_length]
+                yield record, maps[record.blob_file][start:start + record.text_length]
 
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""
