@@ -150,6 +150,40 @@ def collect_records(
     return records, skipped, seen, [Path(name) for name in files]
 
 
+def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
+              *, strict: bool, previous: str | Path | None) -> Manifest:
+    """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
+    records, conflicts, merged = merge_exact_duplicates(records)
+    if strict and conflicts:
+        raise _strict_error(conflicts[0])
+    skipped.extend(conflicts)
+    records, on_request, excluded = apply_exclusions(records, load_exclusions(config.exclusions_path))
+    skipped.extend(on_request)
+    old_index = index_release(previous) if previous is not None else None
+    if old_index is not None:  # images of the previous version keep their split: versions stay comparable
+        records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
+    groups, near_groups = assign_groups(records)
+    splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
+                           class_names=CLASS_NAMES, seed=config.seed)
+    # records are in id order, so the index is the position
+    for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)):
+        record.index, record.group, record.split = i, group, split
+    manifest = Manifest(
+        name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
+        split_names=config.split_names, records=records,
+        skipped=sorted(skipped, key=lambda s: (s.source, s.source_ref, s.reason.value)),
+        duplicates=merged, near_duplicate_groups=sorted(sorted(g) for g in near_groups),
+        sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
+                  "items_seen": seen.get(s.name, 0)} for s in config.sources],
+        seed=config.seed, config_hash=config.config_hash, excluded=excluded,
+    )
+    if old_index is not None:
+        new_index = (config.version, {r.id: (r.label, r.split) for r in records},
+                     {e["id"]: e["reason"] for e in excluded})
+        manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
+    return manifest
+
+
 def build_release(
     config: ReleaseConfig,
     out_dir: str | Path,
@@ -211,7 +245,7 @@ def build_release(
     out_dir = Path(out_dir).resolve()
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        # the pool first: forked workers must not see the warm-up thread
+        # the pool first: forked workers must not see the warm-up thread; it also writes the CSV later
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
         warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
@@ -220,52 +254,23 @@ def build_release(
         spill = staging / ".images.spill"
         try:
             spill.mkdir()
-            records, skipped, seen, spill_files = collect_records(config, spill, strict=strict, workers=workers, progress=progress,
-                                                     engine=engine, ray_address=ray_address, pool=pool)
+            records, skipped, seen, spill_files = collect_records(
+                config, spill, strict=strict, workers=workers, progress=progress, engine=engine,
+                ray_address=ray_address, pool=pool)
+            warm.join()
+            processed = time.perf_counter()
+            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous)
+            manifest.metadata, manifest.blob_paths = metadata, spill_files
+            grouped = time.perf_counter()
+            write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__,
+                                processes=pool)
+            shutil.rmtree(spill)
+            manifest.blob_paths = []
+            _commit(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    try:
-        warm.join()
-        processed = time.perf_counter()
-        records, conflicts, merged = merge_exact_duplicates(records)
-        if strict and conflicts:
-            raise _strict_error(conflicts[0])
-        skipped.extend(conflicts)
-        records, on_request, excluded = apply_exclusions(records, load_exclusions(config.exclusions_path))
-        skipped.extend(on_request)
-        old_index = index_release(previous) if previous is not None else None
-        if old_index is not None:  # images of the previous version keep their split: versions stay comparable
-            records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
-        groups, near_groups = assign_groups(records)
-        splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
-                               class_names=CLASS_NAMES, seed=config.seed)
-        # records are in id order, so the index is the position
-        for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)):
-            record.index, record.group, record.split = i, group, split
-        manifest = Manifest(
-            name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
-            split_names=config.split_names, records=records,
-            skipped=sorted(skipped, key=lambda s: (s.source, s.source_ref, s.reason.value)),
-            duplicates=merged, near_duplicate_groups=sorted(sorted(g) for g in near_groups),
-            sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
-                      "items_seen": seen.get(s.name, 0)} for s in config.sources],
-            metadata=metadata, seed=config.seed, config_hash=config.config_hash, blob_paths=spill_files,
-            excluded=excluded,
-        )
-        if old_index is not None:
-            new_index = (config.version, {r.id: (r.label, r.split) for r in records},
-                         {e["id"]: e["reason"] for e in excluded})
-            manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
-        grouped = time.perf_counter()
-        write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__)
-        shutil.rmtree(spill)
-        manifest.blob_paths = []
-        _commit(staging, out_dir)
-        manifest.timings = {"process": processed - started, "global": grouped - processed,
-                            "write": time.perf_counter() - grouped}
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    manifest.timings = {"process": processed - started, "global": grouped - processed,
+                        "write": time.perf_counter() - grouped}
     logger.info("built %d images into %s (%d skipped)", len(records), out_dir, len(manifest.skipped))
     return manifest

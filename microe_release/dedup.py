@@ -73,10 +73,6 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-#: Candidate pairs compared per numpy step (bounds memory when a band bucket is huge).
-_PAIR_CHUNK = 1 << 21
-
-
 def _band_values(hashes: np.ndarray) -> list[np.ndarray]:
     width = 64 // _BANDS
     bands = []
@@ -88,24 +84,26 @@ def _band_values(hashes: np.ndarray) -> list[np.ndarray]:
 
 
 def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int) -> np.ndarray:
-    """Codes ``a * n + b`` (a < b) of the pairs sharing a key whose hashes differ in <= ``max_bits`` bits."""
+    """Codes ``a * n + b`` (a < b) of the pairs sharing a key whose hashes differ in <= ``max_bits`` bits.
+
+    After a sort by key, the members of a bucket are neighbours: pass ``d`` compares every position
+    with the one ``d`` further on, over all buckets at once, keeping only positions whose bucket
+    reaches that far (so the work is the number of candidate pairs, not buckets x passes).
+    """
     n = len(hashes)
     order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, n])
+    sorted_keys, sorted_hashes = keys[order], hashes[order]
     found = []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        members = np.sort(order[start:start + size])  # ascending, so a < b below
-        values = hashes[members]
-        rows = max(1, _PAIR_CHUNK // size)
-        for lo in range(0, size - 1, rows):  # a block of rows against the members after each row
-            block = values[lo:lo + rows, None] ^ values[None, :]
-            close = np.bitwise_count(block) <= max_bits
-            close &= np.arange(size)[None, :] > np.arange(lo, min(lo + rows, size))[:, None]
-            a, b = np.nonzero(close)
-            if len(a):
-                found.append(members[a + lo].astype(np.int64) * n + members[b])
+    alive = np.arange(n - 1)
+    distance = 1
+    while len(alive):
+        alive = alive[sorted_keys[alive + distance] == sorted_keys[alive]]
+        close = alive[np.bitwise_count(sorted_hashes[alive] ^ sorted_hashes[alive + distance]) <= max_bits]
+        if len(close):
+            a, b = order[close], order[close + distance]
+            found.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+        distance += 1
+        alive = alive[alive + distance < n]
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 

@@ -114,7 +114,7 @@ class ImageRecord:
 
 
 @contextlib.contextmanager
-def _mapped(paths: list[Path]) -> Iterator[list[Any]]:
+def mapped_spills(paths: list[Path]) -> Iterator[list[Any]]:
     """The build's spill files, memory-mapped for the block (an empty file as ``b""``)."""
     assert paths, "reading image bytes needs the build's spill files"
     with contextlib.ExitStack() as stack:
@@ -154,13 +154,13 @@ class Manifest:
 
     def iter_png(self, records: list[ImageRecord]) -> Any:
         """Yield ``(record, png bytes)`` for ``records`` (slices of the memory-mapped spill files)."""
-        with _mapped(self.blob_paths) as maps:
+        with mapped_spills(self.blob_paths) as maps:
             for record in records:
                 yield record, maps[record.blob_file][record.blob_offset:record.blob_offset + record.blob_length]
 
     def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
         """Yield ``(record, CSV pixel text)`` for ``records`` (slices of the memory-mapped spill files)."""
-        with _mapped(self.blob_paths) as maps:
+        with mapped_spills(self.blob_paths) as maps:
             for record in records:
                 start = record.blob_offset + record.blob_length
                 yield record, maps[record.blob_file][start:start + record.text_length]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import WriteError
@@ -13,9 +13,9 @@ from ..progress import progress_bar
 from ..records import Manifest
 from .card import write_card
 from .citation import write_citation
-from .common import file_sha256
+from .common import file_sha256, remember_sha256
 from .croissant import write_croissant
-from .csv import write_csv
+from .csv import csv_job, run_csv_job, write_csv
 from .datacite import write_datacite
 from .datapackage import write_datapackage
 from .images import write_images
@@ -60,16 +60,33 @@ def _run_writer(name: str, manifest: Manifest, out_dir: Path) -> list[Path]:
     return written
 
 
+def _csv_in(processes: ProcessPoolExecutor, manifest: Manifest, out_dir: Path) -> list[Path]:
+    """The CSV written by a worker process (no GIL shared with the parquet writer); its hash kept here."""
+    job = csv_job(manifest, out_dir)
+    try:
+        digest = processes.submit(run_csv_job, job).result()
+    except OSError as err:
+        msg = f"writing the csv files into '{out_dir}' failed: {err}; check free space and permissions."
+        raise WriteError(msg, path=out_dir) from err
+    remember_sha256(Path(job.path), digest)
+    return [Path(job.path)]
+
+
 def write_release_files(
-    manifest: Manifest, out_dir: Path, *, images: bool = False, progress: bool = False, tool_version: str = ""
+    manifest: Manifest, out_dir: Path, *, images: bool = False, progress: bool = False, tool_version: str = "",
+    processes: ProcessPoolExecutor | None = None,
 ) -> list[Path]:
-    """Run every writer (``images`` only when asked) and the build report into ``out_dir``."""
+    """Run every writer (``images`` only when asked) and the build report into ``out_dir``.
+
+    ``processes`` (the build's worker pool) writes the CSV while this process writes the rest.
+    """
     names = [name for name in WRITERS if images or name != "images"]
     data = [name for name in names if name in DATA_WRITERS]
     bar = progress_bar(total=len(names), desc="writing release", unit="file", enabled=progress)
     # the data files are independent and mostly I/O, compression and hashing (which free the GIL)
     with ThreadPoolExecutor(len(data), thread_name_prefix="microe-write") as pool:
-        futures = {name: pool.submit(_run_writer, name, manifest, out_dir) for name in data}
+        futures = {name: pool.submit(_csv_in, processes, manifest, out_dir) if name == "csv" and processes
+                   else pool.submit(_run_writer, name, manifest, out_dir) for name in data}
         outputs = {name: future.result() for name, future in futures.items()}
     bar.update(len(data))
     for name in names:

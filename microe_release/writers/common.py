@@ -65,8 +65,20 @@ class HashingWriter:
     def __exit__(self, *exc: object) -> None:
         self._handle.close()
         if exc[0] is None:
-            stat = self.path.stat()
-            _WRITTEN[(str(self.path), stat.st_size, stat.st_mtime_ns)] = self._digest.hexdigest()
+            remember_sha256(self.path, self._digest.hexdigest())
+
+
+def remember_sha256(path: Path, digest: str | None = None) -> str:
+    """Remember ``digest`` as the sha256 of ``path`` as it is now (or look it up); returns it.
+
+    A writer that hashed while writing (maybe in another process) hands its hash over this way.
+    """
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if digest is None:
+        return _WRITTEN.get(key) or _sha256(*key)
+    _WRITTEN[key] = digest
+    return digest
 
 
 def data_files(out_dir: Path) -> list[Path]:

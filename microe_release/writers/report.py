@@ -12,16 +12,23 @@ from ..records import Manifest
 
 def build_counts(manifest: Manifest) -> dict[str, Any]:
     """Counts per split, class, source and their crossings (all keys in fixed order)."""
+    crossed = Counter((r.source, r.split, r.label) for r in manifest.records)  # one pass over the records
     by_source: dict[str, dict[str, int]] = {}
     for source in manifest.sources:
         by_source[source["name"]] = dict.fromkeys(manifest.class_names, 0)
-    for record in manifest.records:
-        by_source.setdefault(record.source, dict.fromkeys(manifest.class_names, 0))[record.label] += 1
+    by_split_class = {s: dict.fromkeys(manifest.class_names, 0) for s in manifest.split_names}
+    for (source_name, split, label), n in crossed.items():
+        by_source.setdefault(source_name, dict.fromkeys(manifest.class_names, 0))[label] += n
+        by_split_class[split][label] += n
+    by_class = dict.fromkeys(manifest.class_names, 0)
+    for counts in by_split_class.values():
+        for label, n in counts.items():
+            by_class[label] += n
     return {
         "total": len(manifest.records),
-        "by_split": manifest.split_counts(),
-        "by_class": manifest.class_counts(),
-        "by_split_class": {s: manifest.class_counts(s) for s in manifest.split_names},
+        "by_split": {s: sum(c.values()) for s, c in by_split_class.items()},
+        "by_class": by_class,
+        "by_split_class": by_split_class,
         "by_source_class": by_source,
         "by_source": {name: sum(c.values()) for name, c in by_source.items()},
     }
@@ -31,9 +38,10 @@ def original_dimensions(manifest: Manifest) -> dict[str, dict[str, Any]]:
     """Per source: image sizes and Pillow modes before processing (the paper's Table I)."""
     sizes: dict[str, Counter[str]] = {}
     modes: dict[str, Counter[str]] = {}
-    for record in manifest.records:
-        sizes.setdefault(record.source, Counter())[f"{record.orig_width}x{record.orig_height}"] += 1
-        modes.setdefault(record.source, Counter())[record.orig_mode] += 1
+    crossed = Counter((r.source, r.orig_width, r.orig_height, r.orig_mode) for r in manifest.records)
+    for (source, width, height, mode), n in crossed.items():
+        sizes.setdefault(source, Counter())[f"{width}x{height}"] += n
+        modes.setdefault(source, Counter())[mode] += n
     return {
         name: {"sizes": dict(sorted(sizes[name].items(), key=lambda kv: (-kv[1], kv[0]))),
                "modes": dict(sorted(modes[name].items(), key=lambda kv: (-kv[1], kv[0])))}
