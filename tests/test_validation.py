@@ -160,3 +160,29 @@ def test_cli_validate_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
     assert strict.exit_code == 1 and "INVALID" in strict.output
     frame = pd.read_csv(tmp_path / "tiny" / "microe.csv")
     assert len(frame) == 12
+
+
+def test_frictionless_reads_parquet_from_arrow_with_the_same_cells(built: Path, tmp_path: Path) -> None:
+    from frictionless import Resource
+
+    from microe_release.validation.tabular import _fast_parquet
+
+    odd = tmp_path / "odd.parquet"  # every Arrow type a release or a tampered file may hold
+    pq.write_table(pa.table({"n": [1, 2, 3], "s": ["a", "é", ""], "b": [b"\x00", b"", b"x"],
+                             "st": [{"bytes": b"1", "path": "p"}] * 3, "f": [0.5, 1.0, 2.25],
+                             "ok": [True, False, True]}), odd)
+    with_nulls = tmp_path / "nulls.parquet"  # kept on frictionless's own (pandas) route
+    pq.write_table(pa.table({"n": [1, None, 3], "s": ["a", None, "c"]}), with_nulls)
+
+    def read(path: Path) -> tuple[list[list[object]], dict[str, object]]:
+        resource = Resource(str(path))
+        resource.infer()
+        with resource:
+            return list(resource.cell_stream), resource.schema.to_descriptor()
+
+    for path in (built / TRAIN, built / TEST, odd, with_nulls):
+        plain = read(path)
+        with _fast_parquet():
+            fast = read(path)
+        assert repr(fast) == repr(plain), path  # repr: pandas gives NaN for nulls, and nan != nan
+    assert read(odd)[0][1] == [1, "a", b"\x00", {"bytes": b"1", "path": "p"}, 0.5, True]

@@ -2,12 +2,64 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
 from .facts import text_digest
 from .loaded import LoadedRelease
 
 REBUILD = "rebuild the release with `microe build`."
+
+
+def _arrow_parquet_plugin() -> Any:
+    """A frictionless plugin reading local parquet resources row by row straight from Arrow.
+
+    frictionless's own parquet route goes through pandas and builds a dict of the whole row for
+    every cell (``iterrows`` + ``to_dict`` per field: ~0.25 ms a row here). This yields the same
+    raw cells (header, then per row the Python ints, strings, bytes and dicts that pandas boxes
+    too), a record batch at a time; frictionless then detects and checks exactly as before.
+    Remote files and tables with nulls (which pandas turns into NaN floats) keep frictionless's own
+    parser.
+    """
+    import pyarrow.parquet as pq
+    from frictionless.formats.parquet import ParquetControl, ParquetParser
+    from frictionless.system import Plugin
+
+    class ArrowParquetParser(ParquetParser):  # type: ignore[misc]
+        def read_cell_stream_create(self) -> Any:
+            if self.resource.remote:
+                yield from super().read_cell_stream_create()
+                return
+            control = ParquetControl.from_dialect(self.resource.dialect)
+            table = pq.read_table(self.resource.normpath, columns=control.columns, filters=control.filters or None)
+            if any(column.null_count for column in table.columns):
+                yield from super().read_cell_stream_create()
+                return
+            yield table.column_names
+            for batch in table.to_batches(max_chunksize=4096):
+                yield from map(list, zip(*(column.to_pylist() for column in batch.columns), strict=True))
+
+    class ArrowParquetPlugin(Plugin):  # type: ignore[misc]
+        def create_parser(self, resource: Any) -> Any:
+            if resource.format in ("parq", "parquet"):
+                return ArrowParquetParser(resource)
+            return None
+
+    return ArrowParquetPlugin()
+
+
+@contextlib.contextmanager
+def _fast_parquet() -> Iterator[None]:
+    from frictionless import system
+
+    system.register("microe-arrow-parquet", _arrow_parquet_plugin())
+    try:
+        yield
+    finally:
+        system.deregister("microe-arrow-parquet")
 
 
 def check_datapackage(release: LoadedRelease) -> None:
@@ -24,7 +76,8 @@ def check_datapackage(release: LoadedRelease) -> None:
         where = " > ".join(["datapackage.json", *map(str, err.absolute_path)])
         report.error("datapackage-profile", where, f"not valid against the Data Package v2 profile: {err.message}.",
                      REBUILD)
-    result = validate(str(release.root / "datapackage.json"))
+    with _fast_parquet():
+        result = validate(str(release.root / "datapackage.json"))
     for error in result.errors:
         report.error("frictionless", "datapackage.json", f"frictionless: {error.message}", REBUILD)
     for task in result.tasks:
