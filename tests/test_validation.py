@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -186,3 +188,32 @@ def test_frictionless_reads_parquet_from_arrow_with_the_same_cells(built: Path, 
             fast = read(path)
         assert repr(fast) == repr(plain), path  # repr: pandas gives NaN for nulls, and nan != nan
     assert read(odd)[0][1] == [1, "a", b"\x00", {"bytes": b"1", "path": "p"}, 0.5, True]
+
+
+def test_side_checks_in_worker_processes_report_the_same(release: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import microe_release.validation as validation
+
+    package = json.loads((release / "datapackage.json").read_text())
+    package["resources"][0]["type"] = "file"  # a datapackage finding
+    (release / "datapackage.json").write_text(json.dumps(package, indent=2))
+    croissant = json.loads((release / "croissant.json").read_text())
+    del croissant["distribution"]  # a croissant finding (mlcroissant: fields with no source)
+    (release / "croissant.json").write_text(json.dumps(croissant, indent=2))
+    here = validate_release(release)
+    monkeypatch.setattr(validation, "SIDE_PROCESS_BYTES", 0)  # every release is "big": side processes
+    pools: list[object] = []
+    real_pool = validation.worker_pool
+
+    @contextlib.contextmanager
+    def recorded(workers: int) -> Iterator[object]:
+        with real_pool(workers) as pool:
+            pools.append(pool)
+            yield pool
+
+    monkeypatch.setattr(validation, "worker_pool", recorded)
+    side = validate_release(release)
+    assert pools and pools[0] is not None  # the two side checks ran in worker processes
+    assert [i.to_dict() for i in side.sorted_issues()] == [i.to_dict() for i in here.sorted_issues()]
+    assert {k: v for k, v in side.stats.items() if k != "seconds"} == {
+        k: v for k, v in here.stats.items() if k != "seconds"}
+    assert side.checks == here.checks and {"datapackage-profile", "croissant"} <= {i.code for i in side.issues}
