@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -12,7 +13,7 @@ from ..config import SourceConfig
 from ..errors import ConfigError, SourceNotFoundError
 from ..labels import FERPLUS_COLUMNS
 from ..records import SkipReason
-from .base import Found, file_item, is_inside, require_path, skip
+from .base import Found, file_item, is_inside, labelled_item, require_path, skip
 
 #: FER+ folders and the split each one is (kept with keep_splits = true).
 FOLDER_SPLITS = (("FER2013Train", "train"), ("FER2013Valid", "validation"), ("FER2013Test", "test"))
@@ -43,6 +44,17 @@ def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, 
     if top / total < min_agreement:
         return None, f"top share {top}/{total} is under min_agreement {min_agreement}"
     return winners[0], ""
+
+
+def _file_kind(path: str) -> str | None:
+    """"file" (a regular file), "link" (a link to a file) or None (missing, or not a file), in one stat."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    return "link" if stat.S_ISLNK(mode) and os.path.isfile(path) else None
 
 
 def _is_plain_name(name: str) -> bool:
@@ -80,13 +92,13 @@ class FerPlus:
         min_agreement = source.options["min_agreement"]
         for folder, split in folders:
             label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
-            folder_text = str(folder)
+            folder_text, folder_name = str(folder), folder.name
             with open(label_csv, newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
                     if not row:
                         continue
-                    ref = f"{folder.name}/label.csv:line {reader.line_num}"
+                    ref = f"{folder_name}/label.csv:line {reader.line_num}"
                     if len(row) != 2 + len(FERPLUS_COLUMNS):
                         yield skip(source, ref, SkipReason.MALFORMED_ROW,
                                    f"{len(row)} fields, expected 12 (image, box and 10 vote counts)")
@@ -109,8 +121,12 @@ class FerPlus:
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
                         yield skip(source, ref, SkipReason.NO_CONSENSUS, why)
-                    elif not os.path.isfile(path):
-                        yield skip(source, f"{folder.name}/{name}", SkipReason.MISSING, f"named at {ref}")
+                        continue
+                    kind = _file_kind(path)
+                    item_ref = f"{folder_name}/{os.path.basename(path)}"
+                    if kind is None:
+                        yield skip(source, f"{folder_name}/{name}", SkipReason.MISSING, f"named at {ref}")
+                    elif kind == "file":  # a regular file, not a link: nothing to resolve
+                        yield labelled_item(source, ref=item_ref, raw_label=label, path=path, split=split)
                     else:
-                        yield file_item(source, root, path, f"{folder.name}/{os.path.basename(path)}", label,
-                                        split=split)
+                        yield file_item(source, root, path, item_ref, label, split=split)
