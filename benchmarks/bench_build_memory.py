@@ -1,7 +1,8 @@
 """Driver peak memory of a build against the number of images, per engine, and equal output across engines.
 
 Each (engine, count) builds the synthetic demo source in a fresh Python process that reports its own
-peak RSS (the driver's; Ray's workers are separate processes), so the figures do not mix.
+peak RSS (the driver's) and the largest peak of its pool workers (local engine; Ray's workers are
+not its children), so the figures do not mix.
 
     python benchmarks/bench_build_memory.py [--counts 4000 40000] [--engines local ray]
 
@@ -25,7 +26,8 @@ count, engine, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 started = time.perf_counter()
 build_release(demo_config(count=count), out, force=True, engine=engine)
 print(json.dumps({"seconds": time.perf_counter() - started,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -52,15 +54,20 @@ def main() -> None:
                 out = Path(tmp) / f"{engine}-{count}"
                 figures.setdefault(engine, {})[count] = measure(count, engine, out)
                 sums.add((out / "SHA256SUMS").read_bytes())
-                print(f"{engine:5s} {count:7d} images: {figures[engine][count]['seconds']:6.1f} s, "
-                      f"driver peak RSS {figures[engine][count]['peak_rss_mib']:7.0f} MiB", flush=True)
+                run = figures[engine][count]
+                workers = f", largest worker {run['worker_peak_rss_mib']:5.0f} MiB" if engine == "local" else ""
+                print(f"{engine:5s} {count:7d} images: {run['seconds']:6.1f} s, "
+                      f"driver peak RSS {run['peak_rss_mib']:7.0f} MiB{workers}", flush=True)
             identical[count] = len(sums) == 1
             print(f"  SHA256SUMS across {', '.join(args.engines)} at {count}: "
                   f"{'identical' if identical[count] else 'DIFFERENT'}", flush=True)
     low, high = min(args.counts), max(args.counts)
     for engine, runs in figures.items():
         ratio = runs[high]["peak_rss_mib"] / runs[low]["peak_rss_mib"]
-        print(f"{engine}: peak RSS {high} / {low} images = {ratio:.2f} (images x{high / low:.0f})")
+        print(f"{engine}: driver peak RSS {high} / {low} images = {ratio:.2f} (images x{high / low:.0f})")
+        if engine == "local":
+            worker = runs[high]["worker_peak_rss_mib"] / runs[low]["worker_peak_rss_mib"]
+            print(f"{engine}: largest worker peak RSS {high} / {low} images = {worker:.2f}")
     if args.json:
         args.json.write_text(json.dumps({"runs": figures, "identical": identical}, indent=2) + "\n")
     sys.exit(0 if all(identical.values()) else 1)
