@@ -58,6 +58,9 @@ def assign_splits(
     choice: dict[int, str] = {}
     free = []
     for gid in sorted(members):
+        if all(records[i].fixed_split is None for i in members[gid]):  # the common case: nothing fixed
+            free.append(gid)
+            continue
         fixed = _fixed_split([records[i] for i in members[gid]], split_names)
         if fixed is None:
             free.append(gid)
