@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import mmap
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -113,19 +110,26 @@ class ImageRecord:
     group: int = -1
 
 
-@contextlib.contextmanager
-def mapped_spills(paths: list[Path]) -> Iterator[list[Any]]:
-    """The build's spill files, memory-mapped for the block (an empty file as ``b""``)."""
-    assert paths, "reading image bytes needs the build's spill files"
-    with contextlib.ExitStack() as stack:
-        maps: list[Any] = []
-        for path in paths:
-            with open(path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size == 0:
-                    maps.append(b"")
-                else:
-                    maps.append(stack.enter_context(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)))
-        yield maps
+class SpillReader:
+    """Positional reads from the build's spill files (``os.pread``: no seek, no shared file offset).
+
+    Memory-mapping them would be a little faster, but every page touched would count in the
+    process's RSS: a build's memory would grow with the number of images.
+    """
+
+    def __init__(self, paths: list[Path]) -> None:
+        assert paths, "reading image bytes needs the build's spill files"
+        self._fds = [os.open(path, os.O_RDONLY) for path in paths]
+
+    def read(self, file: int, offset: int, length: int) -> bytes:
+        return os.pread(self._fds[file], length, offset) if length else b""
+
+    def __enter__(self) -> SpillReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self._fds:
+            os.close(fd)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -153,17 +157,16 @@ class Manifest:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per build stage (never written out)
 
     def iter_png(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, png bytes)`` for ``records`` (slices of the memory-mapped spill files)."""
-        with mapped_spills(self.blob_paths) as maps:
+        """Yield ``(record, png bytes)`` for ``records`` (read from the spill files)."""
+        with SpillReader(self.blob_paths) as spill:
             for record in records:
-                yield record, maps[record.blob_file][record.blob_offset:record.blob_offset + record.blob_length]
+                yield record, spill.read(record.blob_file, record.blob_offset, record.blob_length)
 
     def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, CSV pixel text)`` for ``records`` (slices of the memory-mapped spill files)."""
-        with mapped_spills(self.blob_paths) as maps:
+        """Yield ``(record, CSV pixel text)`` for ``records`` (read from the spill files)."""
+        with SpillReader(self.blob_paths) as spill:
             for record in records:
-                start = record.blob_offset + record.blob_length
-                yield record, maps[record.blob_file][start:start + record.text_length]
+                yield record, spill.read(record.blob_file, record.blob_offset + record.blob_length, record.text_length)
 
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..records import Manifest, mapped_spills
+from ..records import Manifest, SpillReader
 from .common import HashingWriter
 
 #: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers.
@@ -65,13 +65,13 @@ def run_csv_job(job: CsvJob) -> str:
     """Write the CSV of ``job`` (runs in a worker process during a build); returns its sha256."""
     from .common import remember_sha256
 
-    with mapped_spills([Path(p) for p in job.spill_paths]) as maps, HashingWriter(Path(job.path)) as handle:
+    with SpillReader([Path(p) for p in job.spill_paths]) as spill, HashingWriter(Path(job.path)) as handle:
         handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
         for lo in range(0, len(job.heads), CHUNK):
             hi = min(lo + CHUNK, len(job.heads))
             lines: list[bytes] = []
             for i in range(lo, hi):
-                lines += (job.heads[i], maps[job.files[i]][job.starts[i]:job.starts[i] + job.lengths[i]],
+                lines += (job.heads[i], spill.read(job.files[i], job.starts[i], job.lengths[i]),
                           job.tails[job.tail_codes[i]])
             handle.write(b"".join(lines))
     return remember_sha256(Path(job.path))
