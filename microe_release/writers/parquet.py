@@ -33,6 +33,7 @@ def _shards(records: list[ImageRecord]) -> list[list[ImageRecord]]:
 def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write every split's shards, rows in index order; returns the files written."""
     schema = arrow_schema(manifest.class_names)
+    image_type = schema.field("image").type
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
     written = []
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
@@ -43,9 +44,12 @@ def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
             with pq.ParquetWriter(path, schema, compression="snappy") as writer:
                 for start in range(0, max(len(shard), 1), ROW_GROUP_SIZE):
                     chunk = shard[start:start + ROW_GROUP_SIZE]
-                    pairs = list(manifest.iter_png(chunk))
+                    image = pa.StructArray.from_arrays(
+                        [pa.array([png for _, png in manifest.iter_png(chunk)], pa.binary()),
+                         pa.array([f"{r.id}.png" for r in chunk], pa.string())],
+                        fields=list(image_type))  # built from columns: no dict per row
                     table = pa.Table.from_pydict({
-                        "image": [{"bytes": png, "path": f"{r.id}.png"} for r, png in pairs],
+                        "image": image,
                         "label": [label_ids[r.label] for r in chunk],
                         "id": [r.id for r in chunk],
                         "index": [r.index for r in chunk],
