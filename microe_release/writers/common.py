@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ def file_sha256(path: Path) -> str:
 class HashingWriter:
     """A binary file that hashes what is written to it; the hash is remembered for :func:`file_sha256`.
 
+    Writing and hashing run in a helper thread (both free the GIL on large blocks), so the caller
+    prepares the next block meanwhile; at most two blocks wait, so memory stays bounded.
+
     Examples
     --------
     >>> import tempfile
@@ -54,16 +59,28 @@ class HashingWriter:
         self.path = path
         self._handle = open(path, "wb")  # noqa: SIM115 - closed in __exit__
         self._digest = hashlib.sha256()
+        self._helper = ThreadPoolExecutor(1, thread_name_prefix="microe-hash")
+        self._pending: deque[Future[None]] = deque()
 
-    def write(self, data: bytes) -> None:
+    def _store(self, data: bytes) -> None:
         self._handle.write(data)
         self._digest.update(data)
+
+    def write(self, data: bytes) -> None:
+        self._pending.append(self._helper.submit(self._store, data))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
 
     def __enter__(self) -> HashingWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._handle.close()
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._helper.shutdown()
+            self._handle.close()
         if exc[0] is None:
             remember_sha256(self.path, self._digest.hexdigest())
 
