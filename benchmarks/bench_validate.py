@@ -1,6 +1,7 @@
 """Validation throughput (images/s) on the demo release scaled up (default 40,000 images).
 
-Floor (issue #3): a 41,000-image release validates in under 60 s on 2 cores. The same run also
+Floor (issue #3): a 41,000-image release validates in under 60 s on 2 cores; goal (issue #11):
+15 s, with every check. The same run also
 times the bare minimum a validator must do, reading every shard and decoding every image, as
 the baseline the full validation is compared with.
 
@@ -24,6 +25,7 @@ from microe_release import build_release, demo_config
 from microe_release.validation import validate_release
 
 FLOOR_SECONDS_41K = 60.0
+GOAL_SECONDS_41K = 15.0
 
 
 def decode_everything(release: Path) -> int:
@@ -60,9 +62,11 @@ def main() -> None:
                "errors": len(report.errors()), "check_seconds": report.stats["seconds"]}
     print(f"{n} images: validate {t_validate:.1f} s ({n / t_validate:.0f} img/s); "
           f"decode-only baseline {t_decode:.1f} s ({n / t_decode:.0f} img/s)")
-    print("  per check (s): " + ", ".join(f"{k} {v:.1f}" for k, v in report.stats["seconds"].items()))
+    print("  per check (s; on a big release datapackage and croissant run in worker processes beside the "
+          "others, so these overlap): " + ", ".join(f"{k} {v:.1f}" for k, v in report.stats["seconds"].items()))
     ok = per_41k < FLOOR_SECONDS_41K and not report.errors()
-    print(f"  41,000 images: {per_41k:.1f} s projected (floor {FLOOR_SECONDS_41K:.0f} s) {'ok' if ok else 'BELOW FLOOR'}")
+    print(f"  41,000 images: {per_41k:.1f} s projected (floor {FLOOR_SECONDS_41K:.0f} s) {'ok' if ok else 'BELOW FLOOR'}; "
+          f"goal {GOAL_SECONDS_41K:.0f} s {'met' if per_41k <= GOAL_SECONDS_41K else 'not met'}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     sys.exit(0 if ok else 1)
