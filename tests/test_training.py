@@ -196,12 +196,12 @@ def test_training_is_reproducible_with_augmentation(release: Path, tmp_path: Pat
 
 def test_cli_train_and_errors(release: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["train", str(release), "--out", str(tmp_path / "m"), "--epochs", "1",
-                                       "--device", "cpu", "--class-weights", "--no-tta", "--no-adjust",
+                                       "--device", "cpu", "--class-weights", "--deferred-weights", "--no-tta", "--no-adjust",
                                        "--precision", "fp32", "--label-smoothing", "0", "--batch-size", "64"])
     assert result.exit_code == 0, result.output
     assert "test accuracy" in result.output and (tmp_path / "m" / "model.safetensors").is_file()
     run = json.loads((tmp_path / "m" / "config.json").read_text())
-    expected = {"class_weights": True, "tta": False, "adjust_logits": False, "precision": "fp32",
+    expected = {"class_weights": True, "deferred_weights": True, "tta": False, "adjust_logits": False, "precision": "fp32",
                 "label_smoothing": 0.0, "batch_size": 64}
     assert {key: run["train"][key] for key in expected} == expected
     assert run["batch_size"] == 64 and run["peak_lr"] == pytest.approx(3e-3 * (64 / 128) ** 0.5)
@@ -211,3 +211,14 @@ def test_cli_train_and_errors(release: Path, tmp_path: Path) -> None:
     if not torch.cuda.is_available():
         gpu = CliRunner().invoke(main, ["train", str(release), "--out", str(tmp_path / "g"), "--device", "cuda"])
         assert gpu.exit_code == 1 and "no CUDA GPU" in gpu.output
+
+
+def test_balanced_weights_are_milder_than_inverse_frequency() -> None:
+    from microe_release.training.loop import balanced_weights
+
+    counts = torch.tensor([4000.0, 91.0, 170.0, 600.0])
+    weights = balanced_weights(counts)
+    inverse = counts.sum() / (len(counts) * counts)
+    assert weights.sum().item() == pytest.approx(len(counts))
+    assert weights.argsort().tolist() == inverse.argsort().tolist()  # same order: rarer weighs more
+    assert (weights.max() / weights.min()) < (inverse.max() / inverse.min()) / 3

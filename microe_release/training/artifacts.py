@@ -192,7 +192,7 @@ Figures: `training_curves.png`, `confusion_matrix.png`, `sample_predictions.png`
 - **Run**: {config['epochs_run']} epochs (best {config['best_epoch']} by validation accuracy), AdamW with a
   one-cycle schedule peaking at lr {config['peak_lr']:.2g}, weight decay {train['weight_decay']}, batch
   {config['batch_size']}, label smoothing {train['label_smoothing']}, class weights
-  {'on' if train['class_weights'] else 'off'}, {config['precision']} arithmetic, seed **{train['seed']}**.
+  {'on' if train['class_weights'] else 'off'}{', class-balanced weights in the last quarter of the epochs' if train.get('deferred_weights') else ''}, {config['precision']} arithmetic, seed **{train['seed']}**.
 - **Augmentation** (on the fly): horizontal flip, rotation up to 10 degrees, scale and shift (random
   crop), Gaussian blur.
 - **Decision**: {decision_text}
