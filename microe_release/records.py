@@ -119,10 +119,15 @@ class SpillReader:
 
     def __init__(self, paths: list[Path]) -> None:
         assert paths, "reading image bytes needs the build's spill files"
-        self._fds = [os.open(path, os.O_RDONLY) for path in paths]
+        self._fds = [os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0)) for path in paths]
 
     def read(self, file: int, offset: int, length: int) -> bytes:
-        return os.pread(self._fds[file], length, offset) if length else b""
+        if not length:
+            return b""
+        if hasattr(os, "pread"):
+            return os.pread(self._fds[file], length, offset)
+        os.lseek(self._fds[file], offset, os.SEEK_SET)  # pragma: no cover - Windows has no pread
+        return os.read(self._fds[file], length)  # pragma: no cover
 
     def __enter__(self) -> SpillReader:
         return self
