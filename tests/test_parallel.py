@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+import pytest
+
 from microe_release.parallel import BATCH_SIZE, WINDOW_PER_WORKER, process_items
 from microe_release.records import ProcessedImage, SourceItem
 
@@ -32,3 +34,25 @@ def test_process_items_same_results_in_order_with_any_workers() -> None:
     one = [r.id for r in process_items(items(), size=48, workers=1)]
     two = [r.id for r in process_items(items(), size=48, workers=2)]
     assert one == two and len(set(one)) == 150
+
+
+def test_pool_forks_only_without_other_threads_and_both_give_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from microe_release import parallel
+
+    assert parallel.start_method() == ("fork" if threading.active_count() == 1 else "spawn")
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait, daemon=True)
+    waiting.start()
+    try:
+        assert parallel.start_method() == "spawn"  # a live thread: forking could deadlock the child
+    finally:
+        stop.set()
+        waiting.join()
+
+    def ids(method: str) -> list[str]:
+        monkeypatch.setattr(parallel, "start_method", lambda: method)
+        return [r.id for r in process_items(itertools.islice(_endless([0]), 300), size=48, workers=2)]
+
+    assert ids("spawn") == ids("fork")
