@@ -190,3 +190,19 @@ def test_build_force_replaces(tmp_path: Path) -> None:
     manifest = build_release(demo_config(count=40), out, force=True, workers=1)
     assert not (out / "old.txt").exists() and (out / "README.md").exists()
     assert Counter(r.split for r in manifest.records) == manifest.split_counts()
+
+
+def test_bench_build_reports_build_against_the_limit_for_ferplus_layout(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_build.py"
+    done = subprocess.run([sys.executable, str(script), "--layout", "ferplus", "--count", "80", "--repeat", "2",
+                           "--workers", "2", "--data", str(tmp_path / "data"), "--json", str(tmp_path / "b.json")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: a floor missed at this tiny size
+    figures = json.loads((tmp_path / "b.json").read_text())
+    assert figures["layout"] == "ferplus" and figures["images"] == 80 and len(figures["build_vs_limit_rounds"]) == 2
+    assert figures["build_vs_limit"] > 0 and "build / limit =" in done.stdout
+    labels = (tmp_path / "data" / "ferplus-80" / "FER2013Train" / "label.csv").read_text().splitlines()
+    assert len(labels) == 64 and labels[0].startswith('fer0000000.png,"(0, 0, 48, 48)",')
