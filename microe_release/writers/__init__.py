@@ -42,8 +42,8 @@ WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
 }
 
 
-#: Writers of the big data files: run side by side, before the metadata that describes them.
-DATA_WRITERS = ("parquet", "csv", "images")
+#: Writers that describe microe.csv (its hash and size), so they run once it is written.
+READS_CSV = ("datapackage", "croissant")
 
 
 def _run_writer(name: str, manifest: Manifest, out_dir: Path) -> list[Path]:
@@ -81,18 +81,24 @@ def write_release_files(
     ``processes`` (the build's worker pool) writes the CSV while this process writes the rest.
     """
     names = [name for name in WRITERS if images or name != "images"]
-    data = [name for name in names if name in DATA_WRITERS]
+    beside = [name for name in names if name in ("csv", "images")]
     bar = progress_bar(total=len(names), desc="writing release", unit="file", enabled=progress)
-    # the data files are independent and mostly I/O, compression and hashing (which free the GIL)
-    with ThreadPoolExecutor(len(data), thread_name_prefix="microe-write") as pool:
+    outputs: dict[str, list[Path]] = {}
+    # the CSV (in a worker process when there is one) and the images are written beside this thread,
+    # which writes the parquet shards and then every file that does not describe the CSV
+    with ThreadPoolExecutor(len(beside), thread_name_prefix="microe-write") as pool:
         futures = {name: pool.submit(_csv_in, processes, manifest, out_dir) if name == "csv" and processes
-                   else pool.submit(_run_writer, name, manifest, out_dir) for name in data}
-        outputs = {name: future.result() for name, future in futures.items()}
-    bar.update(len(data))
-    for name in names:
-        if name not in outputs:
-            outputs[name] = _run_writer(name, manifest, out_dir)
+                   else pool.submit(_run_writer, name, manifest, out_dir) for name in beside}
+        for name in names:
+            if name not in futures and name not in READS_CSV:
+                outputs[name] = _run_writer(name, manifest, out_dir)
+                bar.update(1)
+        for name, future in futures.items():
+            outputs[name] = future.result()
             bar.update(1)
+    for name in READS_CSV:
+        outputs[name] = _run_writer(name, manifest, out_dir)
+        bar.update(1)
     bar.close()
     written = [path for name in names for path in outputs[name]]
     if manifest.changelog:
