@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +87,22 @@ def balance_figures(manifest: Manifest) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def card_template() -> Any:
+    """The compiled card template (compiled once per process; a build warms it up while images decode)."""
+    return _environment().get_template("card.md.j2")
 
 
 def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``README.md``; returns the file written."""
     header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
     counts = build_counts(manifest)
-    body = _environment().get_template("card.md.j2").render(
+    body = card_template().render(
         meta=manifest.metadata,
         manifest=manifest,
         counts=counts,
