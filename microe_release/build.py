@@ -152,7 +152,7 @@ def collect_records(
 
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
-              *, strict: bool, previous: str | Path | None) -> Manifest:
+              *, strict: bool, previous: str | Path | None, pool: ProcessPoolExecutor | None = None) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     records, conflicts, merged = merge_exact_duplicates(records)
     if strict and conflicts:
@@ -163,7 +163,7 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     old_index = index_release(previous) if previous is not None else None
     if old_index is not None:  # images of the previous version keep their split: versions stay comparable
         records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
-    groups, near_groups = assign_groups(records)
+    groups, near_groups = assign_groups(records, pool=pool)
     splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                            class_names=CLASS_NAMES, seed=config.seed)
     # records are in id order, so the index is the position
@@ -260,7 +260,7 @@ def build_release(
                 ray_address=ray_address, pool=pool)
             warm.join()
             processed = time.perf_counter()
-            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous)
+            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous, pool=pool)
             manifest.metadata, manifest.blob_paths = metadata, spill_files
             grouped = time.perf_counter()
             write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Executor
 
 import numpy as np
 
@@ -16,6 +17,9 @@ logger = logging.getLogger(__name__)
 #: 6/64 catches re-encodes, slight crops, blur and brightness changes of one photo while distinct
 #: faces (even of one person) sit far above it; measured on the demo source, see README.
 NEAR_DUPLICATE_BITS = 6
+
+#: Hashes from which a pool, when given, searches half of the bands (below, sending them costs more).
+POOL_MIN_HASHES = 20_000
 
 #: Bands the hash is cut into for candidate search: two hashes within NEAR_DUPLICATE_BITS bits
 #: agree exactly on at least one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole principle).
@@ -41,7 +45,11 @@ def merge_exact_duplicates(
     skipped: list[SkippedItem] = []
     merged: list[dict[str, object]] = []
     for image_id in sorted(by_id):
-        group = sorted(by_id[image_id], key=lambda r: (r.source, r.source_ref))
+        group = by_id[image_id]
+        if len(group) == 1:  # most images: nothing to merge
+            kept.append(group[0])
+            continue
+        group = sorted(group, key=lambda r: (r.source, r.source_ref))
         labels = sorted({r.label for r in group})
         if len(labels) == 1:
             kept.append(group[0])
@@ -107,12 +115,21 @@ def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int)
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
+def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> np.ndarray:
+    """:func:`_close_pairs_in_buckets` over some of the bands (the unit of work of a helper process)."""
+    all_bands = _band_values(values)
+    found = [_close_pairs_in_buckets(values, all_bands[band], max_bits) for band in bands]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
+                         pool: Executor | None = None) -> list[tuple[int, int]]:
     """Index pairs (i < j) whose hashes differ in at most ``max_bits`` bits, sorted.
 
     Multi-index hashing: two hashes within ``max_bits`` bits agree exactly on one of ``max_bits + 1``
     bands, so only hashes sharing a band value are compared, each bucket as one vectorised
-    XOR + popcount (tens of millions of candidate pairs per second).
+    XOR + popcount (tens of millions of candidate pairs per second). With ``pool`` (the build's
+    idle worker processes) half of the bands are searched there meanwhile.
 
     Examples
     --------
@@ -123,12 +140,18 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS)
     if n < 2:
         return []
     values = np.array(hashes, dtype=np.uint64)
-    codes = np.unique(np.concatenate([_close_pairs_in_buckets(values, keys, max_bits)
-                                      for keys in _band_values(values)]))
+    bands = list(range(_BANDS))
+    helped = pool is not None and n >= POOL_MIN_HASHES
+    there = bands[len(bands) // 2:] if helped else []
+    future = pool.submit(_bands_close_pairs, values, there, max_bits) if helped and pool is not None else None
+    found = [_bands_close_pairs(values, [b for b in bands if b not in there], max_bits)]
+    if future is not None:
+        found.append(future.result())
+    codes = np.unique(np.concatenate(found))
     return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
-def assign_groups(records: list[ImageRecord]) -> tuple[list[int], list[list[str]]]:
+def assign_groups(records: list[ImageRecord], pool: Executor | None = None) -> tuple[list[int], list[list[str]]]:
     """Group records: near-duplicates and images of one subject (per source) share a group.
 
     A group is numbered by the position of its first record, so numbering is deterministic.
@@ -139,7 +162,7 @@ def assign_groups(records: list[ImageRecord]) -> tuple[list[int], list[list[str]
     """
     uf = _UnionFind(len(records))
     near = _UnionFind(len(records))
-    for a, b in near_duplicate_pairs([r.phash for r in records]):
+    for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool):
         uf.union(a, b)
         near.union(a, b)
     first_of_subject: dict[tuple[str, str], int] = {}

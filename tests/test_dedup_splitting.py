@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from microe_release.dedup import assign_groups, merge_exact_duplicates, near_duplicate_pairs
 from microe_release.labels import CLASS_NAMES
@@ -96,3 +98,18 @@ def test_assign_splits_fixed_splits_win_and_validation_falls_back_to_test() -> N
     out = assign_splits(records, [r.group for r in records], ratios={"train": 0.8, "test": 0.2},
                         split_names=("train", "test"), class_names=CLASS_NAMES, seed=0)
     assert all(s == ("test" if r.group % 2 else "train") for r, s in zip(records, out, strict=True))
+
+
+def test_near_duplicate_pairs_split_with_a_pool_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from microe_release import dedup
+
+    rng = random.Random(5)
+    base = [rng.getrandbits(64) for _ in range(300)]
+    hashes = [b ^ (1 << rng.randrange(64)) ^ (1 << rng.randrange(64)) for b in base * 4]
+    alone = dedup.near_duplicate_pairs(hashes)
+    monkeypatch.setattr(dedup, "POOL_MIN_HASHES", 0)
+    with ThreadPoolExecutor(1) as pool:
+        assert dedup.near_duplicate_pairs(hashes, pool=pool) == alone
+    assert len(alone) >= 300 * 6  # each base hash has 4 near copies: 6 pairs among them
