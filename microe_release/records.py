@@ -167,12 +167,6 @@ class Manifest:
             for record in records:
                 yield record, spill.read(record.blob_file, record.blob_offset, record.blob_length)
 
-    def iter_pixel_text(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, CSV pixel text)`` for ``records`` (read from the spill files)."""
-        with SpillReader(self.blob_paths) as spill:
-            for record in records:
-                yield record, spill.read(record.blob_file, record.blob_offset + record.blob_length, record.text_length)
-
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""
         return [r for r in self.records if r.split == split]
