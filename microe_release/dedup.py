@@ -81,14 +81,12 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _band_values(hashes: np.ndarray) -> list[np.ndarray]:
+def _band_values(hashes: np.ndarray, band: int) -> np.ndarray:
+    """Band ``band`` of every hash (the last band takes the leftover bits)."""
     width = 64 // _BANDS
-    bands = []
-    for band in range(_BANDS):
-        lo = band * width
-        hi = 64 if band == _BANDS - 1 else lo + width
-        bands.append((hashes >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1))
-    return bands
+    lo = band * width
+    hi = 64 if band == _BANDS - 1 else lo + width
+    return (hashes >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
 
 
 def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int) -> np.ndarray:
@@ -117,8 +115,7 @@ def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int)
 
 def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> np.ndarray:
     """:func:`_close_pairs_in_buckets` over some of the bands (the unit of work of a helper process)."""
-    all_bands = _band_values(values)
-    found = [_close_pairs_in_buckets(values, all_bands[band], max_bits) for band in bands]
+    found = [_close_pairs_in_buckets(values, _band_values(values, band), max_bits) for band in bands]
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
@@ -140,11 +137,11 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
     if n < 2:
         return []
     values = np.array(hashes, dtype=np.uint64)
-    bands = list(range(_BANDS))
-    helped = pool is not None and n >= POOL_MIN_HASHES
-    there = bands[len(bands) // 2:] if helped else []
-    future = pool.submit(_bands_close_pairs, values, there, max_bits) if helped and pool is not None else None
-    found = [_bands_close_pairs(values, [b for b in bands if b not in there], max_bits)]
+    future, half = None, _BANDS
+    if pool is not None and n >= POOL_MIN_HASHES:  # the upper bands there, the lower ones here
+        half = _BANDS // 2
+        future = pool.submit(_bands_close_pairs, values, list(range(half, _BANDS)), max_bits)
+    found = [_bands_close_pairs(values, list(range(half)), max_bits)]
     if future is not None:
         found.append(future.result())
     codes = np.unique(np.concatenate(found))

@@ -46,10 +46,21 @@ WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
 READS_CSV = ("datapackage", "croissant")
 
 
-def _run_writer(name: str, manifest: Manifest, out_dir: Path) -> list[Path]:
+def _write_csv_in(processes: ProcessPoolExecutor, manifest: Manifest, out_dir: Path) -> list[Path]:
+    """The CSV written by a worker process (no GIL shared with the parquet writer); its hash kept here."""
+    job = csv_job(manifest, out_dir)
+    remember_sha256(Path(job.path), processes.submit(run_csv_job, job).result())
+    return [Path(job.path)]
+
+
+def _run_writer(name: str, manifest: Manifest, out_dir: Path,
+                processes: ProcessPoolExecutor | None = None) -> list[Path]:
     started = time.perf_counter()
     try:
-        written = WRITERS[name](manifest, out_dir)
+        if name == "csv" and processes is not None:
+            written = _write_csv_in(processes, manifest, out_dir)
+        else:
+            written = WRITERS[name](manifest, out_dir)
         if name == "parquet":  # hash the shards here, beside the CSV writer, not later alone
             for path in written:
                 file_sha256(path)
@@ -58,18 +69,6 @@ def _run_writer(name: str, manifest: Manifest, out_dir: Path) -> list[Path]:
         raise WriteError(msg, path=out_dir) from err
     logger.info("wrote %s in %.2f s", name, time.perf_counter() - started)
     return written
-
-
-def _csv_in(processes: ProcessPoolExecutor, manifest: Manifest, out_dir: Path) -> list[Path]:
-    """The CSV written by a worker process (no GIL shared with the parquet writer); its hash kept here."""
-    job = csv_job(manifest, out_dir)
-    try:
-        digest = processes.submit(run_csv_job, job).result()
-    except OSError as err:
-        msg = f"writing the csv files into '{out_dir}' failed: {err}; check free space and permissions."
-        raise WriteError(msg, path=out_dir) from err
-    remember_sha256(Path(job.path), digest)
-    return [Path(job.path)]
 
 
 def write_release_files(
@@ -87,8 +86,7 @@ def write_release_files(
     # the CSV (in a worker process when there is one) and the images are written beside this thread,
     # which writes the parquet shards and then every file that does not describe the CSV
     with ThreadPoolExecutor(len(beside), thread_name_prefix="microe-write") as pool:
-        futures = {name: pool.submit(_csv_in, processes, manifest, out_dir) if name == "csv" and processes
-                   else pool.submit(_run_writer, name, manifest, out_dir) for name in beside}
+        futures = {name: pool.submit(_run_writer, name, manifest, out_dir, processes) for name in beside}
         for name in names:
             if name not in futures and name not in READS_CSV:
                 outputs[name] = _run_writer(name, manifest, out_dir)
