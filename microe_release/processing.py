@@ -14,6 +14,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
+from .pngread import read_plain_gray_png
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 
 logger = logging.getLogger(__name__)
@@ -220,7 +221,13 @@ def _load_pixels(load: Load, size: int) -> tuple[np.ndarray, int, int, str, tupl
         raise _Skip(SkipReason.MISSING, f"file vanished: {path}") from err
     except OSError as err:
         raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
-    return decode_image(data, size)
+    plain = read_plain_gray_png(data, MAX_IMAGE_PIXELS)  # most face sources: no Pillow round trip
+    if plain is None:
+        return decode_image(data, size)
+    height, width = plain.shape
+    if (height, width) != (size, size):
+        plain = np.asarray(square_resize(Image.fromarray(plain, "L"), size), dtype=np.uint8)
+    return plain, width, height, "L", None
 
 
 class Measured(NamedTuple):

@@ -1,0 +1,117 @@
+"""The plain gray PNG fast path gives Pillow's pixels, and leaves every other file to Pillow."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from microe_release.fingerprints import content_id
+from microe_release.pngread import read_plain_gray_png
+from microe_release.processing import MAX_IMAGE_PIXELS, decode_image, process_loads
+from microe_release.records import SkipReason
+from tests.fixtures.sources import face
+
+
+def _png(img: Image.Image, **kwargs: object) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG", **kwargs)
+    return buf.getvalue()
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    out, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack_from(">I", data, pos)
+        out.append((data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]))
+        pos += 12 + length
+    return out
+
+
+def _assemble(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    parts = [b"\x89PNG\r\n\x1a\n"]
+    for kind, body in chunks:
+        parts.append(struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body)))
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("size", [(48, 48), (96, 96), (300, 100), (1, 1)])
+def test_plain_gray_png_matches_pillow(size: tuple[int, int]) -> None:
+    # Pillow's encoder picks a filter per row (None, Sub, Up, Average, Paeth): every one is decoded
+    img = face(3).resize(size)
+    for level in (0, 1, 9):
+        data = _png(img, compress_level=level)
+        fast = read_plain_gray_png(data, MAX_IMAGE_PIXELS)
+        assert fast is not None and fast.dtype == np.uint8
+        assert np.array_equal(fast, np.asarray(Image.open(io.BytesIO(data))))
+
+
+def test_idat_split_over_chunks_and_harmless_chunks_are_read() -> None:
+    data = _png(face(4), dpi=(72, 72))  # adds pHYs
+    chunks = _chunks(data)
+    idat = b"".join(body for kind, body in chunks if kind == b"IDAT")
+    split = [chunks[0], (b"gAMA", struct.pack(">I", 45455))]
+    split += [(b"IDAT", idat[i:i + 100]) for i in range(0, len(idat), 100)] + [(b"IEND", b"")]
+    fast = read_plain_gray_png(_assemble(split), MAX_IMAGE_PIXELS)
+    assert fast is not None and np.array_equal(fast, np.asarray(face(4)))
+
+
+def test_anything_else_is_left_to_pillow() -> None:
+    gray = face(5)
+    data = _png(gray)
+    chunks = _chunks(data)
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Raw profile type exif", "could hold an orientation")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate
+    idat_at = next(i for i, (kind, _) in enumerate(chunks) if kind == b"IDAT")
+    bad_crc = bytearray(data)
+    bad_crc[40] ^= 0xFF  # inside the first IDAT
+    others = {
+        "rgb": _png(gray.convert("RGB")),
+        "16 bit": _png(Image.fromarray(np.asarray(gray).astype(np.uint16) * 257)),
+        "palette": _png(gray.convert("P")),
+        "transparency": _png(gray, transparency=0),
+        "text chunk": _png(gray, pnginfo=text),
+        "exif chunk": _png(gray, exif=exif),
+        "bad crc": bytes(bad_crc),
+        "truncated": data[: len(data) // 2],
+        "no IEND": _assemble(chunks[:-1]),
+        "no IDAT": _assemble([chunks[0], chunks[-1]]),
+        "IDAT split by another chunk": _assemble(
+            chunks[:idat_at] + [(b"IDAT", chunks[idat_at][1][:50]), (b"pHYs", b"\0" * 9),
+                                (b"IDAT", chunks[idat_at][1][50:])] + chunks[idat_at + 1:]),
+        "short image data": _assemble([chunks[0], (b"IDAT", zlib.compress(b"\0" * 49)), chunks[-1]]),
+        "not a png": b"GIF89a" + data,
+    }
+    for name, other in others.items():
+        assert read_plain_gray_png(other, MAX_IMAGE_PIXELS) is None, name
+    assert read_plain_gray_png(data, 48 * 48 - 1) is None  # over the pixel limit: Pillow refuses it
+
+
+def test_fast_path_changes_no_result(tmp_path: Path) -> None:
+    """Through process_loads: same pixels and facts as Pillow's path, same skip for a damaged file."""
+    good = [face(n).resize(side) for n, side in ((6, (48, 48)), (7, (120, 90)))]
+    loads = []
+    for n, img in enumerate(good):
+        path = tmp_path / f"{n}.png"
+        path.write_bytes(_png(img))
+        loads.append((str(path), None, None, "happy"))
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(_png(good[0])[:300])
+    loads.append((str(damaged), None, None, "happy"))
+    batch = process_loads(loads, 48)
+    for img, result in zip(good, batch.results, strict=False):
+        slow = decode_image(_png(img), 48)
+        assert (result.orig_width, result.orig_height, result.orig_mode, result.orig_rgb) == \
+            (slow[1], slow[2], slow[3], slow[4])
+    first = batch.results[0]
+    assert batch.blob[:first.png_length] == process_loads([loads[0]], 48).blob[:first.png_length]
+    assert first.id == content_id(decode_image(_png(good[0]), 48)[0])
+    assert batch.results[1].id == content_id(decode_image(_png(good[1]), 48)[0])
+    assert batch.results[2].reason is SkipReason.TRUNCATED
