@@ -14,7 +14,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
-from .pngread import read_plain_gray_png
+from .pngread import plain_gray_scanlines, unfilter_batch
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 
 logger = logging.getLogger(__name__)
@@ -201,7 +201,14 @@ def load_of(item: SourceItem) -> Load:
     return item.path, item.pixels, item.synthetic, item.label
 
 
-def _load_pixels(load: Load, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
+#: What :func:`_load_pixels` gives for a plain gray PNG of the release's size: (file bytes, scanlines),
+#: unfiltered later with the rest of its batch.
+_Scanlines = tuple[bytes, bytes]
+
+_Pixels = tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]
+
+
+def _load_pixels(load: Load, size: int) -> _Pixels | _Scanlines:
     path, text, synthetic, label = load
     if text is not None:
         raw = parse_pixels(text)
@@ -221,13 +228,30 @@ def _load_pixels(load: Load, size: int) -> tuple[np.ndarray, int, int, str, tupl
         raise _Skip(SkipReason.MISSING, f"file vanished: {path}") from err
     except OSError as err:
         raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
-    plain = read_plain_gray_png(data, MAX_IMAGE_PIXELS)  # most face sources: no Pillow round trip
+    plain = plain_gray_scanlines(data, MAX_IMAGE_PIXELS)  # most face sources: no Pillow round trip
     if plain is None:
         return decode_image(data, size)
-    height, width = plain.shape
-    if (height, width) != (size, size):
-        plain = np.asarray(square_resize(Image.fromarray(plain, "L"), size), dtype=np.uint8)
-    return plain, width, height, "L", None
+    width, height, scanlines = plain
+    if (width, height) == (size, size):
+        return data, scanlines
+    pixels = unfilter_batch([scanlines], width, height)[0]
+    return np.asarray(square_resize(Image.fromarray(pixels, "L"), size), dtype=np.uint8), width, height, "L", None
+
+
+def _unfilter(plain: list[tuple[int, bytes, bytes]], size: int) -> list[tuple[int, _Pixels | Refused]]:
+    """Pixels of a batch's plain PNGs of the release's size, in one call (each alone if that fails)."""
+    try:
+        batch = unfilter_batch([scanlines for _, _, scanlines in plain], size, size)
+        return [(position, (pixels, size, size, "L", None)) for (position, _, _), pixels in zip(plain, batch, strict=True)]
+    except (ValueError, OSError) as err:  # not expected (the scanlines were checked): Pillow decides alone
+        logger.debug("batch unfilter failed (%s); decoding %d images one by one", err, len(plain))
+    out: list[tuple[int, _Pixels | Refused]] = []
+    for position, data, _ in plain:
+        try:
+            out.append((position, decode_image(data, size)))
+        except _Skip as skip:
+            out.append((position, Refused(skip.reason, skip.detail)))
+    return out
 
 
 class Measured(NamedTuple):
@@ -314,21 +338,31 @@ def process_loads(loads: list[Load], size: int, spill_folder: str | None = None)
     ``spill_folder`` the bytes go to this process's spill file there, not back to the caller.
     """
     results: list[Measured | Refused | None] = []
-    decoded: list[tuple[int, np.ndarray, int, int, str, tuple[int, int, int] | None]] = []
+    decoded: list[tuple[int, _Pixels]] = []
+    plain: list[tuple[int, bytes, bytes]] = []
     for load in loads:
         try:
-            pixels, width, height, mode, rgb = _load_pixels(load, size)
+            loaded = _load_pixels(load, size)
         except _Skip as skip:
             results.append(Refused(skip.reason, skip.detail))
             continue
-        decoded.append((len(results), pixels, width, height, mode, rgb))
+        if isinstance(loaded[0], bytes):  # a plain PNG: unfiltered with the others below
+            plain.append((len(results), *loaded))
+        else:
+            decoded.append((len(results), loaded))
         results.append(None)
+    for position, unfiltered in _unfilter(plain, size) if plain else ():
+        if isinstance(unfiltered, Refused):
+            results[position] = unfiltered
+        else:
+            decoded.append((position, unfiltered))
+    decoded.sort(key=lambda d: d[0])
     parts: list[bytes] = []
     if decoded:
-        batch = np.stack([d[1] for d in decoded])
+        batch = np.stack([d[1][0] for d in decoded])
         hashes = perceptual_hashes(batch)
         texts = pixel_rows(batch)
-        for (position, pixels, width, height, mode, rgb), phash, text in zip(decoded, hashes, texts, strict=True):
+        for (position, (pixels, width, height, mode, rgb)), phash, text in zip(decoded, hashes, texts, strict=True):
             png = encode_png(pixels)
             parts += (png, text)
             results[position] = Measured(content_id(pixels), len(png), len(text), phash, width, height, mode, rgb)

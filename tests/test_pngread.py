@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from microe_release.fingerprints import content_id
-from microe_release.pngread import read_plain_gray_png
+from microe_release.pngread import plain_gray_scanlines, read_plain_gray_png, unfilter_batch
 from microe_release.processing import MAX_IMAGE_PIXELS, decode_image, process_loads
 from microe_release.records import SkipReason
 from tests.fixtures.sources import face
@@ -115,3 +115,67 @@ def test_fast_path_changes_no_result(tmp_path: Path) -> None:
     assert first.id == content_id(decode_image(_png(good[0]), 48)[0])
     assert batch.results[1].id == content_id(decode_image(_png(good[1]), 48)[0])
     assert batch.results[2].reason is SkipReason.TRUNCATED
+
+
+def _filtered(pixels: np.ndarray, kinds: list[int]) -> bytes:
+    """PNG scanlines of ``pixels`` with the given filter per row (PNG spec, section 9)."""
+    img = pixels.astype(np.int64)
+    out = bytearray()
+    for y, kind in enumerate(kinds):
+        row, up = img[y], img[y - 1] if y else np.zeros_like(img[0])
+        left = np.concatenate(([0], row[:-1]))
+        upleft = np.concatenate(([0], up[:-1]))
+        if kind == 4:
+            p = left + up - upleft
+            pa, pb, pc = np.abs(p - left), np.abs(p - up), np.abs(p - upleft)
+            predictor = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, upleft))
+        else:
+            predictor = [0 * row, left, up, (left + up) // 2][kind]
+        out += bytes([kind]) + ((row - predictor) % 256).astype(np.uint8).tobytes()
+    return bytes(out)
+
+
+def test_every_row_filter_in_every_position_decodes_like_pillow() -> None:
+    rng = np.random.default_rng(0)
+    images, datas = [], []
+    for first in range(5):  # each filter on the first row (the one the batch re-expresses)
+        for _ in range(3):
+            pixels = rng.integers(0, 256, (48, 48), dtype=np.uint8)
+            kinds = [first] + rng.integers(0, 5, 47).tolist()
+            data = _assemble([(b"IHDR", struct.pack(">IIBBBBB", 48, 48, 8, 0, 0, 0, 0)),
+                              (b"IDAT", zlib.compress(_filtered(pixels, kinds))), (b"IEND", b"")])
+            assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), pixels)  # the test's own encoder
+            images.append(pixels)
+            datas.append(data)
+    found = [plain_gray_scanlines(data, MAX_IMAGE_PIXELS) for data in datas]
+    assert all(f is not None and f[:2] == (48, 48) for f in found)
+    batch = unfilter_batch([f[2] for f in found if f is not None], 48, 48)
+    assert np.array_equal(batch, np.stack(images))
+    for data, pixels in zip(datas, images, strict=True):
+        single = read_plain_gray_png(data, MAX_IMAGE_PIXELS)
+        assert single is not None and np.array_equal(single, pixels)
+
+
+def test_batch_that_pillow_refuses_is_decoded_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loads = []
+    for n in range(3):
+        path = tmp_path / f"{n}.png"
+        path.write_bytes(_png(face(n).resize((48, 48))))
+        loads.append((str(path), None, None, "happy"))
+    expected = process_loads(loads, 48)
+
+    def refuse(*args: object) -> None:
+        raise ValueError("cannot decode image data")
+
+    monkeypatch.setattr("microe_release.processing.unfilter_batch", refuse)
+    again = process_loads(loads, 48)
+    assert again.results == expected.results and again.blob == expected.blob
+
+
+def test_unknown_row_filter_is_left_to_pillow() -> None:
+    pixels = np.asarray(face(8).resize((48, 48)))
+    scanlines = bytearray(_filtered(pixels, [1] * 48))
+    scanlines[49 * 5] = 5  # no such filter
+    data = _assemble([(b"IHDR", struct.pack(">IIBBBBB", 48, 48, 8, 0, 0, 0, 0)),
+                      (b"IDAT", zlib.compress(bytes(scanlines))), (b"IEND", b"")])
+    assert plain_gray_scanlines(data, MAX_IMAGE_PIXELS) is None

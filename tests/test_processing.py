@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from microe_release.fingerprints import content_id, encode_png, perceptual_hash
+from microe_release.pixeltext import pixel_rows
 from microe_release.processing import decode_image, parse_pixels, process_item, to_gray
 from microe_release.records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 from tests.fixtures.sources import corrupt_images, face, odd_images
@@ -138,3 +139,12 @@ def test_colour_means_for_colour_originals_only(tmp_path: Path) -> None:
     *_, rgb = decode_image(paths["jpeg"].read_bytes(), 48)
     assert rgb is not None and rgb[0] >= rgb[1] >= rgb[2]  # the fixture tints red > green > blue
     assert decode_image(paths["png"].read_bytes(), 48)[4] is None
+
+
+def test_pixel_rows_match_fer2013_text_for_every_value() -> None:
+    rng = np.random.default_rng(1)
+    batch = rng.integers(0, 256, (5, 17, 23), dtype=np.uint8)
+    batch[0] = np.arange(17 * 23).reshape(17, 23) % 256  # every gray value, 1-3 digits
+    expected = [" ".join(str(v) for v in image.ravel()).encode() for image in batch]
+    assert pixel_rows(batch) == expected
+    assert pixel_rows(batch[:0]) == []
