@@ -56,6 +56,10 @@ class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: libyaml's safe loader where PyYAML was built with it (same result, ~10x faster), else PyYAML's own.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_metadata(path: str | Path) -> DatasetMetadata:
     """Read ``dataset.yaml``.
 
@@ -66,7 +70,7 @@ def load_metadata(path: str | Path) -> DatasetMetadata:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError as err:
         msg = f"metadata file '{path}' does not exist; set [release] metadata = \"...\" to an existing dataset.yaml."
         raise ConfigError(msg, path=path, field="release.metadata") from err

@@ -125,3 +125,24 @@ def test_exclude_and_label_overrides(multi_source_config: Path) -> None:
     assert "contempt" not in {i.label for i in items}
     assert sum(1 for s in skipped if s.reason is SkipReason.EXCLUDED_LABEL) == 2
     assert any(i.raw_label == "bored" and i.label == "neutral" for i in items)
+
+
+def test_ferplus_links_and_folders_named_in_label_csv(multi_source_config: Path, tmp_path: Path) -> None:
+    """One directory read per folder: a link to a file in root is an image, one out of root is refused."""
+    train = next(tmp_path.rglob("FERPlus/data/FER2013Train"))
+    outside = tmp_path / "outside.png"
+    outside.write_bytes((train / "fer0000000.png").read_bytes())
+    (train / "fer0000010.png").symlink_to(train / "fer0000001.png")
+    (train / "fer0000011.png").symlink_to(outside)
+    (train / "fer0000012.png").mkdir()
+    (train / "fer0000013.png").symlink_to(train / "gone.png")  # a dangling link
+    votes = ",0,9,1,0,0,0,0,0,0,0\n"
+    with open(train / "label.csv", "a") as handle:
+        for n in range(10, 14):
+            handle.write(f'fer00000{n}.png,"(0, 0, 48, 48)"{votes}')
+    items, skipped = _items(multi_source_config, "ferplus")
+    assert "FER2013Train/fer0000010.png" in {i.source_ref for i in items}
+    reasons = {s.source_ref: s.reason for s in skipped}
+    assert reasons["FER2013Train/fer0000011.png"] is SkipReason.PATH_ESCAPE
+    assert reasons["FER2013Train/fer0000012.png"] is SkipReason.MISSING
+    assert reasons["FER2013Train/fer0000013.png"] is SkipReason.MISSING

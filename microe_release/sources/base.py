@@ -125,14 +125,14 @@ def labelled_item(
     ``builtin`` holds a format's own codes (FER2013 integers); the source's ``labels`` win over it.
     """
     raw = raw_label.strip()
-    if raw in source.exclude or raw.lower() in {e.lower() for e in source.exclude}:
+    if source.exclude and (raw in source.exclude or raw.lower() in {e.lower() for e in source.exclude}):
         return skip(source, ref, SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
-    overrides = {**(builtin or {}), **source.labels}
+    overrides = {**builtin, **source.labels} if builtin else source.labels
     label = normalize_label(raw, overrides)
     if label is None:
         detail = f"label '{raw}' is not a known synonym; map it with labels = {{ \"{raw}\" = \"<class>\" }} or exclude it"
         return skip(source, ref, SkipReason.UNKNOWN_LABEL, detail)
-    if subject is None and path is not None:
+    if subject is None and path is not None and source.subject_pattern is not None:
         subject = subject_of(source, os.path.basename(path))
     return SourceItem(
         source=source.name,

@@ -57,6 +57,24 @@ def _file_kind(path: str) -> str | None:
     return "link" if stat.S_ISLNK(mode) and os.path.isfile(path) else None
 
 
+def _folder_kinds(folder: str) -> dict[str, str]:
+    """``_file_kind`` of every entry of ``folder`` in one directory read (no stat per regular file).
+
+    Entries that are neither files nor links are left out; a name not in the map is checked alone.
+    """
+    kinds: dict[str, str] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    kinds[entry.name] = "file"
+                elif entry.is_symlink():
+                    kinds[entry.name] = "link"
+    except OSError:
+        return {}
+    return kinds
+
+
 def _is_plain_name(name: str) -> bool:
     """A file name with no folder part (so it cannot point outside the folder by itself)."""
     return bool(name) and name not in (".", "..") and "/" not in name and os.sep not in name
@@ -93,39 +111,47 @@ class FerPlus:
         for folder, split in folders:
             label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
             folder_text, folder_name = str(folder), folder.name
+            kinds = _folder_kinds(folder_text)
             with open(label_csv, newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
                     if not row:
                         continue
-                    ref = f"{folder_name}/label.csv:line {reader.line_num}"
                     if len(row) != 2 + len(FERPLUS_COLUMNS):
-                        yield skip(source, ref, SkipReason.MALFORMED_ROW,
+                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
                                    f"{len(row)} fields, expected 12 (image, box and 10 vote counts)")
                         continue
                     try:
                         votes = [int(v) for v in row[2:]]
                     except ValueError:
-                        yield skip(source, ref, SkipReason.MALFORMED_ROW, "a vote count is not an integer")
+                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
+                                   "a vote count is not an integer")
                         continue
                     if min(votes) < 0:
-                        yield skip(source, ref, SkipReason.MALFORMED_ROW, "a vote count is negative")
+                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
+                                   "a vote count is negative")
                         continue
                     name = row[0].strip()
-                    path = os.path.join(folder_text, name)
+                    plain = _is_plain_name(name)
+                    path = f"{folder_text}{os.sep}{name}" if plain else os.path.join(folder_text, name)
                     # a bare file name stays in the folder (links out of root are refused by file_item);
                     # anything with separators or dots is resolved (a few stats instead of one)
-                    if not _is_plain_name(name) and not is_inside(folder, Path(path)):
-                        yield skip(source, ref, SkipReason.PATH_ESCAPE, f"image '{row[0]}' resolves outside '{folder}'")
+                    if not plain and not is_inside(folder, Path(path)):
+                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.PATH_ESCAPE,
+                                   f"image '{row[0]}' resolves outside '{folder}'")
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
-                        yield skip(source, ref, SkipReason.NO_CONSENSUS, why)
+                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.NO_CONSENSUS,
+                                   why)
                         continue
-                    kind = _file_kind(path)
-                    item_ref = f"{folder_name}/{os.path.basename(path)}"
+                    kind = kinds.get(name) if plain else None
+                    if kind != "file":  # not listed (another spelling, another folder) or a link: look at it
+                        kind = _file_kind(path)
+                    item_ref = f"{folder_name}/{name if plain else os.path.basename(path)}"
                     if kind is None:
-                        yield skip(source, f"{folder_name}/{name}", SkipReason.MISSING, f"named at {ref}")
+                        yield skip(source, f"{folder_name}/{name}", SkipReason.MISSING,
+                                   f"named at {folder_name}/label.csv:line {reader.line_num}")
                     elif kind == "file":  # a regular file, not a link: nothing to resolve
                         yield labelled_item(source, ref=item_ref, raw_label=label, path=path, split=split)
                     else:
