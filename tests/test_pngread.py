@@ -179,3 +179,16 @@ def test_unknown_row_filter_is_left_to_pillow() -> None:
     data = _assemble([(b"IHDR", struct.pack(">IIBBBBB", 48, 48, 8, 0, 0, 0, 0)),
                       (b"IDAT", zlib.compress(bytes(scanlines))), (b"IEND", b"")])
     assert plain_gray_scanlines(data, MAX_IMAGE_PIXELS) is None
+
+
+def test_validation_facts_are_the_same_with_and_without_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from microe_release.fingerprints import encode_png
+    from microe_release.validation.facts import image_facts
+
+    gray = np.asarray(face(9).resize((48, 48)))
+    images = [encode_png(gray), _png(face(10).resize((48, 48))), _png(face(11).resize((48, 48)).convert("RGB")),
+              _png(face(12).resize((40, 40))), b"junk", None, encode_png(gray)[:60]]
+    fast = image_facts(images, 48)
+    monkeypatch.setattr("microe_release.validation.facts.plain_gray_scanlines", lambda *args: None)
+    assert image_facts(images, 48) == fast
+    assert [f.is_release_image(48) for f in fast] == [True, True, False, False, False, False, False]

@@ -17,6 +17,8 @@ import numpy as np
 
 from ..fingerprints import content_id, perceptual_hashes
 from ..pixeltext import pixel_rows
+from ..pngread import plain_gray_scanlines, unfilter_batch
+from ..processing import MAX_IMAGE_PIXELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,22 @@ def text_digest(text: bytes) -> bytes:
     return hashlib.sha1(text, usedforsecurity=False).digest()
 
 
+def _pillow_pixels(data: bytes | None) -> np.ndarray | None:
+    """Pillow's pixels of an encoded image, or None when it does not decode."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data or b"")) as img:
+            return np.asarray(img)
+    except Exception:  # noqa: BLE001 - an undecodable image is a finding, reported by the checks
+        return None
+
+
 def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
     """Facts of each encoded image; hashes and pixel text run once over the batch of release images.
+
+    The build's own PNGs (plain 8-bit gray) are unfiltered in one call per batch
+    (:mod:`microe_release.pngread`); anything else is decoded by Pillow, as a user's loader would.
 
     Examples
     --------
@@ -49,15 +65,21 @@ def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
     >>> good.shape, good.dtype, len(good.content_id), bad.shape
     ((4, 4), 'uint8', 16, None)
     """
-    from PIL import Image
-
-    decoded: list[np.ndarray | None] = []
-    for data in images:
+    decoded: list[np.ndarray | None] = [None] * len(images)
+    plain: list[tuple[int, bytes]] = []  # the build writes plain gray PNGs: unfiltered together below
+    for i, data in enumerate(images):
+        found = plain_gray_scanlines(data, MAX_IMAGE_PIXELS) if data else None
+        if found is not None and found[:2] == (size, size):
+            plain.append((i, found[2]))
+        else:
+            decoded[i] = _pillow_pixels(data)
+    if plain:
         try:
-            with Image.open(io.BytesIO(data or b"")) as img:
-                decoded.append(np.asarray(img))
-        except Exception:  # noqa: BLE001 - an undecodable image is a finding, reported by the checks
-            decoded.append(None)
+            for (i, _), pixels in zip(plain, unfilter_batch([s for _, s in plain], size, size), strict=True):
+                decoded[i] = pixels
+        except (ValueError, OSError):  # not expected (the rows were checked): Pillow decides alone
+            for i, _ in plain:
+                decoded[i] = _pillow_pixels(images[i])
     valid = [i for i, p in enumerate(decoded) if p is not None and p.shape == (size, size) and p.dtype == np.uint8]
     details: dict[int, tuple[str, int, bytes]] = {}
     if valid:
