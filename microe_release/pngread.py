@@ -70,13 +70,15 @@ def plain_gray_scanlines(data: bytes, max_pixels: int) -> tuple[int, int, bytes]
         pos = body_end + 4
     if size is None or not compressed:
         return None
-    try:
-        scanlines = zlib.decompress(b"".join(compressed))
+    width, height = size
+    expected = height * (width + 1)
+    inflater = zlib.decompressobj()
+    try:  # never more than the image needs: a small file may inflate to gigabytes
+        scanlines = inflater.decompress(b"".join(compressed), expected + 1)
     except zlib.error:
         return None  # damaged image data: Pillow's own decode says what is wrong
-    width, height = size
-    if len(scanlines) != height * (width + 1) or max(scanlines[::width + 1]) > 4:
-        return None  # short, long, or an unknown row filter
+    if len(scanlines) != expected or not inflater.eof or max(scanlines[::width + 1]) > 4:
+        return None  # short, long, unfinished (no checksum), or an unknown row filter
     return width, height, scanlines
 
 

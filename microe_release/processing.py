@@ -334,8 +334,10 @@ def _spill(folder: str, blob: bytes) -> tuple[str, int]:
 def process_loads(loads: list[Load], size: int, spill_folder: str | None = None) -> PackedBatch:
     """Process a batch (the unit of work sent to a worker process or Ray task).
 
-    Decoding is per item; hashing and the CSV pixel text run once over the whole batch. With
-    ``spill_folder`` the bytes go to this process's spill file there, not back to the caller.
+    Decoding is per item, except that the plain gray PNGs of the release's size are unfiltered
+    together (:mod:`microe_release.pngread`); hashing and the CSV pixel text run once over the
+    whole batch. With ``spill_folder`` the bytes go to this process's spill file there, not back
+    to the caller.
     """
     results: list[Measured | Refused | None] = []
     decoded: list[tuple[int, _Pixels]] = []

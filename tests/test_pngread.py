@@ -192,3 +192,14 @@ def test_validation_facts_are_the_same_with_and_without_the_fast_path(monkeypatc
     monkeypatch.setattr("microe_release.validation.facts.plain_gray_scanlines", lambda *args: None)
     assert image_facts(images, 48) == fast
     assert [f.is_release_image(48) for f in fast] == [True, True, False, False, False, False, False]
+
+
+def test_image_data_longer_than_the_image_is_not_inflated_beyond_it() -> None:
+    """A 2x2 header over 20 MB of zeros (a zip bomb): the reader stops after 7 bytes and says None."""
+    bomb = zlib.compress(b"\0" * 20_000_000, 9)
+    data = _assemble([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)), (b"IDAT", bomb), (b"IEND", b"")])
+    assert len(data) < 50_000
+    assert plain_gray_scanlines(data, MAX_IMAGE_PIXELS) is None
+    ok = _assemble([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)),
+                    (b"IDAT", zlib.compress(b"\0\x01\x02\0\x03\x04")), (b"IEND", b"")])
+    assert plain_gray_scanlines(ok, MAX_IMAGE_PIXELS) == (2, 2, b"\0\x01\x02\0\x03\x04")
