@@ -89,6 +89,15 @@ def unfilter_batch(scanlines: list[bytes], width: int, height: int) -> np.ndarra
     (the last row of the image before, in the stack), so first rows are re-expressed without it:
     "Up" on a first row is "None" and "Paeth" is "Sub" (both predict from zeros above), and an
     "Average" first row is undone here.
+
+    Examples
+    --------
+    >>> from microe_release.fingerprints import encode_png
+    >>> width, height, rows = plain_gray_scanlines(encode_png(np.array([[0, 255], [7, 42]], np.uint8)), 100)
+    >>> unfilter_batch([rows, rows], width, height)[1].tolist()
+    [[0, 255], [7, 42]]
+    >>> plain_gray_scanlines(b"GIF89a", 100) is None
+    True
     """
     stride = width + 1
     stacked = np.frombuffer(bytearray(b"".join(scanlines)), dtype=np.uint8).reshape(len(scanlines), height * stride)
@@ -104,20 +113,3 @@ def unfilter_batch(scanlines: list[bytes], width: int, height: int) -> np.ndarra
     img = Image.frombytes("L", (width, height * len(scanlines)), zlib.compress(stacked.tobytes(), 0), "zip", "L")
     return np.asarray(img, dtype=np.uint8).reshape(len(scanlines), height, width)
 
-
-def read_plain_gray_png(data: bytes, max_pixels: int) -> np.ndarray | None:
-    """The ``(height, width)`` uint8 pixels of a plain 8-bit gray PNG, or None for anything else.
-
-    Examples
-    --------
-    >>> from microe_release.fingerprints import encode_png
-    >>> read_plain_gray_png(encode_png(np.array([[0, 255], [7, 42]], np.uint8)), 100).tolist()
-    [[0, 255], [7, 42]]
-    >>> read_plain_gray_png(b"GIF89a", 100) is None
-    True
-    """
-    found = plain_gray_scanlines(data, max_pixels)
-    if found is None:
-        return None
-    width, height, scanlines = found
-    return unfilter_batch([scanlines], width, height)[0]

@@ -12,10 +12,16 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from microe_release.fingerprints import content_id, encode_png
-from microe_release.pngread import plain_gray_scanlines, read_plain_gray_png, unfilter_batch
+from microe_release.pngread import plain_gray_scanlines, unfilter_batch
 from microe_release.processing import MAX_IMAGE_PIXELS, decode_image, process_loads
 from microe_release.records import SkipReason
 from tests.fixtures.sources import face
+
+
+def read_plain_gray_png(data: bytes, max_pixels: int) -> np.ndarray | None:
+    """One image through the fast path, or None where it leaves the file to Pillow."""
+    found = plain_gray_scanlines(data, max_pixels)
+    return None if found is None else unfilter_batch([found[2]], found[0], found[1])[0]
 
 
 def _png(img: Image.Image, **kwargs: object) -> bytes:

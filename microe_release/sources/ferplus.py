@@ -112,23 +112,24 @@ class FerPlus:
             label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
             folder_text, folder_name = str(folder), folder.name
             kinds = _folder_kinds(folder_text)
+            at_line = f"{folder_name}/label.csv:line "
             with open(label_csv, newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
                     if not row:
                         continue
                     if len(row) != 2 + len(FERPLUS_COLUMNS):
-                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
                                    f"{len(row)} fields, expected 12 (image, box and 10 vote counts)")
                         continue
                     try:
                         votes = [int(v) for v in row[2:]]
                     except ValueError:
-                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
                                    "a vote count is not an integer")
                         continue
                     if min(votes) < 0:
-                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.MALFORMED_ROW,
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
                                    "a vote count is negative")
                         continue
                     name = row[0].strip()
@@ -137,12 +138,12 @@ class FerPlus:
                     # a bare file name stays in the folder (links out of root are refused by file_item);
                     # anything with separators or dots is resolved (a few stats instead of one)
                     if not plain and not is_inside(folder, Path(path)):
-                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.PATH_ESCAPE,
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.PATH_ESCAPE,
                                    f"image '{row[0]}' resolves outside '{folder}'")
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
-                        yield skip(source, f"{folder_name}/label.csv:line {reader.line_num}", SkipReason.NO_CONSENSUS,
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.NO_CONSENSUS,
                                    why)
                         continue
                     kind = kinds.get(name) if plain else None
@@ -151,7 +152,7 @@ class FerPlus:
                     item_ref = f"{folder_name}/{name if plain else os.path.basename(path)}"
                     if kind is None:
                         yield skip(source, f"{folder_name}/{name}", SkipReason.MISSING,
-                                   f"named at {folder_name}/label.csv:line {reader.line_num}")
+                                   f"named at {at_line}{reader.line_num}")
                     elif kind == "file":  # a regular file, not a link: nothing to resolve
                         yield labelled_item(source, ref=item_ref, raw_label=label, path=path, split=split)
                     else:
