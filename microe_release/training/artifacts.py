@@ -159,6 +159,9 @@ def model_card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
                           f"{adjustment['val_accuracy']:.3f}).")
     else:
         decision_text += "the plain argmax."
+    speeds = config.get("precision_speeds") or {}
+    precision_text = (f" (chosen by timing on this CPU: fp32 {speeds['fp32']:.0f}, bf16 {speeds['bf16']:.0f} "
+                      "training images/s)" if speeds else "")
     body = f"""# {name}: reference AlexNet for {release['name']} {release['version']}
 
 The reference model shipped with the release, trained by `microe train` (architecture `{config['arch']}`,
@@ -192,7 +195,7 @@ Figures: `training_curves.png`, `confusion_matrix.png`, `sample_predictions.png`
 - **Run**: {config['epochs_run']} epochs (best {config['best_epoch']} by validation accuracy), AdamW with a
   one-cycle schedule peaking at lr {config['peak_lr']:.2g}, weight decay {train['weight_decay']}, batch
   {config['batch_size']}, label smoothing {train['label_smoothing']}, class weights
-  {'on' if train['class_weights'] else 'off'}{', class-balanced weights in the last quarter of the epochs' if train.get('deferred_weights') else ''}, {config['precision']} arithmetic, seed **{train['seed']}**.
+  {'on' if train['class_weights'] else 'off'}{', class-balanced weights in the last quarter of the epochs' if train.get('deferred_weights') else ''}, {config['precision']} arithmetic{precision_text}, seed **{train['seed']}**.
 - **Augmentation** (on the fly): horizontal flip, rotation up to 10 degrees, scale and shift (random
   crop), Gaussian blur.
 - **Decision**: {decision_text}

@@ -107,22 +107,31 @@ def resolve_device(name: str) -> Any:
     return torch.device(name)
 
 
-def resolve_precision(name: str, device: Any) -> str:
-    """``auto`` -> bf16 on a GPU and on CPUs with native bf16 (AVX512-BF16/AMX), else fp32.
+def choose_precision(name: str, device: Any, arch: str = "alexnet-48") -> tuple[str, dict[str, float]]:
+    """The arithmetic to train in, and the CPU speeds that decided it (empty when nothing was measured).
 
-    Measured on 2 Zen 4 cores: bf16 autocast with channels-last runs alexnet-48 2.4x faster than fp32.
-    On a CPU without native bf16 it is emulated and slower, so ``auto`` keeps fp32 there.
+    ``auto`` -> bf16 on a GPU with bf16. On a CPU with native bf16 (AVX512-BF16/AMX) the two are timed
+    on the model (:func:`.speed.calibrate_cpu_precision`): bf16 ran alexnet-48 2.4x faster than fp32 on
+    2 Zen 4 cores but 0.8x on 2 Xeon cores without AMX. A CPU without native bf16 emulates it: fp32.
     """
     import torch
 
+    from .speed import calibrate_cpu_precision
+
     if name != "auto":
-        return name
+        return name, {}
     if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+        return ("bf16" if torch.cuda.is_bf16_supported() else "fp32"), {}
     try:
-        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a torch build without oneDNN
-        return "fp32"
+        native = False
+    return calibrate_cpu_precision(arch) if native else ("fp32", {})
+
+
+def resolve_precision(name: str, device: Any, arch: str = "alexnet-48") -> str:
+    """:func:`choose_precision` without the measured speeds."""
+    return choose_precision(name, device, arch)[0]
 
 
 def autocast(device: Any, precision: str) -> Any:
@@ -190,7 +199,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
 
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
-    precision = resolve_precision(config.precision, device)
+    precision, precision_speeds = choose_precision(config.precision, device, config.arch)
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
@@ -267,7 +276,8 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
         val_logits = predict_logits(model, x_val, tta=config.tta, **evaluate_kwargs)
         adjustment = choose_logit_adjustment(val_logits, y_val, y_train, num_classes=num_classes)
     facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "precision": precision,
-             "batch_size": batch, "peak_lr": peak_lr, "history": history, "best_epoch": best_epoch,
+             "precision_speeds": precision_speeds, "batch_size": batch, "peak_lr": peak_lr, "history": history,
+             "best_epoch": best_epoch,
              "epochs_run": len(history), "train_seconds": train_seconds,
              "images_per_second": len(x_train) * len(history) / max(train_seconds, 1e-9),
              "logit_adjustment": adjustment}
