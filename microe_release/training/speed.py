@@ -85,7 +85,7 @@ def step_images_per_second(arch: str, precision: str, *, batch: int = CALIBRATIO
     return batch / best
 
 
-def calibrate_cpu_precision(arch: str, measure: Any = step_images_per_second) -> tuple[str, dict[str, float]]:
+def calibrate_cpu_precision(arch: str, measure: Any = None) -> tuple[str, dict[str, float]]:
     """``bf16`` when it trains :data:`BF16_MIN_SPEEDUP` times faster than fp32 here, else ``fp32``.
 
     Returns
@@ -98,6 +98,7 @@ def calibrate_cpu_precision(arch: str, measure: Any = step_images_per_second) ->
     >>> calibrate_cpu_precision("alexnet-48", lambda arch, precision: {"fp32": 300.0, "bf16": 240.0}[precision])
     ('fp32', {'fp32': 300.0, 'bf16': 240.0})
     """
+    measure = measure or step_images_per_second
     speeds = {precision: round(float(measure(arch, precision)), 1) for precision in ("fp32", "bf16")}
     chosen = "bf16" if speeds["bf16"] >= BF16_MIN_SPEEDUP * speeds["fp32"] else "fp32"
     logger.info("precision auto: fp32 %.0f img/s, bf16 %.0f img/s on this CPU -> %s",
