@@ -1,7 +1,10 @@
 """Training throughput: the full pipeline (uint8 in memory -> augment -> normalise -> resize -> step)
 against the bare model step on tensors already in memory (same model, same batch). Floor: 0.9.
 
-    python benchmarks/bench_train.py [--steps 12] [--batch-size 128] [--arch alexnet-48 alexnet]
+    python benchmarks/bench_train.py [--steps 12] [--batch-size 128] [--arch alexnet-48 alexnet] [--plain-malloc]
+
+Runs as `microe train` does: glibc keeps large freed blocks (``--plain-malloc`` leaves malloc alone, to
+measure what that buys) and each architecture trains in the precision ``--precision auto`` picks here.
 """
 
 from __future__ import annotations
@@ -11,22 +14,24 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from microe_release.models import INPUT_SIZES, build_model
 from microe_release.training.augment import augment_batch
-from microe_release.training.loop import autocast, resolve_precision, to_input
+from microe_release.training.loop import autocast, choose_precision, to_input
+from microe_release.training.speed import keep_freed_memory
 
 CPU = torch.device("cpu")
-PRECISION = resolve_precision("auto", CPU)
 
 FLOOR = 0.9
 
 
-def _step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
-    with autocast(CPU, PRECISION):  # what `microe train` uses here
+def _step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+          precision: str) -> None:
+    with autocast(CPU, precision):  # what `microe train` uses here
         logits = model(x)
     loss = F.cross_entropy(logits.float(), y)
     optimizer.zero_grad(set_to_none=True)
@@ -34,7 +39,8 @@ def _step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Ten
     optimizer.step()
 
 
-def measure(arch: str, steps: int, batch: int) -> dict[str, float]:
+def measure(arch: str, steps: int, batch: int) -> dict[str, Any]:
+    precision, speeds = choose_precision("auto", CPU, arch)
     torch.manual_seed(0)
     side = INPUT_SIZES[arch]
     images = torch.randint(0, 256, (batch * 8, 1, 48, 48), dtype=torch.uint8)  # the in-memory release
@@ -45,12 +51,12 @@ def measure(arch: str, steps: int, batch: int) -> dict[str, float]:
     ready = to_input(images[:batch].float() / 255.0, 0.5, 0.25, side)  # bare: prepared once
 
     def bare() -> None:
-        _step(model, optimizer, ready, labels[:batch])
+        _step(model, optimizer, ready, labels[:batch], precision)
 
     def pipeline(i: int) -> None:
         idx = torch.randperm(len(images), generator=generator)[:batch]
         x = augment_batch(images[idx].float() / 255.0, generator)
-        _step(model, optimizer, to_input(x, 0.5, 0.25, side), labels[idx])
+        _step(model, optimizer, to_input(x, 0.5, 0.25, side), labels[idx], precision)
 
     bare()
     pipeline(0)  # warm-up
@@ -63,7 +69,8 @@ def measure(arch: str, steps: int, batch: int) -> dict[str, float]:
         pipeline(i)
         times["pipeline"] += time.perf_counter() - started
     bare_rate, pipe_rate = steps * batch / times["bare"], steps * batch / times["pipeline"]
-    return {"arch": arch, "bare_img_s": bare_rate, "pipeline_img_s": pipe_rate, "ratio": pipe_rate / bare_rate}
+    return {"arch": arch, "precision": precision, "precision_speeds": speeds, "bare_img_s": bare_rate,
+            "pipeline_img_s": pipe_rate, "ratio": pipe_rate / bare_rate}
 
 
 def main() -> None:
@@ -72,15 +79,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--arch", nargs="+", default=["alexnet-48", "alexnet"])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--plain-malloc", action="store_true", help="do not keep large freed blocks (glibc default)")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, {PRECISION}")
+    kept = not args.plain_malloc and keep_freed_memory()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
+          f"large freed blocks {'kept' if kept else 'returned (glibc default)'}")
     results, ok = [], True
     for arch in args.arch:
         steps = args.steps if arch == "alexnet-48" else max(2, args.steps // 4)
         r = measure(arch, steps, args.batch_size)
         results.append(r)
         ok &= r["ratio"] >= FLOOR
-        print(f"  {arch:11} bare step {r['bare_img_s']:7.1f} img/s   full pipeline {r['pipeline_img_s']:7.1f} img/s"
+        timed = ", ".join(f"{k} {v:.0f}" for k, v in r["precision_speeds"].items()) or "not timed"
+        print(f"  {arch:11} {r['precision']} ({timed}) bare step {r['bare_img_s']:7.1f} img/s   full pipeline {r['pipeline_img_s']:7.1f} img/s"
               f"   ratio {r['ratio']:.2f} (floor {FLOOR}) {'ok' if r['ratio'] >= FLOOR else 'BELOW FLOOR'}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
