@@ -36,9 +36,11 @@ def keep_freed_memory() -> bool:
     PyTorch's CPU tensors come straight from malloc. glibc maps every block over 32 MiB (the most its
     dynamic mmap threshold can reach) with a fresh ``mmap`` and unmaps it when freed, so each training
     step of alexnet-48 at batch 128 (37.7 MB fp32 activations after conv 1) page-faults in and zeroes
-    the same memory again: on 2 Xeon cores, 1.6 M minor faults and 4 s of system time in 90 steps, and
-    a step ~15 % slower. With mmap off and trimming off the blocks are reused. Returns whether the
-    settings took (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
+    the same memory again: on 2 Xeon cores one FER+ epoch took 6.4-7.6 M minor faults and 14-20 s of
+    system time (0.3 M and 2-4 s with this); training img/s rose 1.3x in one A/B and not at all in
+    another (it depends on how fresh the VM's memory is). With mmap and trimming off the blocks are
+    reused, at the cost of a higher peak RSS (1.2 -> 1.8 GiB on FER+). Returns whether the settings took
+    (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
     """
     name = ctypes.util.find_library("c")
     try:
