@@ -39,7 +39,7 @@ def keep_freed_memory() -> bool:
     the same memory again: on 2 Xeon cores one FER+ epoch took 6.4-7.6 M minor faults and 14-20 s of
     system time (0.3 M and 2-4 s with this); training img/s rose 1.3x in one A/B and not at all in
     another (it depends on how fresh the VM's memory is). With mmap and trimming off the blocks are
-    reused, at the cost of a higher peak RSS (1.2 -> 1.8 GiB on FER+). Returns whether the settings took
+    reused, at the cost of a higher peak RSS (one FER+ epoch in fp32: 1.37 -> 1.54 GiB). Returns whether the settings took
     (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
     """
     name = ctypes.util.find_library("c")
