@@ -129,11 +129,6 @@ def choose_precision(name: str, device: Any, arch: str = "alexnet-48") -> tuple[
     return calibrate_cpu_precision(arch) if native else ("fp32", {})
 
 
-def resolve_precision(name: str, device: Any, arch: str = "alexnet-48") -> str:
-    """:func:`choose_precision` without the measured speeds."""
-    return choose_precision(name, device, arch)[0]
-
-
 def autocast(device: Any, precision: str) -> Any:
     """The autocast context of a precision (a no-op for fp32)."""
     import contextlib
