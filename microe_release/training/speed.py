@@ -35,11 +35,12 @@ def keep_freed_memory() -> bool:
 
     PyTorch's CPU tensors come straight from malloc. glibc maps every block over 32 MiB (the most its
     dynamic mmap threshold can reach) with a fresh ``mmap`` and unmaps it when freed, so each training
-    step of alexnet-48 at batch 128 (37.7 MB fp32 activations after conv 1) page-faults in and zeroes
-    the same memory again: on 2 Xeon cores one FER+ epoch took 6.4-7.6 M minor faults and 14-20 s of
-    system time (0.3 M and 2-4 s with this); training img/s rose 1.3x in one A/B and not at all in
-    another (it depends on how fresh the VM's memory is). With mmap and trimming off the blocks are
-    reused, at the cost of a higher peak RSS (one FER+ epoch in fp32: 1.37 -> 1.54 GiB). Returns whether the settings took
+    step at batch 128 page-faults in and zeroes the same memory again. Measured with the earlier
+    alexnet-48, whose 3x3 conv 1 kept 37.7 MB fp32 activations at 48x48: one FER+ epoch on 2 Xeon cores
+    took 6.4-7.6 M minor faults and 14-20 s of system time (0.3 M and 2-4 s with this); training img/s
+    rose 1.3x in one A/B and not at all in another (it depends on how fresh the VM's memory is). With
+    mmap and trimming off the blocks are reused, at the cost of a higher peak RSS (one FER+ epoch in
+    fp32: 1.37 -> 1.54 GiB); the 227 px ``alexnet`` has larger blocks still. Returns whether the settings took
     (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
     """
     name = ctypes.util.find_library("c")
