@@ -32,7 +32,7 @@ class TrainConfig:
     """Everything that shapes a training run (all of it is saved in config.json)."""
 
     arch: str = "alexnet-48"
-    epochs: int = 24
+    epochs: int = 27
     patience: int | None = None
     batch_size: int | None = None
     lr: float = 3e-3
