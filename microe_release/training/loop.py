@@ -111,8 +111,9 @@ def choose_precision(name: str, device: Any, arch: str = "alexnet-48") -> tuple[
     """The arithmetic to train in, and the CPU speeds that decided it (empty when nothing was measured).
 
     ``auto`` -> bf16 on a GPU with bf16. On a CPU with native bf16 (AVX512-BF16/AMX) the two are timed
-    on the model (:func:`.speed.calibrate_cpu_precision`): bf16 ran alexnet-48 2.4x faster than fp32 on
-    2 Zen 4 cores but 0.8x on 2 Xeon cores without AMX. A CPU without native bf16 emulates it: fp32.
+    on the model (:func:`.speed.calibrate_cpu_precision`): bf16 ran the earlier alexnet-48 2.4x faster
+    than fp32 on 2 Zen 4 cores but 0.8x on 2 Xeon cores without AMX (today's alexnet-48 there: 0.58x).
+    A CPU without native bf16 emulates it: fp32.
     """
     import torch
 
