@@ -1,8 +1,9 @@
 """CPU speed decisions made by measuring, not by CPU flags: bf16 or fp32, and how large tensors are allocated.
 
 A CPU that reports native bf16 (AVX512-BF16) is not always faster in bf16: on 2 Zen 4 cores bf16
-autocast ran alexnet-48 2.4x faster than fp32, but on 2 Intel Xeon cores with AVX512-BF16 and no AMX
-oneDNN's bf16 convolutions took 1.7x longer than fp32 ones and the whole step ran at 0.8x. So
+autocast ran the earlier alexnet-48 2.4x faster than fp32, but on 2 Intel Xeon cores with AVX512-BF16
+and no AMX oneDNN's bf16 convolutions took 1.7x longer than fp32 ones and the whole step ran at 0.8x
+(today's alexnet-48 there: 0.58x). So
 ``--precision auto`` on a CPU times a few training steps of the real model in both and keeps bf16 only
 when it is clearly faster (:data:`BF16_MIN_SPEEDUP`; the margin keeps the choice stable from run to run
 on one machine, which the reproducibility promise needs).
@@ -40,8 +41,8 @@ def keep_freed_memory() -> bool:
     took 6.4-7.6 M minor faults and 14-20 s of system time (0.3 M and 2-4 s with this); training img/s
     rose 1.3x in one A/B and not at all in another (it depends on how fresh the VM's memory is). With
     mmap and trimming off the blocks are reused, at the cost of a higher peak RSS (one FER+ epoch in
-    fp32: 1.37 -> 1.54 GiB); the 227 px ``alexnet`` has larger blocks still. Returns whether the settings took
-    (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
+    fp32: 1.37 -> 1.54 GiB); the 227 px ``alexnet`` has larger blocks still. Returns whether the
+    settings took (False off glibc). The setting is process-wide, so only ``microe train`` calls it.
     """
     name = ctypes.util.find_library("c")
     try:
