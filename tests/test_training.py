@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
 from PIL import Image
 
-from microe_release import build_release, demo_config, load_model, train
+from microe_release import build_release, demo_config, load_model, processing, train
 from microe_release.cli import main
 from microe_release.errors import TrainingError
 from microe_release.labels import CLASS_NAMES
 from microe_release.models import build_model
-from microe_release.training.data import load_release_tensors
+from microe_release.training import loop
+from microe_release.training.data import check_release_trainable, load_release_tensors
 from microe_release.training.decision import MAX_ACCURACY_COST, TAUS, choose_logit_adjustment
 from microe_release.training.loop import TrainConfig, choose_precision, evaluate, fit
 
@@ -29,6 +34,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 #: 0.8 while the majority class is about 0.2 of the test split; shuffled labels and an untrained
 #: network stay near that (tested below), so 0.5 separates learning from not learning.
 LEARNED = 0.5
+
+#: What ``--precision auto`` records on a CPU (issue 18: decided from the hardware, never by timing).
+CPU_RULE = "auto: fp32 on CPU; pin --precision bf16 to use bf16"
+
+#: The one line `microe train` and `microe predict` give without the train extra (after "microe train ").
+EXTRA = ("needs PyTorch and safetensors: pip install 'microe-release[train]' "
+         "(on a CPU-only machine install torch==2.13.0 first)")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +145,7 @@ def test_predict_files_of_several_formats(trained: tuple[Path, dict], release: P
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image")
     bad = CliRunner().invoke(main, ["predict", str(model_dir), str(broken)])
-    assert bad.exit_code == 1 and "cannot read" in bad.output
+    assert bad.exit_code == 1 and "cannot read" in bad.stderr and bad.stdout == ""
 
 
 def test_logit_adjustment_is_chosen_on_validation_and_saved(trained: tuple[Path, dict]) -> None:
@@ -161,12 +173,12 @@ def test_logit_adjustment_favours_rare_class_when_it_pays() -> None:
 
 def test_choose_precision_and_fp32_training(release: Path, tmp_path: Path) -> None:
     cpu = torch.device("cpu")
-    precision, speeds = choose_precision("auto", cpu)  # the forced choices: test_training_speed.py
-    assert precision in ("fp32", "bf16") and (speeds == {} or set(speeds) == {"fp32", "bf16"})
+    assert choose_precision("auto", cpu)[0] == "fp32"  # the other choices: test_training_speed.py
     metrics = train(release, tmp_path / "fp32", epochs=1, seed=1, device="cpu", precision="fp32", tta=False,
                     adjust_logits=False)
     config = json.loads((tmp_path / "fp32" / "config.json").read_text())
     assert config["precision"] == "fp32" and config["decision"] == {"tta": False, "logit_adjustment": None}
+    assert config["precision_rule"] == metrics["precision_rule"] == "pinned: --precision fp32"
     assert "the plain argmax" in (tmp_path / "fp32" / "README.md").read_text()
     model = load_model(tmp_path / "fp32")
     x_test, y_test = load_release_tensors(release).parts["test"]
@@ -187,11 +199,16 @@ def test_bench_train_real_reports_against_table_ii(release: Path, tmp_path: Path
     assert "contempt_recall" in done.stdout and "wall_minutes" in done.stdout and "training img/s" in done.stdout
 
 
-def test_training_is_reproducible_with_augmentation(release: Path, tmp_path: Path) -> None:
+def test_training_is_reproducible_with_augmentation(release: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     first = train(release, tmp_path / "a", epochs=1, seed=3, device="cpu")
+    # The second run on a "CPU with native bf16" (where auto used to time bf16 against fp32 and pick by load).
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
     second = train(release, tmp_path / "b", epochs=1, seed=3, device="cpu")
+    assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
     assert first["confusion_matrix"] == second["confusion_matrix"]
     assert first["history"][0]["train_loss"] == second["history"][0]["train_loss"]
+    assert first["precision"] == second["precision"] == "fp32"
 
 
 def test_cli_train_and_errors(release: Path, tmp_path: Path) -> None:
@@ -222,3 +239,190 @@ def test_balanced_weights_are_milder_than_inverse_frequency() -> None:
     assert weights.sum().item() == pytest.approx(len(counts))
     assert weights.argsort().tolist() == inverse.argsort().tolist()  # same order: rarer weighs more
     assert (weights.max() / weights.min()) < (inverse.max() / inverse.min()) / 3
+
+
+def test_train_records_precision_rule_in_config_metrics_and_card(trained: tuple[Path, dict]) -> None:
+    model_dir, metrics = trained
+    config = json.loads((model_dir / "config.json").read_text())
+    saved = json.loads((model_dir / "metrics.json").read_text())
+    assert config["precision"] == saved["precision"] == metrics["precision"] == "fp32"
+    assert config["precision_rule"] == saved["precision_rule"] == metrics["precision_rule"] == CPU_RULE
+    assert "precision_speeds" not in config and "precision_speeds" not in saved
+    assert f"fp32 arithmetic ({CPU_RULE})" in (model_dir / "README.md").read_text()
+    assert config["image_size"] == 48 and config["input_size"] == 48
+
+
+def _filtered_release(release: Path, out: Path, keep: Callable[[str, int], bool]) -> Path:
+    """A copy of ``release`` whose parquet shards keep only the rows ``keep(split, label)`` accepts."""
+    shutil.copytree(release, out)
+    for path in sorted((out / "data").glob("*.parquet")):
+        split = path.name.split("-", 1)[0]
+        table = pq.read_table(path)
+        mask = pa.array([keep(split, label) for label in table.column("label").to_pylist()], type=pa.bool_())
+        pq.write_table(table.filter(mask), path)
+    return out
+
+
+def _forbidden(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("an image was decoded or a model built for a release that cannot be trained")
+
+
+@pytest.mark.parametrize(("keep", "expected"), [
+    (lambda split, label: split != "train" or label == 4, "its training split has only one class ('happy' "),
+    (lambda split, label: label == 4, "the whole release has only one class ('happy' "),
+    (lambda split, label: split != "test", "its test split is empty or missing (images per split: test 0, train "),
+    (lambda split, label: split != "train", "its train split is empty or missing (images per split: test "),
+], ids=["one-class-in-train", "one-class-overall", "empty-test", "empty-train"])
+def test_cli_train_untrainable_release_is_refused_before_decoding(
+        release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: Callable[[str, int], bool],
+        expected: str) -> None:
+    bad = _filtered_release(release, tmp_path / "bad", keep)
+    monkeypatch.setattr(Image, "open", _forbidden)
+    monkeypatch.setattr(loop, "build_model", _forbidden)
+    result = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "m"), "--epochs", "1",
+                                       "--device", "cpu"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    line = result.stderr.splitlines()[0]
+    assert line.startswith(f"error: release '{bad}' cannot be trained: "), line
+    assert expected in line and "rebuild it with `microe build`" in line
+    assert not (tmp_path / "m").exists()
+
+
+def test_check_release_trainable_names_folder_and_problem(release: Path, tmp_path: Path) -> None:
+    sizes = check_release_trainable(release)
+    assert set(sizes) == {"train", "test"} and sum(sizes.values()) == 1600
+    missing = _filtered_release(release, tmp_path / "missing", lambda split, label: True)
+    for shard in (missing / "data").glob("test-*.parquet"):
+        shard.unlink()
+    with pytest.raises(TrainingError, match=r"release '.*missing' cannot be trained: its test split is empty"):
+        check_release_trainable(missing)
+    outside = _filtered_release(release, tmp_path / "outside", lambda split, label: True)
+    shard = sorted((outside / "data").glob("train-*.parquet"))[0]
+    table = pq.read_table(shard)
+    labels = pa.array([99] * len(table), type=table.schema.field("label").type)
+    pq.write_table(table.set_column(table.schema.get_field_index("label"), "label", labels), shard)
+    with pytest.raises(TrainingError, match=r"release '.*outside' has label '99' outside the 8 classes"):
+        check_release_trainable(outside)
+    shard.write_bytes(b"not parquet")
+    with pytest.raises(TrainingError, match=r"cannot read the labels of '.*outside/data/train-"):
+        check_release_trainable(outside)
+    with pytest.raises(TrainingError, match=r"'.*empty' has no data/\*.parquet"):
+        check_release_trainable(tmp_path / "empty")
+
+
+def _drop_key(key: str) -> Callable[[Path], None]:
+    def corrupt(model_dir: Path) -> None:
+        config = json.loads((model_dir / "config.json").read_text())
+        del config[key]
+        (model_dir / "config.json").write_text(json.dumps(config))
+    return corrupt
+
+
+def _set_arch(model_dir: Path) -> None:
+    config = json.loads((model_dir / "config.json").read_text())
+    (model_dir / "config.json").write_text(json.dumps(config | {"arch": "alexnet"}))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(("name", "corrupt", "expected"), [
+    ("config.json", lambda d: (d / "config.json").write_text("{not json"), "' is not valid JSON (Expecting"),
+    ("config.json", _drop_key("arch"), "' lacks 'arch'"),
+    ("config.json", _drop_key("class_names"), "' lacks 'class_names'"),
+    ("config.json", lambda d: (d / "config.json").write_text("[]"), "' holds a JSON list, expected an object"),
+    ("model.safetensors", lambda d: (d / "model.safetensors").write_bytes(b"garbage bytes" * 9),
+     "' is not a readable safetensors file"),
+    ("model.safetensors", lambda d: _truncate(d / "model.safetensors"), "' is not a readable safetensors file"),
+    ("model.safetensors", _set_arch, "' do not fit architecture 'alexnet'"),
+], ids=["config-not-json", "config-no-arch", "config-no-class-names", "config-not-object", "weights-garbage",
+        "weights-truncated", "weights-other-arch"])
+def test_cli_predict_corrupt_model_folder_is_one_line(trained: tuple[Path, dict], tmp_path: Path, name: str,
+                                                      corrupt: Callable[[Path], None], expected: str) -> None:
+    model_dir = tmp_path / "m"
+    shutil.copytree(trained[0], model_dir)
+    corrupt(model_dir)
+    image = tmp_path / "face.png"
+    Image.new("L", (48, 48), 128).save(image)
+    result = CliRunner().invoke(main, ["predict", str(model_dir), str(image)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    line = result.stderr.splitlines()[0]
+    assert f"'{model_dir / name}" in line and expected in line, line
+    assert f"re-run `microe train RELEASE_DIR --out {model_dir}`" in line and result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_cli_predict_unreadable_file_is_reported_and_others_predicted(
+        trained: tuple[Path, dict], release: Path, tmp_path: Path) -> None:
+    model_dir, _ = trained
+    x_test, _ = load_release_tensors(release).parts["test"]
+    good = tmp_path / "good.png"
+    Image.fromarray(x_test[0, 0].numpy(), "L").save(good)
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(good.read_bytes()[:60])
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    results = load_model(model_dir).predict_files([good, truncated, text, good])
+    assert [sorted(r) for r in results[1:3]] == [["error", "file"]] * 2
+    assert results[1]["file"] == str(truncated) and results[1]["error"].startswith(f"cannot read '{truncated}': ")
+    assert results[2]["error"].startswith(f"cannot read '{text}': ")
+    assert results[0] == results[3] and results[0]["label"] in CLASS_NAMES
+    cli = CliRunner().invoke(main, ["predict", str(model_dir), str(good), str(truncated), str(text)])
+    assert cli.exit_code == 1
+    assert cli.stdout.splitlines() == [cli.stdout.splitlines()[0]] and cli.stdout.startswith(f"{good}: ")
+    errors = cli.stderr.splitlines()
+    assert errors[0].startswith(f"error: cannot read '{truncated}': ") and errors[1].startswith(f"error: cannot read '{text}': ")
+    assert errors[2] == "2 of 3 files could not be read; the others were predicted."
+    as_json = CliRunner().invoke(main, ["predict", str(model_dir), str(good), str(text), "--json"])
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)[1] == results[2]
+    ok = CliRunner().invoke(main, ["predict", str(model_dir), str(good)])
+    assert ok.exit_code == 0 and "error" not in ok.stderr
+    assert "Exit status: 0 every file predicted; 1 a file could not be read" in CliRunner().invoke(
+        main, ["predict", "--help"]).stdout
+
+
+def test_predict_files_decodes_at_the_recorded_image_size(trained: tuple[Path, dict], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    model_dir = tmp_path / "m"
+    shutil.copytree(trained[0], model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    sizes: list[int] = []
+    decode = processing.decode_image
+    monkeypatch.setattr(processing, "decode_image", lambda data, size: sizes.append(size) or decode(data, size))
+    image = tmp_path / "face.png"
+    Image.new("L", (96, 96), 100).save(image)
+    (model_dir / "config.json").write_text(json.dumps(config | {"image_size": 32}))
+    recorded = load_model(model_dir).predict_files([image])[0]
+    del config["image_size"]  # a model folder written before image_size was recorded
+    (model_dir / "config.json").write_text(json.dumps(config))
+    legacy = load_model(model_dir)
+    assert legacy.image_size == 48 and legacy.predict_files([image])[0]["label"] in CLASS_NAMES
+    assert sizes == [32, 48] and recorded["label"] in CLASS_NAMES
+
+
+@pytest.mark.parametrize("blocked", [("torch",), ("safetensors", "safetensors.torch")])
+def test_cli_without_train_extra_names_the_extra(trained: tuple[Path, dict], release: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, blocked: tuple[str, ...]) -> None:
+    for name in blocked:  # None in sys.modules makes `import name` fail even though it was imported before
+        monkeypatch.setitem(sys.modules, name, None)
+    model_dir = trained[0]
+    runs = {"train": ["train", str(release), "--out", str(tmp_path / "m"), "--epochs", "1"],
+            "predict": ["predict", str(model_dir), str(model_dir / "training_curves.png")]}
+    for command, args in runs.items():
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        line = result.stderr.splitlines()[0]
+        assert line.startswith(f"error: microe {command} {EXTRA}; here '{blocked[0]}"), line
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_train_without_torch_in_a_fresh_process(tmp_path: Path) -> None:
+    # A fresh interpreter where torch was never importable: nothing in the CLI's import path needs it.
+    code = "import sys; sys.modules['torch'] = None; from microe_release.cli import main; main(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, "train", str(tmp_path), "--out", str(tmp_path / "m")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"error: microe train {EXTRA}; here 'torch' cannot be imported")
+    assert "Traceback" not in done.stderr and "torch" not in done.stdout

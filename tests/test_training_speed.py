@@ -1,72 +1,69 @@
-"""CPU speed decisions: bf16 only where a timed step shows it faster, and large freed blocks kept for reuse."""
+"""Precision from the hardware alone (never timed), and large freed blocks kept for reuse on the CPU."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
+import time
 
 import pytest
 
-from microe_release import build_release, demo_config, train
 from microe_release.training import loop, speed
 from microe_release.training.artifacts import model_card
-from microe_release.training.speed import (
-    BF16_MIN_SPEEDUP,
-    calibrate_cpu_precision,
-    step_images_per_second,
-)
+from microe_release.training.loop import PRECISION_RULES, choose_precision
 
 torch = pytest.importorskip("torch")
 
-
-@pytest.mark.parametrize(("bf16", "expected"), [(720.0, "bf16"), (300.0 * BF16_MIN_SPEEDUP, "bf16"),
-                                                 (330.0, "fp32"), (240.0, "fp32")])
-def test_calibration_keeps_bf16_only_when_clearly_faster(bf16: float, expected: str) -> None:
-    asked = []
-
-    def measure(arch: str, precision: str) -> float:
-        asked.append((arch, precision))
-        return {"fp32": 300.0, "bf16": bf16}[precision]
-
-    chosen, speeds = calibrate_cpu_precision("alexnet", measure)
-    assert chosen == expected and speeds == {"fp32": 300.0, "bf16": round(bf16, 1)}
-    assert asked == [("alexnet", "fp32"), ("alexnet", "bf16")]
+CPU_RULE = "auto: fp32 on CPU; pin --precision bf16 to use bf16"
 
 
-def test_timed_steps_leave_the_random_state_alone() -> None:
-    torch.manual_seed(5)
-    state = torch.get_rng_state()
-    rate = step_images_per_second("alexnet-48", "fp32", batch=4, steps=1)
-    assert rate > 0 and torch.equal(torch.get_rng_state(), state)
+def _no_clock(*_args: object) -> float:
+    raise AssertionError("choose_precision must not time anything")
 
 
-def test_choose_precision_times_only_a_cpu_with_native_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choose_precision_auto_on_cpu_is_fp32_without_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "perf_counter", _no_clock)
+    monkeypatch.setattr(time, "process_time", _no_clock)
+    monkeypatch.setattr(time, "monotonic", _no_clock)
+    # Even a CPU with native bf16 (AVX512-BF16/AMX) trains in fp32 unless bf16 is pinned.
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    assert choose_precision("auto", torch.device("cpu")) == ("fp32", CPU_RULE)
+    assert PRECISION_RULES["cpu"] == CPU_RULE
+
+
+def test_choose_precision_pinned_is_kept_on_any_device() -> None:
     cpu = torch.device("cpu")
-    assert loop.choose_precision("fp32", cpu) == ("fp32", {}) and loop.choose_precision("bf16", cpu) == ("bf16", {})
-    monkeypatch.setattr(speed, "step_images_per_second", lambda arch, precision: {"fp32": 100.0, "bf16": 250.0}[precision])
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
-    assert loop.choose_precision("auto", cpu) == ("bf16", {"fp32": 100.0, "bf16": 250.0})
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
-    assert loop.choose_precision("auto", cpu) == ("fp32", {})  # emulated bf16 is never timed
+    assert choose_precision("bf16", cpu) == ("bf16", "pinned: --precision bf16")
+    assert choose_precision("fp32", torch.device("cuda")) == ("fp32", "pinned: --precision fp32")
 
 
-@pytest.mark.integration
-def test_measured_choice_is_saved_with_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(speed, "step_images_per_second", lambda arch, precision: {"fp32": 310.0, "bf16": 250.0}[precision])
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
-    release = tmp_path / "release"
-    build_release(demo_config(count=400), release, workers=1)
-    metrics = train(release, tmp_path / "m", epochs=1, device="cpu", tta=False, adjust_logits=False)
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert config["precision"] == metrics["precision"] == "fp32"
-    assert config["precision_speeds"] == metrics["precision_speeds"] == {"fp32": 310.0, "bf16": 250.0}
-    card = (tmp_path / "m" / "README.md").read_text()
-    assert "fp32 arithmetic (chosen by timing on this CPU: fp32 310, bf16 250 training images/s)" in card
-    config["precision_speeds"] = {}
-    assert "chosen by timing" not in model_card(config, metrics)
+@pytest.mark.parametrize(("has_bf16", "expected"), [(True, "bf16"), (False, "fp32")])
+def test_choose_precision_auto_on_cuda_follows_bf16_support(monkeypatch: pytest.MonkeyPatch, has_bf16: bool,
+                                                            expected: str) -> None:
+    monkeypatch.setattr(time, "perf_counter", _no_clock)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: has_bf16)
+    precision, rule = choose_precision("auto", torch.device("cuda"))  # a device object needs no GPU
+    assert precision == expected and rule.startswith(f"auto: {expected} on a CUDA GPU")
+
+
+def test_speed_module_no_longer_calibrates() -> None:
+    assert not hasattr(speed, "calibrate_cpu_precision") and not hasattr(speed, "step_images_per_second")
+    assert loop.choose_precision.__code__.co_argcount == 2  # no arch: nothing model-specific is measured
+
+
+def test_model_card_states_the_precision_rule() -> None:
+    config = {"release": {"name": "microe", "version": "1.0.0", "content_hash": "sha256:0"}, "arch": "alexnet-48",
+              "input_size": 48, "normalisation": {"mean": 0.5, "std": 0.25}, "splits": {"train": 1, "test": 1},
+              "carved_validation": False, "epochs_run": 1, "best_epoch": 1, "peak_lr": 3e-3, "batch_size": 128,
+              "train": {"weight_decay": 5e-4, "label_smoothing": 0.1, "class_weights": False, "seed": 0},
+              "precision": "fp32", "precision_rule": CPU_RULE,
+              "hardware": {"cpu": "x", "cpu_cores": 2, "torch_threads": 2}, "torch_version": "2"}
+    row = {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    metrics = {"accuracy": 1.0, "macro": row, "weighted": row, "per_class": {"happy": row},
+               "train_seconds": 1.0, "images_per_second": 1.0, "wall_seconds": 1.0}
+    card = model_card(config, metrics)
+    assert f"fp32 arithmetic ({CPU_RULE})" in card and "timing on this CPU" not in card
 
 
 def test_freed_large_blocks_are_reused_not_faulted_in_again() -> None:

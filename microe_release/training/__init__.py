@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..labels import CLASS_NAMES
-from ..models import build_model
+from ..models import INPUT_SIZES, build_model
 from .artifacts import (
     describe_hardware,
     model_card,
@@ -23,10 +23,17 @@ from .artifacts import (
 )
 from .data import load_release_tensors
 from .decision import predict_logits
+from .extra import import_train_extra
 from .loop import TrainConfig, evaluate, fit, resolve_device
 from .metrics import classification_metrics
 
 logger = logging.getLogger(__name__)
+
+#: Keys of config.json that loading a model cannot do without (``input_size`` and ``image_size`` have defaults).
+REQUIRED_CONFIG_KEYS = ("arch", "class_names", "normalisation")
+
+#: Image side of model folders written before config.json recorded ``image_size`` (every release was 48x48).
+LEGACY_IMAGE_SIZE = 48
 
 
 def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = False, **options: Any) -> dict[str, Any]:
@@ -47,13 +54,18 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     -------
     dict
         The test metrics (as in ``metrics.json``).
-    """
-    import torch
-    from safetensors.torch import save_file
 
+    Raises
+    ------
+    TrainingError
+        Without the ``train`` extra, for a bad option, or for a release that cannot be trained (one class
+        in train, an empty train or test split); all of these before any image is decoded.
+    """
+    torch, safetensors_torch = import_train_extra("microe train")
     started = time.perf_counter()
     config = TrainConfig(**options)
     tensors = load_release_tensors(release_dir, seed=config.seed)
+    image_size = int(tensors.parts["train"][0].shape[-1])
     model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress)
     x_test, y_test = tensors.parts["test"]
     device = resolve_device(config.device)
@@ -69,24 +81,26 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
                     "images_per_second": round(facts["images_per_second"], 1),
                     "wall_seconds": round(time.perf_counter() - started, 2),
                     "seed": config.seed, "hardware": hardware, "precision": facts["precision"],
-                    "precision_speeds": facts["precision_speeds"],
+                    "precision_rule": facts["precision_rule"],
                     "data": {"release": tensors.name, "version": tensors.version,
                              "content_hash": tensors.content_hash,
                              "splits": {k: len(v[1]) for k, v in tensors.parts.items()}},
                     "history": facts["history"]})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
+    safetensors_torch.save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+                                str(out / "model.safetensors"))
     run = asdict(config)
     run.pop("history")
     model_config = {
-        "arch": config.arch, "class_names": list(CLASS_NAMES), "input_size": facts["input_size"],
+        "arch": config.arch, "class_names": list(CLASS_NAMES), "image_size": image_size,
+        "input_size": facts["input_size"],
         "normalisation": {"scale": 1 / 255, "mean": facts["mean"], "std": facts["std"]},
         "decision": {"tta": config.tta, "logit_adjustment": decision},
         "release": {"name": tensors.name, "version": tensors.version, "content_hash": tensors.content_hash},
         "splits": {k: len(v[1]) for k, v in tensors.parts.items()}, "carved_validation": tensors.carved_validation,
         "train": run, "device": facts["device"], "precision": facts["precision"],
-        "precision_speeds": facts["precision_speeds"], "batch_size": facts["batch_size"],
+        "precision_rule": facts["precision_rule"], "batch_size": facts["batch_size"],
         "peak_lr": facts["peak_lr"], "epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
         "hardware": hardware, "torch_version": torch.__version__,
     }
@@ -101,21 +115,30 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
 
 
 class ReferenceModel:
-    """A trained model loaded from MODEL_DIR, with its preprocessing."""
+    """A trained model loaded from MODEL_DIR, with its preprocessing.
+
+    Attributes
+    ----------
+    image_size : int
+        Side the images are decoded to, as the release's were (``image_size`` in config.json; 48 for
+        model folders written before it was recorded).
+    """
 
     def __init__(self, model: Any, config: dict[str, Any]) -> None:
         self.model = model
         self.config = config
         self.class_names = tuple(config["class_names"])
+        self.image_size = int(config.get("image_size", LEGACY_IMAGE_SIZE))
 
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        """Class probabilities ``(N, classes)`` for uint8 images ``(N, 48, 48)``."""
+        """Class probabilities ``(N, classes)`` for uint8 images ``(N, S, S)``, S being :attr:`image_size`."""
         import torch
 
         x = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.uint8))[:, None]
         norm = self.config["normalisation"]
         decision = self.config.get("decision", {})
-        logits = predict_logits(self.model, x, mean=norm["mean"], std=norm["std"], side=self.config["input_size"],
+        side = int(self.config.get("input_size", INPUT_SIZES[self.config["arch"]]))
+        logits = predict_logits(self.model, x, mean=norm["mean"], std=norm["std"], side=side,
                                 device=torch.device("cpu"), precision=self.config.get("precision", "fp32"),
                                 tta=decision.get("tta", False))
         if decision.get("logit_adjustment"):
@@ -123,54 +146,138 @@ class ReferenceModel:
         return torch.softmax(logits, dim=1).numpy()
 
     def predict_files(self, paths: list[str | Path]) -> list[dict[str, Any]]:
-        """Label and per-class confidence of image files, preprocessed exactly as the build does."""
+        """Label and per-class confidence of image files, preprocessed exactly as the build does.
+
+        Parameters
+        ----------
+        paths : list of str or Path
+            Image files in any format Pillow reads.
+
+        Returns
+        -------
+        list of dict
+            One entry per path, in order: ``file``, ``label``, ``confidence`` and ``probabilities``; or,
+            for a file that cannot be read, ``file`` and ``error`` (the others are still predicted).
+        """
         from ..processing import _Skip, decode_image
 
-        results, pixels = [], []
-        for path in paths:
+        errors: dict[int, str] = {}
+        pixels = []
+        for index, path in enumerate(paths):
             try:
-                array, *_ = decode_image(Path(path).read_bytes(), 48)
+                array, *_ = decode_image(Path(path).read_bytes(), self.image_size)
             except _Skip as skip:
-                msg = f"cannot read '{path}': {skip.reason.value} ({skip.detail}); pass an image file Pillow opens."
-                raise TrainingError(msg) from None
+                errors[index] = (f"cannot read '{path}': {skip.reason.value} ({skip.detail}); pass an image "
+                                 "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
+                continue
             except OSError as err:
-                msg = f"cannot read '{path}': {err}."
-                raise TrainingError(msg) from err
+                errors[index] = f"cannot read '{path}': {err.strerror or err}; check the path and its permissions."
+                continue
             pixels.append(array)
-        probs = self.predict_pixels(np.stack(pixels)) if pixels else np.zeros((0, len(self.class_names)))
-        for path, p in zip(paths, probs, strict=True):
+        probs = iter(self.predict_pixels(np.stack(pixels)) if pixels else ())
+        results: list[dict[str, Any]] = []
+        for index, path in enumerate(paths):
+            if index in errors:
+                results.append({"file": str(path), "error": errors[index]})
+                continue
+            p = next(probs)
             best = int(p.argmax())
             results.append({"file": str(path), "label": self.class_names[best], "confidence": float(p[best]),
                             "probabilities": {n: float(v) for n, v in zip(self.class_names, p, strict=True)}})
         return results
 
 
-def load_model(model_dir: str | Path) -> ReferenceModel:
-    """Load MODEL_DIR written by :func:`train`.
+def _retrain(root: Path) -> str:
+    return f"re-run `microe train RELEASE_DIR --out {root}` to write the model folder again"
+
+
+def _not_a_model_folder(root: Path) -> TrainingError:
+    msg = f"'{root}' is not a model folder (needs config.json and model.safetensors from `microe train`)."
+    return TrainingError(msg)
+
+
+def read_model_config(root: Path) -> dict[str, Any]:
+    """MODEL_DIR's config.json, checked for what loading the model needs.
 
     Raises
     ------
     TrainingError
-        When the folder lacks config.json or model.safetensors, or they do not fit together.
+        When config.json is missing, not JSON, not an object, or lacks or garbles ``arch``,
+        ``class_names`` or ``normalisation``; the message names the file and says to re-run ``microe train``.
     """
     import json
 
-    import torch
-    from safetensors.torch import load_file
+    path = root / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise _not_a_model_folder(root) from err
+    except json.JSONDecodeError as err:
+        msg = f"'{path}' is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}); {_retrain(root)}."
+        raise TrainingError(msg) from err
+    except (OSError, UnicodeDecodeError) as err:
+        msg = f"cannot read '{path}': {err}; {_retrain(root)}."
+        raise TrainingError(msg) from err
+    if not isinstance(config, dict):
+        msg = f"'{path}' holds a JSON {type(config).__name__}, expected an object; {_retrain(root)}."
+        raise TrainingError(msg)
+    missing = [key for key in REQUIRED_CONFIG_KEYS if key not in config]
+    if missing:
+        msg = f"'{path}' lacks {', '.join(repr(k) for k in missing)}; {_retrain(root)}."
+        raise TrainingError(msg)
+    names, norm = config["class_names"], config["normalisation"]
+    problem = None
+    if config["arch"] not in INPUT_SIZES:
+        problem = f"'arch' is '{config['arch']}', expected one of {', '.join(INPUT_SIZES)}"
+    elif not (isinstance(names, list) and len(names) >= 2 and all(isinstance(n, str) for n in names)):
+        problem = f"'class_names' is '{names}', expected a list of at least 2 names"
+    elif not (isinstance(norm, dict) and all(isinstance(norm.get(k), (int, float)) for k in ("mean", "std"))):
+        problem = f"'normalisation' is '{norm}', expected numbers 'mean' and 'std'"
+    if problem:
+        msg = f"'{path}': {problem}; {_retrain(root)}."
+        raise TrainingError(msg)
+    return config
+
+
+def load_model(model_dir: str | Path) -> ReferenceModel:
+    """Load MODEL_DIR written by :func:`train`.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        The folder ``microe train --out`` wrote.
+
+    Returns
+    -------
+    ReferenceModel
+        The model in eval mode, with its preprocessing.
+
+    Raises
+    ------
+    TrainingError
+        Without the ``train`` extra; when the folder lacks config.json or model.safetensors; when either
+        is corrupt (not JSON, missing keys, not a safetensors file, truncated) or they do not fit together.
+    """
+    torch, safetensors_torch = import_train_extra("microe predict")
+    from safetensors import SafetensorError
 
     root = Path(model_dir)
+    config = read_model_config(root)
+    weights = root / "model.safetensors"
     try:
-        config = json.loads((root / "config.json").read_text())
-        state = load_file(str(root / "model.safetensors"))
+        state = safetensors_torch.load_file(str(weights))
     except FileNotFoundError as err:
-        msg = f"'{root}' is not a model folder (needs config.json and model.safetensors from `microe train`)."
+        raise _not_a_model_folder(root) from err
+    except (SafetensorError, OSError) as err:
+        msg = f"'{weights}' is not a readable safetensors file ({err}); {_retrain(root)}."
         raise TrainingError(msg) from err
     model = build_model(config["arch"], len(config["class_names"]))
     model = model.to(memory_format=torch.channels_last)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
-        msg = f"weights in '{root / 'model.safetensors'}' do not fit architecture '{config['arch']}': {err}"
+        detail = " ".join(str(err).split())[:300]  # torch lists every key over several lines: keep one line
+        msg = f"weights in '{weights}' do not fit architecture '{config['arch']}' ({detail}); {_retrain(root)}."
         raise TrainingError(msg) from err
     model.eval()
     return ReferenceModel(model, config)

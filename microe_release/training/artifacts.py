@@ -159,9 +159,8 @@ def model_card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
                           f"{adjustment['val_accuracy']:.3f}).")
     else:
         decision_text += "the plain argmax."
-    speeds = config.get("precision_speeds") or {}
-    precision_text = (f" (chosen by timing on this CPU: fp32 {speeds['fp32']:.0f}, bf16 {speeds['bf16']:.0f} "
-                      "training images/s)" if speeds else "")
+    rule = config.get("precision_rule")
+    precision_text = f" ({rule})" if rule else ""
     body = f"""# {name}: reference AlexNet for {release['name']} {release['version']}
 
 The reference model shipped with the release, trained by `microe train` (architecture `{config['arch']}`,
@@ -203,7 +202,8 @@ Figures: `training_curves.png`, `confusion_matrix.png`, `sample_predictions.png`
 - **Time**: {metrics['train_seconds']:.0f} s training ({metrics['images_per_second']:.0f} training images/s),
   {metrics['wall_seconds']:.0f} s wall for the whole `microe train` (loading, training, evaluation).
 
-The same seed, release and device give the same metrics.
+The same seed, release and device give the same weights and metrics: the arithmetic is chosen from
+the hardware (the rule above), never by timing.
 
 ## Intended use
 

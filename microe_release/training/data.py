@@ -47,6 +47,83 @@ def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.sort(np.concatenate(keep)), np.sort(np.concatenate(carved))
 
 
+#: Fewest classes a training split needs: with one there is nothing to tell apart.
+MIN_CLASSES = 2
+
+
+def _split_labels(shards: list[Path]) -> dict[str, np.ndarray]:
+    """Labels of each split, read from the parquet label column only (no image is decoded)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels: dict[str, list[int]] = {}
+    for path in shards:
+        split = path.name.split("-", 1)[0]
+        try:
+            column = pq.read_table(path, columns=["label"]).column("label").to_pylist()
+        except (pa.ArrowException, OSError) as err:
+            msg = (f"cannot read the labels of '{path}': {err}; rebuild the release with `microe build` "
+                   "or check it with `microe validate`.")
+            raise TrainingError(msg) from err
+        labels.setdefault(split, []).extend(int(v) for v in column)
+    return {split: np.asarray(values, dtype=np.int64) for split, values in labels.items()}
+
+
+def _names(labels: np.ndarray) -> str:
+    counts = np.bincount(labels, minlength=len(CLASS_NAMES))
+    return ", ".join(f"'{CLASS_NAMES[i]}' {counts[i]}" for i in np.flatnonzero(counts))
+
+
+def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
+    """Refuse, before any image is decoded, a release the reference model cannot be trained on.
+
+    Parameters
+    ----------
+    release_dir : str or Path
+        A release folder (``microe build``).
+
+    Returns
+    -------
+    dict
+        Images per split.
+
+    Raises
+    ------
+    TrainingError
+        When the folder holds no parquet shards, the train or test split is missing or empty, a label
+        is outside the classes, or the training split has fewer than :data:`MIN_CLASSES` classes.
+    """
+    root = Path(release_dir)
+    shards = sorted((root / "data").glob("*.parquet"))
+    if not shards:
+        msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
+        raise TrainingError(msg)
+    labels = _split_labels(shards)
+    sizes = {split: len(values) for split, values in labels.items()}
+    for split in ("train", "test"):
+        if not sizes.get(split):
+            found = ", ".join(f"{s} {n}" for s, n in sorted(sizes.items())) or "none"
+            msg = (f"release '{root}' cannot be trained: its {split} split is empty or missing "
+                   f"(images per split: {found}); rebuild it with `microe build` from sources that give "
+                   "both train and test images.")
+            raise TrainingError(msg)
+    every = np.concatenate(list(labels.values()))
+    if every.min() < 0 or every.max() >= len(CLASS_NAMES):
+        bad = int(every[(every < 0) | (every >= len(CLASS_NAMES))][0])
+        msg = (f"release '{root}' has label '{bad}' outside the {len(CLASS_NAMES)} classes; "
+               "check it with `microe validate` and rebuild it with `microe build`.")
+        raise TrainingError(msg)
+    train_classes = len(np.unique(labels["train"]))
+    if train_classes < MIN_CLASSES:
+        where = ("the whole release has" if len(np.unique(every)) < MIN_CLASSES
+                 else "its training split has")
+        msg = (f"release '{root}' cannot be trained: {where} only one class ({_names(labels['train'])} "
+               f"images in train), expected at least {MIN_CLASSES}; rebuild it with `microe build` from "
+               "sources with images of several classes in train.")
+        raise TrainingError(msg)
+    return sizes
+
+
 def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTensors:
     """Decode every image of a release once into memory (41,000 x 48 x 48 is 94 MB).
 
@@ -56,17 +133,15 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     Raises
     ------
     TrainingError
-        When the folder holds no parquet shards or no train split.
+        When :func:`check_release_trainable` refuses the release (checked before any decoding).
     """
     import pyarrow.parquet as pq
     import torch
     from PIL import Image
 
     root = Path(release_dir)
+    check_release_trainable(root)
     shards = sorted((root / "data").glob("*.parquet"))
-    if not shards:
-        msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
-        raise TrainingError(msg)
     images: dict[str, list[np.ndarray]] = {}
     labels: dict[str, list[int]] = {}
     ids: dict[str, list[str]] = {}
@@ -77,9 +152,6 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
             images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
         labels.setdefault(split, []).extend(table.column("label").to_pylist())
         ids.setdefault(split, []).extend(table.column("id").to_pylist())
-    if "train" not in images or "test" not in images:
-        msg = f"'{root}' needs train and test splits to train on, found {sorted(images)}."
-        raise TrainingError(msg)
     arrays = {s: (np.stack(images[s])[:, None], np.asarray(labels[s], dtype=np.int64)) for s in images}
     carved = "validation" not in arrays
     if carved:
@@ -92,8 +164,5 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
         ids["train"] = [train_ids[i] for i in keep]
     name, version, content_hash = _release_identity(root)
     parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
-    if max(int(y.max()) for _, y in parts.values()) >= len(CLASS_NAMES):
-        msg = f"'{root}' has labels outside the {len(CLASS_NAMES)} classes; validate it with `microe validate`."
-        raise TrainingError(msg)
     return ReleaseTensors(parts=parts, ids=ids, name=name, version=version, content_hash=content_hash,
                           carved_validation=carved)

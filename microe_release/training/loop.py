@@ -107,27 +107,49 @@ def resolve_device(name: str) -> Any:
     return torch.device(name)
 
 
-def choose_precision(name: str, device: Any, arch: str = "alexnet-48") -> tuple[str, dict[str, float]]:
-    """The arithmetic to train in, and the CPU speeds that decided it (empty when nothing was measured).
+#: Why ``--precision auto`` picks what it picks, saved as ``precision_rule`` in config.json, metrics.json
+#: and the model card. A CPU trains in fp32 because bf16's speed there depends on the chip (the earlier
+#: alexnet-48 ran 2.4x faster in bf16 on 2 Zen 4 cores, today's 0.58x on 2 Xeon cores without AMX), and
+#: choosing by timing made the arithmetic, and so the weights, depend on machine load (issue 18).
+PRECISION_RULES = {
+    "cuda-bf16": "auto: bf16 on a CUDA GPU with bf16 support",
+    "cuda-fp32": "auto: fp32 on a CUDA GPU without bf16 support",
+    "cpu": "auto: fp32 on CPU; pin --precision bf16 to use bf16",
+}
 
-    ``auto`` -> bf16 on a GPU with bf16. On a CPU with native bf16 (AVX512-BF16/AMX) the two are timed
-    on the model (:func:`.speed.calibrate_cpu_precision`): bf16 ran the earlier alexnet-48 2.4x faster
-    than fp32 on 2 Zen 4 cores but 0.8x on 2 Xeon cores without AMX (today's alexnet-48 there: 0.58x).
-    A CPU without native bf16 emulates it: fp32.
+
+def choose_precision(name: str, device: Any) -> tuple[str, str]:
+    """The arithmetic to train in and the rule that gave it, decided from the hardware alone (never timed).
+
+    Parameters
+    ----------
+    name : str
+        ``auto``, ``fp32`` or ``bf16`` (``--precision``).
+    device : torch.device
+        Where the training runs.
+
+    Returns
+    -------
+    tuple of str
+        The precision (``fp32`` or ``bf16``) and the rule, e.g.
+        ``auto: fp32 on CPU; pin --precision bf16 to use bf16``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> choose_precision("auto", torch.device("cpu"))
+    ('fp32', 'auto: fp32 on CPU; pin --precision bf16 to use bf16')
+    >>> choose_precision("bf16", torch.device("cpu"))
+    ('bf16', 'pinned: --precision bf16')
     """
     import torch
 
-    from .speed import calibrate_cpu_precision
-
     if name != "auto":
-        return name, {}
+        return name, f"pinned: --precision {name}"
     if device.type == "cuda":
-        return ("bf16" if torch.cuda.is_bf16_supported() else "fp32"), {}
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # a torch build without oneDNN
-        native = False
-    return calibrate_cpu_precision(arch) if native else ("fp32", {})
+        key = "cuda-bf16" if torch.cuda.is_bf16_supported() else "cuda-fp32"
+        return ("bf16" if key == "cuda-bf16" else "fp32"), PRECISION_RULES[key]
+    return "fp32", PRECISION_RULES["cpu"]
 
 
 def autocast(device: Any, precision: str) -> Any:
@@ -195,7 +217,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
 
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
-    precision, precision_speeds = choose_precision(config.precision, device, config.arch)
+    precision, precision_rule = choose_precision(config.precision, device)
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
@@ -272,7 +294,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
         val_logits = predict_logits(model, x_val, tta=config.tta, **evaluate_kwargs)
         adjustment = choose_logit_adjustment(val_logits, y_val, y_train, num_classes=num_classes)
     facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "precision": precision,
-             "precision_speeds": precision_speeds, "batch_size": batch, "peak_lr": peak_lr, "history": history,
+             "precision_rule": precision_rule, "batch_size": batch, "peak_lr": peak_lr, "history": history,
              "best_epoch": best_epoch,
              "epochs_run": len(history), "train_seconds": train_seconds,
              "images_per_second": len(x_train) * len(history) / max(train_seconds, 1e-9),
