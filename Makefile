@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-release
 
-.PHONY: install demo test lint bench clean browser
+.PHONY: install demo test test-dev lint bench clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,6 @@ $(BIN)/.installed: pyproject.toml
 	# CPU build first (a local file here); an unpinned torch would pull several GB of CUDA packages.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test,train,ray]'
-	# The CFF 1.2.0 schema, from cffconvert's files kept out of the environment (it pins jsonschema<4).
-	$(BIN)/pip install -q --no-deps --target $(VENV)/share/microe-release/cffconvert cffconvert==2.0.0
 	touch $@
 
 install: $(BIN)/.installed
@@ -28,7 +26,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium could not be installed: the browser test will be skipped"
 
+# The sdist and the wheel are built, the wheel installed into a fresh virtual environment and tried
+# as a user would (every command, from an empty folder); then the sdist's tests run against it.
 test: install browser
+	bash .ci/check-package $(BIN)/python
+
+# The suite on the checkout (editable install): quicker while developing.
+test-dev: install browser
 	$(BIN)/python -m pytest -q
 
 lint: install

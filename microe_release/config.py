@@ -16,9 +16,6 @@ from .labels import CLASS_NAMES
 #: Split names a release may use, in the order they are written.
 SPLIT_ORDER: tuple[str, ...] = ("train", "validation", "test")
 
-#: The dataset's own description, shipped beside the package (one source of truth).
-DEFAULT_METADATA = Path(__file__).resolve().parent.parent / "metadata" / "dataset.yaml"
-
 #: Keys every [[source]] table may carry, whatever its format.
 COMMON_SOURCE_KEYS = frozenset(
     {"name", "format", "path", "license", "url", "labels", "exclude", "subject_pattern", "keep_splits"}
@@ -71,7 +68,7 @@ class ReleaseConfig:
     image_size: int = 48
     seed: int = 1234
     splits: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "test": 0.2})
-    metadata: Path = DEFAULT_METADATA
+    metadata: Path | None = None  # None: the description shipped with the toolkit
     exclusions: Path | None = None  # default: exclusions.csv beside the metadata file
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
@@ -106,9 +103,11 @@ class ReleaseConfig:
             raise ConfigError(msg, path=self.config_path, field="source.name")
 
     @property
-    def exclusions_path(self) -> Path:
-        """The exclusions CSV (``id,reason,date``) this build honours."""
-        return self.exclusions or self.metadata.parent / "exclusions.csv"
+    def exclusions_path(self) -> Path | None:
+        """The exclusions CSV (``id,reason,date``) this build honours (None: no exclusions)."""
+        if self.exclusions is not None:
+            return self.exclusions
+        return self.metadata.parent / "exclusions.csv" if self.metadata is not None else None
 
     @property
     def split_names(self) -> tuple[str, ...]:
@@ -266,7 +265,7 @@ def load_config(path: str | Path) -> ReleaseConfig:
         seed=_typed(release.get("seed", 1234), int, "release.seed", config_path),
         splits={str(k): _typed(v, float, f"release.splits.{k}", config_path) for k, v in splits.items()},
         metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve()
-        if metadata else DEFAULT_METADATA,
+        if metadata else None,
         exclusions=(base_dir / _typed(release["exclusions"], str, "release.exclusions", config_path)).resolve()
         if "exclusions" in release else None,
         sources=sources,
@@ -282,11 +281,31 @@ def hash_config(data: dict[str, Any]) -> str:
 
 
 def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 1234,
-                exclusions: Path | None = None) -> ReleaseConfig:
-    """The embedded default: one synthetic source of ``count`` generated faces."""
+                exclusions: Path | None = None, metadata: Path | None = None) -> ReleaseConfig:
+    """The embedded default: one synthetic source of ``count`` generated faces.
+
+    Parameters
+    ----------
+    count : int
+        How many faces.
+    version : str, optional
+        The release version (default: the metadata's).
+    seed : int
+        Seed of the faces and the split.
+    exclusions : Path, optional
+        An exclusions CSV (default: ``exclusions.csv`` beside ``metadata``, if any).
+    metadata : Path, optional
+        The user's ``dataset.yaml`` (default: the description shipped with the toolkit).
+
+    Examples
+    --------
+    >>> demo_config(count=10).sources[0].options["count"]
+    10
+    """
     from .metadata import load_metadata
 
-    meta = load_metadata(DEFAULT_METADATA)
+    meta_path = Path(metadata).resolve() if metadata is not None else None
+    meta = load_metadata(meta_path)
     source = SourceConfig(
         name="synthetic",
         format="synthetic",
@@ -303,6 +322,7 @@ def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 12
         image_size=48,
         seed=seed,
         splits={"train": 0.8, "test": 0.2},
+        metadata=meta_path,
         sources=(source,),
         exclusions=exclusions,
         config_hash=hash_config(data),

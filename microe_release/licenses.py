@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-
-#: Folder holding the licence texts (beside dataset.yaml: the dataset's own description).
-TEXTS_DIR = Path(__file__).resolve().parent.parent / "metadata"
-
+from .resources import license_text, shipped_licenses
 
 @dataclass(frozen=True)
 class License:
@@ -25,14 +22,30 @@ class License:
         """The legal code's URL."""
         return self.url + "legalcode" if self.url.endswith("/") else self.url
 
-    def text(self) -> str:
-        """The full licence text (``metadata/LICENSE-<SPDX>.txt``)."""
-        path = TEXTS_DIR / f"LICENSE-{self.spdx}.txt"
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError as err:
-            msg = f"no licence text for '{self.spdx}': add it as '{path}' (the release's LICENSE file is copied from it)."
-            raise ConfigError(msg, path=path, field="license") from err
+    def text(self, *, beside: Path | None = None) -> str:
+        """The full licence text.
+
+        Parameters
+        ----------
+        beside : Path, optional
+            The folder of the user's ``dataset.yaml``: a ``LICENSE-<SPDX>.txt`` there wins over the
+            text shipped with the toolkit.
+
+        Raises
+        ------
+        ConfigError
+            When neither the user's folder nor the toolkit has the text, saying where to put it.
+        """
+        own = beside / f"LICENSE-{self.spdx}.txt" if beside is not None else None
+        if own is not None and own.is_file():
+            return own.read_text(encoding="utf-8")
+        shipped = license_text(self.spdx)
+        if shipped is not None:
+            return shipped
+        where = f"'{own}'" if own is not None else "a file LICENSE-<SPDX>.txt beside your dataset.yaml (see `microe init`)"
+        msg = (f"no licence text for '{self.spdx}': save its full text as {where}; the toolkit ships the texts of "
+               f"{', '.join(shipped_licenses())} only.")
+        raise ConfigError(msg, path=own, field="license")
 
 
 #: Licences by SPDX id (the dataset licences a FAIR release would use).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import datetime
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .resources import PACKAGED_METADATA, read_json, read_text
 
-_REQUIRED = ("name", "title", "version", "description", "license", "creators")
+#: Keys the schema allows that have no field of their own; kept in ``DatasetMetadata.extra``.
+_EXTRA_KEYS = ("language", "reference_model")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,49 +63,118 @@ class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_metadata(path: str | Path) -> DatasetMetadata:
-    """Read ``dataset.yaml``.
+def load_metadata(path: str | Path | None = None) -> DatasetMetadata:
+    """Read and check ``dataset.yaml`` against its schema.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        The user's ``dataset.yaml``; None reads the description shipped with the toolkit (the
+        template ``microe init`` writes).
 
     Raises
     ------
     ConfigError
-        When the file is missing, not YAML, or lacks a required field.
+        When the file is missing, not YAML, has an unknown key, a wrong type or lacks a required
+        field; the message names the key and the file.
+
+    Examples
+    --------
+    >>> load_metadata().name
+    'microe'
     """
-    path = Path(path)
+    where = Path(path) if path is not None else None
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        text = where.read_text(encoding="utf-8") if where is not None else read_text("metadata", "dataset.yaml")
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except FileNotFoundError as err:
-        msg = f"metadata file '{path}' does not exist; set [release] metadata = \"...\" to an existing dataset.yaml."
-        raise ConfigError(msg, path=path, field="release.metadata") from err
+        msg = (f"metadata file '{where}' does not exist; point [release] metadata (or --metadata) at an "
+               "existing dataset.yaml, or write a starter one with `microe init DIR`.")
+        raise ConfigError(msg, path=where, field="release.metadata") from err
     except yaml.YAMLError as err:
-        msg = f"metadata file '{path}' is not valid YAML: {err}"
-        raise ConfigError(msg, path=path) from err
-    return parse_metadata(data, path=path)
+        msg = f"metadata file '{where or PACKAGED_METADATA}' is not valid YAML: {err}"
+        raise ConfigError(msg, path=where) from err
+    return parse_metadata(data, path=where)
+
+
+def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
+    """Check a parsed ``dataset.yaml`` against the shipped JSON Schema (``dataset.schema.json``).
+
+    Raises
+    ------
+    ConfigError
+        On the first problem in document order: an unknown key (listing the valid keys), a value of
+        the wrong type or form, or a missing required field.
+    """
+    import jsonschema
+
+    shown = str(path) if path is not None else PACKAGED_METADATA
+    if not isinstance(data, dict):
+        msg = f"metadata file '{shown}' must hold a mapping of fields (name, title, version, ...), got {type(data).__name__}."
+        raise ConfigError(msg, path=path)
+    schema = read_json("schemas", "dataset.schema.json")
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(_plain(data)),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    error = errors[0]
+    key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in error.absolute_path).replace(".[", "[")
+    node = schema
+    for part in error.absolute_path:
+        node = node.get("properties", {}).get(part, node.get("items", {})) if isinstance(part, str) else node.get("items", {})
+    valid = ", ".join(sorted(node.get("properties", {})))
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(node.get("properties", {})))
+        name = f"{key}.{extra[0]}" if key else extra[0]
+        close = difflib.get_close_matches(extra[0], list(node.get("properties", {})), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        msg = (f"metadata file '{shown}' has unknown key '{name}'{hint}; "
+               f"valid keys{' under ' + key if key else ''}: {valid}.")
+        raise ConfigError(msg, path=path, field=name)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        name = f"{key}.{missing}" if key else missing
+        msg = f"metadata file '{shown}' lacks required field '{name}'; required: {', '.join(node.get('required', []))}."
+        raise ConfigError(msg, path=path, field=name)
+    expected = error.schema.get("type") or error.schema.get("pattern") or error.validator
+    msg = (f"metadata file '{shown}': '{key}' is '{error.instance}', expected {_describe(error.validator, expected)}; "
+           "see the comments in the file `microe init` writes.")
+    raise ConfigError(msg, path=path, field=key)
+
+
+def _describe(validator: str, expected: Any) -> str:
+    if validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return " or ".join({"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false",
+                            "null": "empty"}.get(k, k) for k in kinds)
+    if validator == "pattern":
+        return f"text matching {expected}"
+    return f"a value passing '{validator}'"
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates become ISO strings (``2026-11-23`` unquoted is a date to YAML, text to us)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
-    """Check the fields of a parsed ``dataset.yaml`` (also kept in build-report.json)."""
-    if not isinstance(data, dict):
-        msg = f"metadata file '{path}' must hold a mapping of fields (name, title, version, ...)."
-        raise ConfigError(msg, path=path)
-    missing = [key for key in _REQUIRED if not data.get(key)]
-    if missing:
-        msg = f"metadata file '{path}' lacks required field '{missing[0]}'; required: {', '.join(_REQUIRED)}."
-        raise ConfigError(msg, path=path, field=missing[0])
-    date = str(data.get("date_published") or "1970-01-01")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        msg = f"metadata file '{path}': date_published '{date}' must be a date written YYYY-MM-DD."
-        raise ConfigError(msg, path=path, field="date_published")
-    creators = []
-    for i, item in enumerate(data["creators"]):
-        if not isinstance(item, dict) or not item.get("family") or not item.get("given"):
-            msg = f"metadata file '{path}': creators[{i}] needs 'given' and 'family' names, got '{item}'."
-            raise ConfigError(msg, path=path, field=f"creators[{i}]")
-        creators.append(Creator(given=str(item["given"]), family=str(item["family"]),
-                                affiliation=item.get("affiliation"), orcid=item.get("orcid")))
-    known = {"name", "title", "pretty_name", "version", "description", "license", "creators", "keywords",
-             "homepage", "publisher", "task_categories", "task_ids", "contributors", "funding", "gated",
-             "date_published", "citation_title", "datasheet"}
+    """Check the fields of a parsed ``dataset.yaml`` (also kept in build-report.json).
+
+    Raises
+    ------
+    ConfigError
+        As :func:`check_metadata_schema`.
+    """
+    check_metadata_schema(data, path=path)
+    data = _plain(data)
+    creators = [Creator(given=str(item["given"]), family=str(item["family"]),
+                        affiliation=item.get("affiliation"), orcid=item.get("orcid")) for item in data["creators"]]
     return DatasetMetadata(
         name=str(data["name"]),
         title=str(data["title"]),
@@ -124,5 +196,5 @@ def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
         datasheet={str(k): str(v).strip() for k, v in (data.get("datasheet") or {}).items()},
         path=path,
         raw=dict(data),
-        extra={k: v for k, v in data.items() if k not in known},
+        extra={k: v for k, v in data.items() if k in _EXTRA_KEYS},
     )

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 
 from .errors import SplitError
 from .records import ImageRecord
 
 logger = logging.getLogger(__name__)
+
+#: Groups placed between two progress reports (a report costs far more than placing a group).
+REPORT_EVERY = 1024
+
+
+def _reported(free: list[int], members: dict[int, list[int]], progress: Callable[[int], object]) -> Iterator[int]:
+    """``free``, telling ``progress`` every :data:`REPORT_EVERY` groups how many images were placed."""
+    placed = 0
+    for number, gid in enumerate(free, start=1):
+        yield gid
+        placed += len(members[gid])
+        if number % REPORT_EVERY == 0:
+            progress(placed)
+            placed = 0
+    if placed:
+        progress(placed)
 
 
 def _fixed_split(records: list[ImageRecord], split_names: tuple[str, ...]) -> str | None:
@@ -34,17 +52,19 @@ def assign_splits(
     split_names: tuple[str, ...],
     class_names: tuple[str, ...],
     seed: int,
+    progress: Callable[[int], object] | None = None,
 ) -> list[str]:
     """The split of every record.
 
     Groups (``groups[i]`` is record i's group, from :func:`~microe_release.dedup.assign_groups`) are placed whole. Groups a source fixes go to that split; the rest
     go, largest first and otherwise in seeded random order, to the split whose per-class quotas
-    they fill best, so each class is split close to ``ratios``.
+    they fill best, so each class is split close to ``ratios``. ``progress`` (a progress bar's
+    ``update``) is told how many images were placed, ``len(records)`` in all.
 
     Raises
     ------
     SplitError
-        When there are no records.
+        When there are no records, or too few to give every split an image.
     """
     if not records:
         msg = "no image survived processing, so there is nothing to split; see the skipped items in build-report.json."
@@ -70,7 +90,9 @@ def assign_splits(
             filled[fixed][records[i].label] += 1
     random.Random(seed).shuffle(free)
     free.sort(key=lambda g: -len(members[g]))  # stable: ties keep the seeded order
-    for gid in free:
+    if progress is not None:
+        progress(len(records) - sum(len(members[gid]) for gid in free))  # the fixed groups' images
+    for gid in free if progress is None else _reported(free, members, progress):
         if len(members[gid]) == 1:  # most groups: one image, one class (same arithmetic as below)
             label = records[members[gid][0]].label
             best = max(split_names, key=lambda s: ((quota[s][label] - filled[s][label]) / max(quota[s][label], 1e-9),
@@ -87,5 +109,13 @@ def assign_splits(
         choice[gid] = best
         for label, n in counts.items():
             filled[best][label] += n
-    logger.info("split sizes: %s", {s: sum(filled[s].values()) for s in split_names})
+    sizes = {s: sum(filled[s].values()) for s in split_names}
+    logger.info("split sizes: %s", sizes)
+    empty = [s for s in split_names if sizes[s] == 0]
+    if empty:
+        smallest = min(ratios[s] for s in split_names)
+        msg = (f"split '{empty[0]}' would be empty: {len(records)} image(s) in {len(members)} group(s) cannot fill "
+               f"the splits {ratios}; a release needs at least {math.ceil(1 / smallest)} independent images "
+               "(more sources, a larger --count, or fewer splits).")
+        raise SplitError(msg)
     return [choice[group] for group in groups]

@@ -66,7 +66,7 @@ def release(built: Path, tmp_path: Path) -> Path:
 def _publish(release: Path, servers, tmp_path: Path, **kwargs):
     hub, zenodo = servers
     return publish_release(release, hf_repo=REPO, zenodo=True, hf_endpoint=hub.url, zenodo_url=zenodo.url,
-                           metadata_dir=tmp_path / "metadata", **kwargs)
+                           registry=tmp_path / "metadata" / "zenodo-registry.json", **kwargs)
 
 
 def _local_files(release: Path) -> dict[str, bytes]:
@@ -198,10 +198,10 @@ def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: 
             setattr(z.ZenodoClient, "{kill_in}", die_after(getattr(z.ZenodoClient, "{kill_in}")))
         from microe_release.publishing import publish_release
         publish_release(sys.argv[1], hf_repo="{REPO}", zenodo=True, hf_endpoint="{hub.url}",
-                        zenodo_url="{zenodo.url}", metadata_dir=sys.argv[2])
+                        zenodo_url="{zenodo.url}", registry=sys.argv[2])
     """)
     env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "MICROE_PUBLISH_BACKOFF": "0.01"}
-    killed = subprocess.run([sys.executable, "-c", script, str(release), str(tmp_path / "metadata")],
+    killed = subprocess.run([sys.executable, "-c", script, str(release), str(tmp_path / "metadata" / "zenodo-registry.json")],
                             env=env, capture_output=True, text=True, check=False)
     assert killed.returncode == -9, killed.stderr[-2000:]
     _publish(release, servers, tmp_path)
@@ -214,16 +214,19 @@ def test_publish_dry_run_sends_nothing(release: Path, servers, tmp_path: Path) -
     result = CliRunner().invoke(main, ["publish", str(release), "--hf-repo", REPO, "--zenodo", "--dry-run",
                                        "--hf-endpoint", hub.url, "--zenodo-url", zenodo.url])
     assert result.exit_code == 0, result.output
-    assert "dry run: nothing sent" in result.output and "data/train-00000-of-00001.parquet (" in result.output
+    assert "nothing sent" in result.output and "data/train-00000-of-00001.parquet (" in result.output
     assert "train-00000-of-00001.parquet (" in result.output and "tag v1.0.0" in result.output
     assert hub.log == [] and zenodo.log == []
 
 
 def test_publish_refuses_without_token_or_with_invalid_release(release: Path, servers, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    token = os.environ["ZENODO_TOKEN"]
     monkeypatch.delenv("ZENODO_TOKEN")
     with pytest.raises(PublishError, match="ZENODO_TOKEN is not set"):
         _publish(release, servers, tmp_path)
+    assert not (release / "publish-state.json").exists()
+    monkeypatch.setenv("ZENODO_TOKEN", token)
     (release / "extra.txt").write_text("x")
     with pytest.raises(PublishError, match="does not validate"):
         _publish(release, servers, tmp_path)
@@ -236,7 +239,7 @@ def test_concept_found_on_the_server_without_local_registry(release: Path, serve
     newer = tmp_path / "microe-1.1.0"
     build_release(demo_config(count=125, version="1.1.0"), newer, workers=1, previous=release)
     hub, zenodo = servers
-    second = publish_release(newer, zenodo=True, zenodo_url=zenodo.url, metadata_dir=tmp_path / "fresh-metadata")
+    second = publish_release(newer, zenodo=True, zenodo_url=zenodo.url, registry=tmp_path / "fresh-metadata" / "zenodo-registry.json")
     assert second["concept_doi"] == first["concept_doi"] and second["doi"] != first["doi"]
     assert zenodo.count("POST", r"/actions/newversion") == 1
 

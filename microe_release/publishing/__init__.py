@@ -7,14 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_METADATA
 from ..errors import PublishError
 from ..records import Manifest
 from ..validation import validate_release
 from ..writers.license import release_files
 from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_target
 from .manifest import load_manifest, write_doi
-from .state import PublishState, Registry, content_hash
+from .state import PublishState, Registry, content_hash, registry_path
 from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 
 logger = logging.getLogger(__name__)
@@ -122,7 +121,8 @@ def publish_release(
     dry_run: bool = False,
     hf_endpoint: str | None = None,
     zenodo_url: str | None = None,
-    metadata_dir: str | Path | None = None,
+    registry: str | Path | None = None,
+    metadata: str | Path | None = None,
 ) -> dict[str, Any]:
     """Publish a validated release to Zenodo (DOI) and the Hub (tag ``v{version}``).
 
@@ -131,10 +131,28 @@ def publish_release(
     A published version is immutable: the same version with other content is refused; the same
     content again is a no-op.
 
+    Parameters
+    ----------
+    release_dir : str or Path
+        A release folder from ``microe build``.
+    hf_repo : str, optional
+        Hub dataset repository ``ORG/NAME``.
+    zenodo : bool
+        Deposit on Zenodo and reserve a DOI.
+    sandbox : bool
+        Use Zenodo's sandbox.
+    dry_run : bool
+        Check tokens and validity, return the plan, send nothing.
+    hf_endpoint, zenodo_url : str, optional
+        Other endpoints (tests, mirrors).
+    registry, metadata : str or Path, optional
+        Where the registry of published versions lives, see :func:`.state.registry_path`.
+
     Returns
     -------
     dict
-        ``{"version", "doi", "concept_doi", "hub": {...}, "plan": [...], "already_published": bool}``.
+        ``{"version", "doi", "concept_doi", "hub": {...}, "plan": [...], "already_published": bool,
+        "registry": path}``.
 
     Raises
     ------
@@ -147,29 +165,37 @@ def publish_release(
         msg = "nothing to publish to: give --hf-repo ORG/NAME and/or --zenodo."
         raise PublishError(msg)
     base = (zenodo_url or (ZENODO_SANDBOX_URL if sandbox else ZENODO_URL)).rstrip("/")
-    if dry_run:
-        return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint)}
+    if not (root / "SHA256SUMS").is_file() or not (root / "build-report.json").is_file():
+        msg = (f"'{root}' is not a release folder (no SHA256SUMS or build-report.json); "
+               "publish a folder written by `microe build`.")
+        raise PublishError(msg)
+    # tokens first: a missing one must fail in a second, before validation and before any state is written
+    hf_token = _token("HF_TOKEN") if hf_repo else ""
+    zenodo_token = _token("ZENODO_TOKEN") if zenodo else ""
     report = validate_release(root)
     if report.errors():
         first = report.errors()[0]
         msg = (f"'{root}' does not validate ({len(report.errors())} errors, first: {first.where}: {first.message}); "
                f"run `microe validate {root}` and fix them before publishing.")
         raise PublishError(msg)
+    where = registry_path(registry, metadata=metadata)
+    if dry_run:
+        return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint),
+                "registry": str(where)}
     manifest = load_manifest(root)
-    registry = Registry(Path(metadata_dir) if metadata_dir else DEFAULT_METADATA.parent)
+    reg = Registry(where)
     state = PublishState(root)
     digest = state.get("content_hash") or content_hash(root)
-    known = registry.versions.get(manifest.version)
+    known = reg.versions.get(manifest.version)
     if known and known.get("content_hash") != digest:
         msg = (f"version {manifest.version} is already published (DOI {known.get('doi')}) with other content; a "
                f"published version never changes: build the new content as a new version.")
         raise PublishError(msg)
     if known and known.get("complete"):
         logger.info("version %s already published with this content: nothing to do", manifest.version)
-        return {"version": manifest.version, "doi": known.get("doi"), "concept_doi": registry.data.get("concept_doi"),
+        return {"version": manifest.version, "doi": known.get("doi"), "concept_doi": reg.data.get("concept_doi"),
                 "hub": known.get("hub"), "already_published": True}
     state.set(version=manifest.version, content_hash=digest)
-    hf_token = _token("HF_TOKEN") if hf_repo else ""
     api = hub_api(hf_endpoint, hf_token) if hf_repo else None
     if api is not None and hf_repo and not state.section("hub").get("tag"):
         target = tag_target(api, hf_repo, f"v{manifest.version}")
@@ -177,23 +203,23 @@ def publish_release(
             msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
                    f"version never changes. Build a new version.")
             raise PublishError(msg)
-    result: dict[str, Any] = {"version": manifest.version, "already_published": False}
+    result: dict[str, Any] = {"version": manifest.version, "already_published": False, "registry": str(where)}
     if zenodo:
-        client = ZenodoClient(base, _token("ZENODO_TOKEN"))
+        client = ZenodoClient(base, zenodo_token)
         try:
-            zen = _zenodo_steps(client, root, manifest, state, registry)
+            zen = _zenodo_steps(client, root, manifest, state, reg)
         finally:
             client.close()
         result.update(doi=zen["doi"], concept_doi=zen.get("concept_doi"))
-        registry.data.update(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
+        reg.data.update(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
                              concept_doi=zen.get("concept_doi"))
-        registry.versions[manifest.version] = {"doi": zen["doi"], "record_id": zen["record_id"], "content_hash": digest}
-        registry.save()
+        reg.versions[manifest.version] = {"doi": zen["doi"], "record_id": zen["record_id"], "content_hash": digest}
+        reg.save()
     if api is not None and hf_repo:
         result["hub"] = publish_to_hub(api, root, hf_repo, manifest.version, state)
-    entry = registry.versions.setdefault(manifest.version, {"content_hash": digest})
+    entry = reg.versions.setdefault(manifest.version, {"content_hash": digest})
     entry.update(complete=True, hub=result.get("hub"))
-    registry.save()
+    reg.save()
     return result
 
 

@@ -1,4 +1,4 @@
-"""What publishing has done: ``publish-state.json`` in the release, and the concept record in ``metadata/``."""
+"""What publishing has done: ``publish-state.json`` in the release, and the registry of versions in the user's folder."""
 
 from __future__ import annotations
 
@@ -13,6 +13,32 @@ STATE_FILE = "publish-state.json"
 
 #: Registry of published versions, beside dataset.yaml (the concept record is remembered here).
 REGISTRY_FILE = "zenodo-registry.json"
+
+#: Environment variable naming the registry file (like ``HF_HOME`` for the Hub's cache).
+REGISTRY_ENV = "MICROE_ZENODO_REGISTRY"
+
+
+def registry_path(registry: str | Path | None = None, *, metadata: str | Path | None = None) -> Path:
+    """Where the registry of published versions lives.
+
+    In order: ``registry`` (``--registry FILE``), ``$MICROE_ZENODO_REGISTRY``, beside ``metadata``
+    (the user's ``dataset.yaml``), else ``zenodo-registry.json`` in the current folder (the folder
+    ``microe init`` made, when publishing is run from there). Never inside the installed package.
+
+    Examples
+    --------
+    >>> registry_path("reg.json").name
+    'reg.json'
+    >>> registry_path(metadata="my-release/dataset.yaml").parent.name
+    'my-release'
+    """
+    if registry is not None:
+        return Path(registry).resolve()
+    if os.environ.get(REGISTRY_ENV):
+        return Path(os.environ[REGISTRY_ENV]).resolve()
+    if metadata is not None:
+        return Path(metadata).resolve().parent / REGISTRY_FILE
+    return Path.cwd() / REGISTRY_FILE
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -54,10 +80,10 @@ class PublishState:
 
 
 class Registry:
-    """``metadata/zenodo-registry.json``: the concept record and every published version."""
+    """``zenodo-registry.json``: the concept record and every published version (see :func:`registry_path`)."""
 
-    def __init__(self, metadata_dir: Path) -> None:
-        self.path = metadata_dir / REGISTRY_FILE
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.data: dict[str, Any] = json.loads(self.path.read_text()) if self.path.is_file() else {}
 
     @property

@@ -100,6 +100,10 @@ def check_datapackage(release: LoadedRelease) -> None:
                          f"bytes {resource['bytes']} but {resource.get('path')} has {path.stat().st_size}.", REBUILD)
 
 
+#: Columns microe.csv must have for its rows to be compared with the parquet rows.
+CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source")
+
+
 def check_csv_matches_parquet(release: LoadedRelease) -> None:
     """Same ids, labels, splits, sources and pixels in ``microe.csv`` as in the parquet shards."""
     import pyarrow.csv as pcsv
@@ -114,6 +118,11 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
             column_types={"index": "int64", "emotion": "int64", "id": "string", "pixels": "binary"}))
     except Exception as err:  # noqa: BLE001 - any parse failure is a finding
         report.error("csv-unreadable", "microe.csv", f"microe.csv cannot be parsed: {err}", REBUILD)
+        return
+    missing = [name for name in CSV_COLUMNS if name not in table.column_names]
+    if missing:
+        report.error("csv-columns", "microe.csv > header",
+                     f"microe.csv lacks the column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}.", REBUILD)
         return
     csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index")}
     rows = release.rows

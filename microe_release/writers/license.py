@@ -14,12 +14,14 @@ CHECKSUMS = "SHA256SUMS"
 
 def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``LICENSE``; returns the file written."""
-    lic = get_license(manifest.metadata.license)
+    meta = manifest.metadata
+    lic = get_license(meta.license)
+    text = lic.text(beside=meta.path.parent if meta.path is not None else None)
     path = out_dir / "LICENSE"
     path.write_text(f"{manifest.metadata.title}, version {manifest.version}\n"
                     f"Licence: {lic.title} ({lic.spdx}), {lic.url}\n"
                     f"Each image also carries its source's licence: see the `license` column.\n\n"
-                    f"{lic.text()}", encoding="utf-8")
+                    f"{text}", encoding="utf-8")
     return [path]
 
 

@@ -1,0 +1,62 @@
+"""``microe init``: the user's own starter files, copied from the templates shipped with the toolkit."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .errors import OutputExistsError, WriteError
+from .resources import STARTER_FILES, read_text
+
+logger = logging.getLogger(__name__)
+
+
+def write_starter_files(directory: str | Path, *, force: bool = False) -> list[Path]:
+    """Write ``release.toml``, ``dataset.yaml`` (every field commented) and ``exclusions.csv``.
+
+    They build and validate as they are (``microe build --config DIR/release.toml``) with the
+    embedded demo source; edit them to describe your dataset and sources.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Created if missing.
+    force : bool
+        Overwrite starter files that already exist there.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    OutputExistsError
+        When one of the files exists and ``force`` is false (nothing is written then).
+    WriteError
+        When the folder cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in write_starter_files(tempfile.mkdtemp())]
+    ['release.toml', 'dataset.yaml', 'exclusions.csv']
+    """
+    root = Path(directory)
+    targets = [root / name for name in STARTER_FILES]
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not force:
+        msg = f"'{existing[0]}' already exists; pass --force to overwrite the starter files in '{root}'."
+        raise OutputExistsError(msg, path=Path(existing[0]))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for target in targets:
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            tmp.write_text(read_text("metadata", target.name), encoding="utf-8")
+            os.replace(tmp, target)
+    except OSError as err:
+        msg = f"cannot write the starter files into '{root}': {err.strerror or err}; choose a folder you can write."
+        raise WriteError(msg, path=root) from err
+    logger.info("wrote %s", ", ".join(str(p) for p in targets))
+    return targets
