@@ -8,14 +8,14 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
 from .config import ReleaseConfig
-from .dedup import assign_groups, merge_exact_duplicates
+from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_indexes, index_release
 from .distributed import check_engine
 from .errors import OutputExistsError, SkippedItemError, WriteError
@@ -24,7 +24,7 @@ from .labels import CLASS_NAMES
 from .metadata import load_metadata
 from .parallel import process_batches, worker_pool
 from .processing import Refused
-from .progress import progress_bar
+from .progress import count_source_items, finish_bar, progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import get_source_format
 from .splitting import assign_splits
@@ -42,7 +42,7 @@ def _strict_error(item: SkippedItem) -> SkippedItemError:
 
 
 def _iter_source_items(config: ReleaseConfig, skipped: list[SkippedItem], strict: bool,
-                       seen: dict[str, int]) -> Iterator[SourceItem]:
+                       seen: dict[str, int], counted: Callable[[int], object]) -> Iterator[SourceItem]:
     for source in config.sources:
         adapter = get_source_format(source.format)
         seen[source.name] = 0
@@ -52,6 +52,7 @@ def _iter_source_items(config: ReleaseConfig, skipped: list[SkippedItem], strict
                 if strict:
                     raise _strict_error(found)
                 skipped.append(found)
+                counted(1)  # on the decode bar, whose total counts every item of the sources
             else:
                 yield found
 
@@ -112,7 +113,9 @@ def collect_records(
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
     records: list[ImageRecord] = []
-    items = _iter_source_items(config, skipped, strict, seen)
+    bar = progress_bar(total=count_source_items(config) if progress else None, desc="decode", unit="img",
+                       enabled=progress)
+    items = _iter_source_items(config, skipped, strict, seen, bar.update)
     if engine == "ray":
         from .distributed import process_batches_ray
 
@@ -122,7 +125,7 @@ def collect_records(
     own = spill / "main.spill"
     files = {str(own): 0}
     offset = 0
-    with open(own, "wb") as blob, progress_bar(desc="processing images", unit="img", enabled=progress) as bar:
+    with open(own, "wb") as blob, bar:
         for batch, packed in batches:
             if packed.spill is None:  # the bytes came back: they go to this process's file
                 blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
@@ -148,13 +151,17 @@ def collect_records(
             if packed.spill is None:
                 offset = offset_at
             bar.update(len(batch))
+        finish_bar(bar)
     return records, skipped, seen, [Path(name) for name in files]
 
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
-              *, strict: bool, previous: str | Path | None, pool: ProcessPoolExecutor | None = None) -> Manifest:
+              *, strict: bool, previous: str | Path | None, pool: ProcessPoolExecutor | None = None,
+              progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
+    dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
     records, conflicts, merged = merge_exact_duplicates(records)
+    dedup_bar.update(1)
     if strict and conflicts:
         raise _strict_error(conflicts[0])
     skipped.extend(conflicts)
@@ -163,9 +170,11 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     old_index = index_release(previous) if previous is not None else None
     if old_index is not None:  # images of the previous version keep their split: versions stay comparable
         records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
-    groups, near_groups = assign_groups(records, pool=pool)
-    splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
-                           class_names=CLASS_NAMES, seed=config.seed)
+    with dedup_bar:
+        groups, near_groups = assign_groups(records, pool=pool, progress=dedup_bar.update)
+    with progress_bar(total=len(records), desc="split", unit="img", enabled=progress) as split_bar:
+        splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
+                               class_names=CLASS_NAMES, seed=config.seed, progress=split_bar.update)
     # records are in id order, so the index is the position
     for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)):
         record.index, record.group, record.split = i, group, split
@@ -215,7 +224,8 @@ def build_release(
     images : bool
         Also write ``images/{split}/{label}/{id}.png``.
     progress : bool
-        Show a progress bar on stderr.
+        Show progress bars on stderr: "decode" (a total where :func:`~microe_release.progress.count_source_items`
+        knows one), "dedup", "split", then "write parquet", "write csv", "write metadata".
     previous : str or Path, optional
         The previous release folder: the build writes ``CHANGELOG.md`` from :func:`microe diff`.
     engine : {"local", "ray"}
@@ -260,7 +270,8 @@ def build_release(
                 ray_address=ray_address, pool=pool)
             warm.join()
             processed = time.perf_counter()
-            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous, pool=pool)
+            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous, pool=pool,
+                                 progress=progress)
             manifest.metadata, manifest.blob_paths = metadata, spill_files
             grouped = time.perf_counter()
             write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__,

@@ -49,13 +49,27 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _progress_enabled() -> bool:
+    """Whether a command draws progress bars: stderr is a terminal and ``microe -q`` was not given.
+
+    The one switch behind every command's ``progress=`` (build, validate, report, train), so a
+    pipe or a log file gets only results (stdout) and errors (stderr).
+    """
+    context = click.get_current_context(silent=True)
+    quiet = bool(context is not None and context.find_root().params.get("quiet"))
+    return sys.stderr.isatty() and not quiet
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="microe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
-def main(debug: bool, verbose: int) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bars and no warnings on stderr: only results and errors (microe -q build ...).")
+def main(debug: bool, verbose: int, quiet: bool) -> None:
     """Build, validate and publish FAIR releases of the Microe facial-expression dataset."""
-    level = logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose else logging.WARNING
+    level = (logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose
+             else logging.ERROR if quiet else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -86,7 +100,7 @@ def engine_options(func: F) -> F:
 @click.option("--strict", is_flag=True, help="Fail on the first item that would be skipped.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for decoding [default: all cores].")
 @click.option("--images", is_flag=True, help="Also write images/{split}/{label}/{id}.png.")
-@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bars (microe -q hides them for every command).")
 @click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The previous release: write CHANGELOG.md from the difference.")
 @click.option("--version", "version_override", help="With --demo: the release version (default: dataset.yaml's).")
@@ -111,7 +125,7 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
               else load_config(config_path))  # type: ignore[arg-type]
     started = time.perf_counter()
     manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
-                             progress=not no_progress and sys.stderr.isatty(), previous=previous, engine=engine,
+                             progress=not no_progress and _progress_enabled(), previous=previous, engine=engine,
                              ray_address=ray_address)
     seconds = time.perf_counter() - started
     total = len(manifest.records)
@@ -154,7 +168,7 @@ def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_ad
 
     from .validation import validate_release
 
-    report = validate_release(release_dir, engine=engine, ray_address=ray_address)
+    report = validate_release(release_dir, engine=engine, ray_address=ray_address, progress=_progress_enabled())
     failing = report.errors(strict=strict)
     if as_json:
         data = report.to_dict()
@@ -220,7 +234,7 @@ def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
     from .report import generate_report
 
     started = time.perf_counter()
-    numbers = generate_report(release_dir, out_dir, model_dir=model_dir)
+    numbers = generate_report(release_dir, out_dir, model_dir=model_dir, progress=_progress_enabled())
     click.echo(f"report for {numbers['composition']['total']} images in {time.perf_counter() - started:.1f} s: "
                f"{out_dir / 'index.html'} ({len(numbers['figures'])} figures, report.json)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 
 import numpy as np
@@ -24,6 +24,9 @@ POOL_MIN_HASHES = 20_000
 #: Bands the hash is cut into for candidate search: two hashes within NEAR_DUPLICATE_BITS bits
 #: agree exactly on at least one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole principle).
 _BANDS = NEAR_DUPLICATE_BITS + 1
+
+#: Steps :func:`assign_groups` reports to its ``progress`` callback: each band searched, then the grouping.
+GROUP_STEPS = _BANDS + 1
 
 
 def merge_exact_duplicates(
@@ -119,14 +122,15 @@ def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> n
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
-                         pool: Executor | None = None) -> list[tuple[int, int]]:
+def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS, pool: Executor | None = None,
+                         progress: Callable[[int], object] | None = None) -> list[tuple[int, int]]:
     """Index pairs (i < j) whose hashes differ in at most ``max_bits`` bits, sorted.
 
     Multi-index hashing: two hashes within ``max_bits`` bits agree exactly on one of ``max_bits + 1``
     bands, so only hashes sharing a band value are compared, each bucket as one vectorised
     XOR + popcount (tens of millions of candidate pairs per second). With ``pool`` (the build's
-    idle worker processes) half of the bands are searched there meanwhile.
+    idle worker processes) half of the bands are searched there meanwhile. ``progress`` (a progress
+    bar's ``update``) is called with the number of bands searched, ``NEAR_DUPLICATE_BITS + 1`` in all.
 
     Examples
     --------
@@ -135,23 +139,33 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
     """
     n = len(hashes)
     if n < 2:
+        if progress is not None:
+            progress(_BANDS)
         return []
     values = np.array(hashes, dtype=np.uint64)
     future, half = None, _BANDS
     if pool is not None and n >= POOL_MIN_HASHES:  # the upper bands there, the lower ones here
         half = _BANDS // 2
         future = pool.submit(_bands_close_pairs, values, list(range(half, _BANDS)), max_bits)
-    found = [_bands_close_pairs(values, list(range(half)), max_bits)]
+    found = []
+    for band in range(half):
+        found.append(_close_pairs_in_buckets(values, _band_values(values, band), max_bits))
+        if progress is not None:
+            progress(1)
     if future is not None:
         found.append(future.result())
+        if progress is not None:
+            progress(_BANDS - half)
     codes = np.unique(np.concatenate(found))
     return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
-def assign_groups(records: list[ImageRecord], pool: Executor | None = None) -> tuple[list[int], list[list[str]]]:
+def assign_groups(records: list[ImageRecord], pool: Executor | None = None,
+                  progress: Callable[[int], object] | None = None) -> tuple[list[int], list[list[str]]]:
     """Group records: near-duplicates and images of one subject (per source) share a group.
 
     A group is numbered by the position of its first record, so numbering is deterministic.
+    ``progress`` (a progress bar's ``update``) hears of :data:`GROUP_STEPS` steps.
 
     Returns
     -------
@@ -159,7 +173,7 @@ def assign_groups(records: list[ImageRecord], pool: Executor | None = None) -> t
     """
     uf = _UnionFind(len(records))
     near = _UnionFind(len(records))
-    for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool):
+    for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool, progress=progress):
         uf.union(a, b)
         near.union(a, b)
     first_of_subject: dict[tuple[str, str], int] = {}
@@ -172,4 +186,6 @@ def assign_groups(records: list[ImageRecord], pool: Executor | None = None) -> t
         near_groups[near.find(i)].append(record.id)
     groups = [ids for ids in near_groups.values() if len(ids) > 1]
     logger.info("%d near-duplicate groups covering %d images", len(groups), sum(map(len, groups)))
+    if progress is not None:
+        progress(1)
     return [uf.find(i) for i in range(len(records))], groups

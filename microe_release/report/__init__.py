@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..labels import CLASS_NAMES
+from ..progress import progress_bar
 from . import figures
 from .features import edges, hog_lbp, region_properties
 from .stats import class_means, composition, intensity, load_images, quality, read_build_report
@@ -49,8 +52,21 @@ def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[
     return {"arch": config.get("arch"), "release": config.get("release"), "metrics": metrics}, pictures
 
 
-def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: str | Path | None = None) -> dict[str, Any]:
+def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: str | Path | None = None,
+                    progress: bool = False) -> dict[str, Any]:
     """Write ``index.html`` (self-contained), each figure as PNG, and every number in ``report.json``.
+
+    Parameters
+    ----------
+    release_dir : str or Path
+        A folder written by ``microe build``.
+    out_dir : str or Path
+        Where the page, the figures and report.json go (created if missing).
+    model_dir : str or Path, optional
+        A folder written by ``microe train``: its metrics and pictures join the page.
+    progress : bool
+        Show a bar over the figures on stderr ("report", the figure being drawn on its right; the
+        total is known once the images are loaded).
 
     Returns
     -------
@@ -60,6 +76,8 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     started = time.perf_counter()
     root, out = Path(release_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    bar = progress_bar(desc="report", unit="figure", enabled=progress)
+    bar.set_postfix_str("loading images")
     build = read_build_report(root)
     images, labels, splits, sources, _ids, _index = load_images(root)
     comp = composition(labels, splits, sources, build)
@@ -68,13 +86,21 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     sample_maps, feature_numbers = _feature_samples(images, labels)
     model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
     split_array = np.asarray(splits)
-    pngs: dict[str, bytes] = {"composition": figures.composition_figure(comp)}
+    drawings: dict[str, Callable[[], bytes]] = {"composition": functools.partial(figures.composition_figure, comp)}
     for split in comp["by_split"]:
-        pngs[f"samples_{split}"] = figures.samples_figure(images, labels, split_array == split, f"{split} split")
-    pngs["class_means"] = figures.means_figure(means, mean_numbers["distance"])
-    pngs["intensity"] = figures.intensity_figure(pixel_stats)
-    pngs["colour_dominance"] = figures.colour_figure(build.get("colour_dominance", {}))
-    pngs["features"] = figures.features_figure(sample_maps)
+        drawings[f"samples_{split}"] = functools.partial(figures.samples_figure, images, labels,
+                                                         split_array == split, f"{split} split")
+    drawings["class_means"] = functools.partial(figures.means_figure, means, mean_numbers["distance"])
+    drawings["intensity"] = functools.partial(figures.intensity_figure, pixel_stats)
+    drawings["colour_dominance"] = functools.partial(figures.colour_figure, build.get("colour_dominance", {}))
+    drawings["features"] = functools.partial(figures.features_figure, sample_maps)
+    bar.total = len(drawings)
+    pngs: dict[str, bytes] = {}
+    for name, draw in drawings.items():
+        bar.set_postfix_str(name)
+        pngs[name] = draw()
+        bar.update(1)
+    bar.close()
     pngs.update({f"model_{k}": v for k, v in model_pictures.items()})
     for name, data in pngs.items():
         (out / f"{name}.png").write_bytes(data)

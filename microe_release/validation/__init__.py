@@ -11,6 +11,7 @@ from typing import Any
 from ..distributed import check_engine
 from ..errors import ValidationError
 from ..parallel import default_workers, worker_pool
+from ..progress import progress_bar
 from .citation import check_agreement, check_citation_files
 from .croissant import check_croissant
 from .data import check_load_dataset, check_parquet
@@ -51,7 +52,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
 
 
 def validate_release(release_dir: str | Path, *, checks: list[str] | None = None, engine: str = "local",
-                     ray_address: str | None = None) -> ValidationReport:
+                     ray_address: str | None = None, progress: bool = False) -> ValidationReport:
     """Run every check on a release folder and return the report (never raises for findings).
 
     Parameters
@@ -65,6 +66,8 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
         or Ray Data tasks (a local Ray, or the cluster at ``ray_address``).
     ray_address : str, optional
         A Ray cluster to join with ``engine="ray"``.
+    progress : bool
+        Show a bar over the checks on stderr (total: the number of checks; the running one on its right).
 
     Raises
     ------
@@ -82,14 +85,19 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     report = ValidationReport(release=str(root))
     found: dict[str, tuple[list[Issue], dict[str, Any], float]] = {}
     # the pool before anything else, so that it may fork (see parallel.start_method)
-    with worker_pool(min(len(side), default_workers()) or 1) as pool:
+    with (worker_pool(min(len(side), default_workers()) or 1) as pool,
+          progress_bar(total=len(names), desc="validate", unit="check", enabled=progress) as bar):
         futures = {name: pool.submit(_run_check, root, name) for name in side} if pool else {}
         release = LoadedRelease(root, report, engine=engine, ray_address=ray_address)
         for name in names:
             if name not in futures:
+                bar.set_postfix_str(name)
                 found[name] = _run_here(release, name)
+                bar.update(1)
         for name, future in futures.items():
+            bar.set_postfix_str(name)
             found[name] = future.result()
+            bar.update(1)
     # a side process reads the files again, so a file-level finding (invalid JSON) may come twice
     report.issues = list(dict.fromkeys(issue for name in names for issue in found[name][0]))
     for name in names:

@@ -71,6 +71,11 @@ def _run_writer(name: str, manifest: Manifest, out_dir: Path,
     return written
 
 
+def _stage(name: str) -> str:
+    """The write stage a writer belongs to, as the progress bar names it."""
+    return f"write {name}" if name in ("parquet", "csv", "images") else "write metadata"
+
+
 def write_release_files(
     manifest: Manifest, out_dir: Path, *, images: bool = False, progress: bool = False, tool_version: str = "",
     processes: ProcessPoolExecutor | None = None,
@@ -78,10 +83,17 @@ def write_release_files(
     """Run every writer (``images`` only when asked) and the build report into ``out_dir``.
 
     ``processes`` (the build's worker pool) writes the CSV while this process writes the rest.
+    With ``progress``, a bar on stderr counts the writers, the build report and SHA256SUMS, named by
+    stage ("write parquet", "write csv", "write images", "write metadata") with the file on the right.
     """
     names = [name for name in WRITERS if images or name != "images"]
     beside = [name for name in names if name in ("csv", "images")]
-    bar = progress_bar(total=len(names), desc="writing release", unit="file", enabled=progress)
+    bar = progress_bar(total=len(names) + 2, desc="write", unit="step", enabled=progress)
+
+    def started(name: str) -> None:
+        bar.set_description(_stage(name), refresh=False)
+        bar.set_postfix_str(name)
+
     outputs: dict[str, list[Path]] = {}
     # the CSV (in a worker process when there is one) and the images are written beside this thread,
     # which writes the parquet shards and then every file that does not describe the CSV
@@ -89,21 +101,28 @@ def write_release_files(
         futures = {name: pool.submit(_run_writer, name, manifest, out_dir, processes) for name in beside}
         for name in names:
             if name not in futures and name not in READS_CSV:
+                started(name)
                 outputs[name] = _run_writer(name, manifest, out_dir)
                 bar.update(1)
         for name, future in futures.items():
+            started(name)
             outputs[name] = future.result()
             bar.update(1)
     for name in READS_CSV:
+        started(name)
         outputs[name] = _run_writer(name, manifest, out_dir)
         bar.update(1)
-    bar.close()
     written = [path for name in names for path in outputs[name]]
     if manifest.changelog:
         (out_dir / "CHANGELOG.md").write_text(manifest.changelog, encoding="utf-8")
         written.append(out_dir / "CHANGELOG.md")
+    started("build report")
     written += write_build_report(manifest, out_dir, tool_version=tool_version)
+    bar.update(1)
+    started("checksums")
     written += write_checksums(manifest, out_dir)  # last: it hashes every other file
+    bar.update(1)
+    bar.close()
     logger.info("wrote %d files", len(written))
     return written
 
