@@ -7,28 +7,11 @@ import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from collections.abc import Callable, Iterator
 
 from .errors import SplitError
 from .records import ImageRecord
 
 logger = logging.getLogger(__name__)
-
-#: Groups placed between two progress reports (a report costs far more than placing a group).
-REPORT_EVERY = 1024
-
-
-def _reported(free: list[int], members: dict[int, list[int]], progress: Callable[[int], object]) -> Iterator[int]:
-    """``free``, telling ``progress`` every :data:`REPORT_EVERY` groups how many images were placed."""
-    placed = 0
-    for number, gid in enumerate(free, start=1):
-        yield gid
-        placed += len(members[gid])
-        if number % REPORT_EVERY == 0:
-            progress(placed)
-            placed = 0
-    if placed:
-        progress(placed)
 
 #: Groups placed between two progress reports (a report costs far more than placing a group).
 REPORT_EVERY = 1024
