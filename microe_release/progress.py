@@ -110,7 +110,17 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool, **kwar
 
 
 def finish_bar(bar: Any) -> None:
-    """Make an estimated total the count reached, so a finished bar reads 100 % (a no-op when off)."""
+    """Make an estimated total the count reached, so a finished bar reads 100 % (a no-op when off).
+
+    Parameters
+    ----------
+    bar : tqdm or stand-in
+        From :func:`progress_bar`, after its last ``update``.
+
+    Examples
+    --------
+    >>> finish_bar(progress_bar(total=5, enabled=False))
+    """
     if isinstance(bar, _Silent) or bar.total is None or bar.n == bar.total:
         return
     bar.total = bar.n
