@@ -21,6 +21,7 @@ from .distributed import check_engine
 from .errors import OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
+from .licenses import get_license
 from .metadata import load_metadata
 from .parallel import process_batches, worker_pool
 from .processing import Refused
@@ -259,6 +260,7 @@ def build_release(
         # the pool first: forked workers must not see the warm-up thread; it also writes the CSV later
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
+        get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
         warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
         warm.start()
         staging = _prepare_out_dir(out_dir, force)

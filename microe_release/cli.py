@@ -23,6 +23,7 @@ BUILD_EXAMPLES = """
 \b
 Examples:
   microe build --demo --out demo-release
+  microe build --demo --metadata my-release/dataset.yaml --out demo-release
   microe build --config release.toml --out releases/microe-1.0.0 --images
   microe build --config release.toml --out out --force --strict --workers 4
   microe build --config release.toml --out big --engine ray --ray-address auto
@@ -73,6 +74,30 @@ def main(debug: bool, verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+@main.command(epilog="""
+\b
+Examples:
+  microe init my-release
+  microe build --config my-release/release.toml --out my-release/1.0.0
+  microe init my-release --force        # write the starter files again
+""")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
+@handle_errors
+def init(directory: Path, force: bool) -> None:
+    """Write starter release.toml, dataset.yaml and exclusions.csv into DIRECTORY.
+
+    They build and validate as they are, on the embedded demo source; edit them to describe your
+    dataset (every dataset.yaml field is commented) and replace the source with yours.
+    """
+    from .starter import write_starter_files
+
+    written = write_starter_files(directory, force=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: microe build --config {directory / 'release.toml'} --out {directory / 'release'}")
+
+
 ENGINE_OPTIONS = [
     click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
                  help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]')."),
@@ -106,11 +131,14 @@ def engine_options(func: F) -> F:
 @click.option("--version", "version_override", help="With --demo: the release version (default: dataset.yaml's).")
 @click.option("--exclusions", type=click.Path(dir_okay=False, path_type=Path),
               help="With --demo: an exclusions CSV (id,reason,date) of images to remove.")
+@click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --demo: your dataset.yaml (default: the one shipped with the toolkit).")
 @engine_options
 @handle_errors
 def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force: bool, strict: bool,
           workers: int | None, images: bool, no_progress: bool, previous: Path | None,
-          version_override: str | None, exclusions: Path | None, engine: str, ray_address: str | None) -> None:
+          version_override: str | None, exclusions: Path | None, metadata_file: Path | None, engine: str,
+          ray_address: str | None) -> None:
     """Build a release folder (parquet + card + CSV + build report) from sources."""
     from .build import build_release
     from .config import demo_config, load_config
@@ -118,10 +146,10 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
     if demo == (config_path is not None):
         msg = "give exactly one of --config FILE or --demo."
         raise click.UsageError(msg)
-    if not demo and (version_override or exclusions):
-        msg = "--version and --exclusions go with --demo; a release.toml sets them in [release]."
+    if not demo and (version_override or exclusions or metadata_file):
+        msg = "--version, --exclusions and --metadata go with --demo; a release.toml sets them in [release]."
         raise click.UsageError(msg)
-    config = (demo_config(count=count, version=version_override, exclusions=exclusions) if demo
+    config = (demo_config(count=count, version=version_override, exclusions=exclusions, metadata=metadata_file) if demo
               else load_config(config_path))  # type: ignore[arg-type]
     started = time.perf_counter()
     manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
@@ -256,21 +284,30 @@ Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
 @click.option("--dry-run", is_flag=True, help="Print every request it would make; send nothing.")
 @click.option("--hf-endpoint", help="Hub endpoint (default: the Hub).")
 @click.option("--zenodo-url", help="Zenodo base URL (default: zenodo.org, or the sandbox).")
-@click.option("--metadata-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the registry of published versions lives [default: metadata/].")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path),
+              help="The registry of published versions (zenodo-registry.json) [default: $MICROE_ZENODO_REGISTRY, "
+                   "else beside --metadata, else in the current folder].")
+@click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The dataset.yaml the release was built from: the registry is kept beside it.")
 @handle_errors
 def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool, dry_run: bool,
-            hf_endpoint: str | None, zenodo_url: str | None, metadata_dir: Path | None) -> None:
-    """Publish a validated release to Zenodo (DOI) and the Hub (tag v{version}); re-running resumes."""
+            hf_endpoint: str | None, zenodo_url: str | None, registry: Path | None, metadata_file: Path | None) -> None:
+    """Publish a validated release to Zenodo (DOI) and the Hub (tag v{version}); re-running resumes.
+
+    Tokens are checked first and the release is validated before anything is sent; --dry-run does
+    both and prints the plan.
+    """
     from .publishing import publish_release
 
     if not hf_repo and not zenodo:
         msg = "give --hf-repo ORG/NAME and/or --zenodo."
         raise click.UsageError(msg)
     result = publish_release(release_dir, hf_repo=hf_repo, zenodo=zenodo, sandbox=sandbox, dry_run=dry_run,
-                             hf_endpoint=hf_endpoint, zenodo_url=zenodo_url, metadata_dir=metadata_dir)
+                             hf_endpoint=hf_endpoint, zenodo_url=zenodo_url, registry=registry,
+                             metadata=metadata_file)
+    click.echo(f"registry of published versions: {result['registry']}")
     if dry_run:
-        click.echo("dry run: nothing sent. The plan:")
+        click.echo("dry run: tokens present, release valid, nothing sent. The plan:")
         for number, step in enumerate(result["plan"], start=1):
             click.echo(f"  {number:2}. {step}")
         return
@@ -330,7 +367,7 @@ def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     from .training.speed import keep_freed_memory
 
     keep_freed_memory()  # process-wide, so here and not in the library: large CPU tensors are reused
-    metrics = train_model(release_dir, out_dir, progress=sys.stderr.isatty(), **options)
+    metrics = train_model(release_dir, out_dir, progress=_progress_enabled(), **options)
     click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s, {metrics['wall_seconds']:.0f} s wall "
                f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}, "
                f"{metrics['images_per_second']:.0f} img/s) -> {out_dir}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .resources import license_text, shipped_licenses
 
+
 @dataclass(frozen=True)
 class License:
     """One licence, by SPDX id."""

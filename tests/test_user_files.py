@@ -15,7 +15,13 @@ from click.testing import CliRunner
 import microe_release
 from microe_release import build_release, demo_config, load_config
 from microe_release.cli import main
-from microe_release.errors import ConfigError, OutputExistsError, PublishError, SplitError, ValidationError
+from microe_release.errors import (
+    ConfigError,
+    OutputExistsError,
+    PublishError,
+    SplitError,
+    ValidationError,
+)
 from microe_release.metadata import load_metadata, parse_metadata
 from microe_release.publishing import publish_release
 from microe_release.publishing.state import REGISTRY_ENV, registry_path
@@ -58,7 +64,7 @@ def test_init_writes_starter_files_that_build_and_validate(tmp_path: Path, monke
     text = (tmp_path / "mine" / "dataset.yaml").read_text()
     for key in _starter_yaml():  # every top-level field has a comment line right above it
         assert text.split(f"\n{key}:")[0].rstrip().splitlines()[-1].startswith("#"), key
-    result = runner.invoke(main, ["build", "--config", "mine/release.toml", "--out", "rel", "--workers", "1"])
+    result = runner.invoke(main, ["-q", "build", "--config", "mine/release.toml", "--out", "rel", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert validate_release(tmp_path / "rel").errors() == []
 

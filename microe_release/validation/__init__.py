@@ -37,6 +37,10 @@ def _data_bytes(root: Path) -> int:
     files = [root / "microe.csv", *(root / "data").glob("*.parquet")]
     return sum(path.stat().st_size for path in files if path.is_file())
 
+#: Files and folders of which a release has at least one; a folder with none is not a release
+#: (one clear error instead of a finding for every missing file).
+RELEASE_MARKERS = ("SHA256SUMS", "build-report.json", "datapackage.json", "croissant.json", "data")
+
 #: Every check by name, in the order they run.
 CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
     "checksums": check_checksums,
@@ -72,12 +76,16 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     Raises
     ------
     ValidationError
-        When ``release_dir`` is not a folder.
+        When ``release_dir`` is not a folder, or not a release folder at all.
     """
     check_engine(engine)
     root = Path(release_dir).resolve()
     if not root.is_dir():
         msg = f"'{root}' is not a folder; pass the folder that `microe build --out` wrote."
+        raise ValidationError(msg)
+    if not any((root / name).exists() for name in RELEASE_MARKERS):
+        msg = (f"'{root}' is not a release folder: it has none of {', '.join(RELEASE_MARKERS)}; "
+               "pass the folder that `microe build --out` wrote.")
         raise ValidationError(msg)
     names = checks or list(CHECKS)
     big = engine == "local" and _data_bytes(root) >= SIDE_PROCESS_BYTES
