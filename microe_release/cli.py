@@ -203,26 +203,8 @@ def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_ad
         data["valid"] = not failing
         click.echo(json.dumps(data, indent=2))
     else:
-        _print_validation(report, strict=strict)
+        click.echo(report.to_text(strict=strict))
     sys.exit(1 if failing else 0)
-
-
-def _print_validation(report: Any, *, strict: bool) -> None:
-    issues = report.sorted_issues()
-    if issues:
-        click.echo(f"{'severity':8}  {'where':58}  problem / fix")
-        for issue in issues:
-            click.echo(f"{issue.severity.value:8}  {issue.where:58}  {issue.message}")
-            if issue.fix:
-                click.echo(f"{'':8}  {'':58}  fix: {issue.fix}")
-    click.echo("\nFAIR self-assessment (F-UJI metrics):")
-    for row in report.fair:
-        click.echo(f"  {row['metric']:13} {row['status']:27} {row['name']}")
-    errors = len(report.errors(strict=strict))
-    warnings = len(report.issues) - len(report.errors())
-    verdict = "valid" if not errors else "INVALID"
-    click.echo(f"\n{report.release}: {verdict}, {errors} error(s), {warnings} warning(s), "
-               f"{report.stats.get('images', 0)} images, checks: {', '.join(report.checks)}")
 
 
 @main.command(epilog="""

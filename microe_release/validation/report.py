@@ -79,3 +79,22 @@ class ValidationReport:
                 "warnings": sum(i.severity == Severity.WARNING for i in self.issues),
                 "issues": [i.to_dict() for i in self.sorted_issues()], "checks": self.checks,
                 "fair": self.fair, "stats": self.stats}
+
+    def to_text(self, *, strict: bool = False) -> str:
+        """The table ``microe validate`` prints: issues with their fixes, the FAIR rows, a verdict line."""
+        lines = []
+        issues = self.sorted_issues()
+        if issues:
+            lines.append(f"{'severity':8}  {'where':58}  problem / fix")
+            for issue in issues:
+                lines.append(f"{issue.severity.value:8}  {issue.where:58}  {issue.message}")
+                if issue.fix:
+                    lines.append(f"{'':8}  {'':58}  fix: {issue.fix}")
+        lines.append("\nFAIR self-assessment (F-UJI metrics):")
+        lines += [f"  {row['metric']:13} {row['status']:27} {row['name']}" for row in self.fair]
+        errors = len(self.errors(strict=strict))
+        warnings = len(self.issues) - len(self.errors())
+        verdict = "valid" if not errors else "INVALID"
+        lines.append(f"\n{self.release}: {verdict}, {errors} error(s), {warnings} warning(s), "
+                     f"{self.stats.get('images', 0)} images, checks: {', '.join(self.checks)}")
+        return "\n".join(lines)
