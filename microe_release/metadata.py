@@ -142,11 +142,14 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     raise ConfigError(msg, path=path, field=key)
 
 
+#: JSON Schema type names in the words a dataset.yaml author knows.
+_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false", "null": "empty"}
+
+
 def _describe(validator: str, expected: Any) -> str:
     if validator == "type":
-        kinds = expected if isinstance(expected, list) else [expected]
-        return " or ".join({"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false",
-                            "null": "empty"}.get(k, k) for k in kinds)
+        kinds = [str(k) for k in (expected if isinstance(expected, list) else [expected])]
+        return " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
     if validator == "pattern":
         return f"text matching {expected}"
     return f"a value passing '{validator}'"
