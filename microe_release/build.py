@@ -72,6 +72,22 @@ def _warm_up_writers() -> None:
     card_template()  # jinja compiles the card template: ~30 ms
 
 
+def _check_out_dir(out_dir: Path, config: ReleaseConfig) -> None:
+    """Refuse an ``--out`` that is, or holds, the user's own files: replacing it would delete them."""
+    inputs = [("the current folder", Path.cwd()), ("your home folder", Path.home())]
+    inputs += [(f"the {what}", path) for what, path in (("config file", config.config_path),
+                                                          ("metadata file", config.metadata),
+                                                          ("exclusions file", config.exclusions_path))
+               if path is not None]
+    inputs += [(f"source '{s.name}'", s.path) for s in config.sources if get_source_format(s.format).NEEDS_PATH]
+    for what, path in inputs:
+        path = path.resolve()
+        if path == out_dir or out_dir in path.parents:
+            msg = (f"--out '{out_dir}' holds {what} ('{path}'); a build replaces its --out folder, which would "
+                   f"delete it. Choose a new folder, e.g. --out '{out_dir / 'release'}'.")
+            raise OutputExistsError(msg, path=out_dir)
+
+
 def _prepare_out_dir(out_dir: Path, force: bool) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"output '{out_dir}' exists and is a file; choose another --out."
@@ -166,7 +182,8 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     if strict and conflicts:
         raise _strict_error(conflicts[0])
     skipped.extend(conflicts)
-    records, on_request, excluded = apply_exclusions(records, load_exclusions(config.exclusions_path))
+    records, on_request, excluded = apply_exclusions(
+        records, load_exclusions(config.exclusions_path, required=config.exclusions is not None))
     skipped.extend(on_request)
     old_index = index_release(previous) if previous is not None else None
     if old_index is not None:  # images of the previous version keep their split: versions stay comparable
@@ -255,12 +272,14 @@ def build_release(
 
     check_engine(engine)
     out_dir = Path(out_dir).resolve()
+    _check_out_dir(out_dir, config)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         # the pool first: forked workers must not see the warm-up thread; it also writes the CSV later
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
+        load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
         warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
         warm.start()
         staging = _prepare_out_dir(out_dir, force)

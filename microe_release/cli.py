@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from . import __version__
-from .distributed import ENGINES
-from .errors import MicroeReleaseError
+from .cli_support import (
+    check_repo_id,
+    check_url,
+    engine_options,
+    given_on_command_line,
+    handle_errors,
+    progress_enabled,
+)
 from .training.loop import TrainConfig
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 BUILD_EXAMPLES = """
 \b
@@ -28,37 +30,6 @@ Examples:
   microe build --config release.toml --out out --force --strict --workers 4
   microe build --config release.toml --out big --engine ray --ray-address auto
 """
-
-
-def handle_errors(func: F) -> F:
-    """Turn a MicroeReleaseError into one clear line on stderr and exit code 1 (--debug: traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = click.get_current_context().find_root().params.get("debug", False)
-        try:
-            return func(*args, **kwargs)
-        except MicroeReleaseError as err:
-            if debug:
-                raise
-            click.secho(f"error: {err}", fg="red", err=True)
-            if err.hint:
-                click.echo(f"hint: {err.hint}", err=True)
-            click.echo("(run with --debug for the traceback)", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _progress_enabled() -> bool:
-    """Whether a command draws progress bars: stderr is a terminal and ``microe -q`` was not given.
-
-    The one switch behind every command's ``progress=`` (build, validate, report, train), so a
-    pipe or a log file gets only results (stdout) and errors (stderr).
-    """
-    context = click.get_current_context(silent=True)
-    quiet = bool(context is not None and context.find_root().params.get("quiet"))
-    return sys.stderr.isatty() and not quiet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,10 +52,10 @@ Examples:
   microe build --config my-release/release.toml --out my-release/1.0.0
   microe init my-release --force        # write the starter files again
 """)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
 @handle_errors
-def init(directory: Path, force: bool) -> None:
+def init(directory: str, force: bool) -> None:
     """Write starter release.toml, dataset.yaml and exclusions.csv into DIRECTORY.
 
     They build and validate as they are, on the embedded demo source; edit them to describe your
@@ -95,22 +66,8 @@ def init(directory: Path, force: bool) -> None:
     written = write_starter_files(directory, force=force)
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo(f"next: microe build --config {directory / 'release.toml'} --out {directory / 'release'}")
-
-
-ENGINE_OPTIONS = [
-    click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
-                 help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]')."),
-    click.option("--ray-address", default=None, metavar="ADDR",
-                 help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray."),
-]
-
-
-def engine_options(func: F) -> F:
-    """--engine and --ray-address, shared by build and validate."""
-    for option in reversed(ENGINE_OPTIONS):
-        func = option(func)
-    return func
+    folder = Path(directory)
+    click.echo(f"next: microe build --config {folder / 'release.toml'} --out {folder / 'release'}")
 
 
 @main.command(epilog=BUILD_EXAMPLES)
@@ -146,14 +103,14 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
     if demo == (config_path is not None):
         msg = "give exactly one of --config FILE or --demo."
         raise click.UsageError(msg)
-    if not demo and (version_override or exclusions or metadata_file):
-        msg = "--version, --exclusions and --metadata go with --demo; a release.toml sets them in [release]."
+    if not demo and (version_override or exclusions or metadata_file or given_on_command_line("count")):
+        msg = "--count, --version, --exclusions and --metadata go with --demo; a release.toml sets them itself."
         raise click.UsageError(msg)
     config = (demo_config(count=count, version=version_override, exclusions=exclusions, metadata=metadata_file) if demo
               else load_config(config_path))  # type: ignore[arg-type]
     started = time.perf_counter()
     manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
-                             progress=not no_progress and _progress_enabled(), previous=previous, engine=engine,
+                             progress=not no_progress and progress_enabled(), previous=previous, engine=engine,
                              ray_address=ray_address)
     seconds = time.perf_counter() - started
     total = len(manifest.records)
@@ -196,7 +153,7 @@ def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_ad
 
     from .validation import validate_release
 
-    report = validate_release(release_dir, engine=engine, ray_address=ray_address, progress=_progress_enabled())
+    report = validate_release(release_dir, engine=engine, ray_address=ray_address, progress=progress_enabled())
     failing = report.errors(strict=strict)
     if as_json:
         data = report.to_dict()
@@ -244,7 +201,7 @@ def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
     from .report import generate_report
 
     started = time.perf_counter()
-    numbers = generate_report(release_dir, out_dir, model_dir=model_dir, progress=_progress_enabled())
+    numbers = generate_report(release_dir, out_dir, model_dir=model_dir, progress=progress_enabled())
     click.echo(f"report for {numbers['composition']['total']} images in {time.perf_counter() - started:.1f} s: "
                f"{out_dir / 'index.html'} ({len(numbers['figures'])} figures, report.json)")
 
@@ -260,16 +217,16 @@ Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
 
 @main.command(epilog=PUBLISH_EXAMPLES)
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--hf-repo", help="Hugging Face dataset repository ORG/NAME.")
+@click.option("--hf-repo", callback=check_repo_id, help="Hugging Face dataset repository ORG/NAME.")
 @click.option("--zenodo", is_flag=True, help="Deposit on Zenodo and get a DOI.")
 @click.option("--sandbox", is_flag=True, help="Use sandbox.zenodo.org.")
 @click.option("--dry-run", is_flag=True, help="Print every request it would make; send nothing.")
-@click.option("--hf-endpoint", help="Hub endpoint (default: the Hub).")
-@click.option("--zenodo-url", help="Zenodo base URL (default: zenodo.org, or the sandbox).")
+@click.option("--hf-endpoint", callback=check_url, help="Hub endpoint (default: $HF_ENDPOINT, else the Hub).")
+@click.option("--zenodo-url", callback=check_url, help="Zenodo base URL (default: zenodo.org, or the sandbox).")
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path),
               help="The registry of published versions (zenodo-registry.json) [default: $MICROE_ZENODO_REGISTRY, "
                    "else beside --metadata, else in the current folder].")
-@click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--metadata", "metadata_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The dataset.yaml the release was built from: the registry is kept beside it.")
 @handle_errors
 def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool, dry_run: bool,
@@ -349,7 +306,7 @@ def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     from .training.speed import keep_freed_memory
 
     keep_freed_memory()  # process-wide, so here and not in the library: large CPU tensors are reused
-    metrics = train_model(release_dir, out_dir, progress=_progress_enabled(), **options)
+    metrics = train_model(release_dir, out_dir, progress=progress_enabled(), **options)
     click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s, {metrics['wall_seconds']:.0f} s wall "
                f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}, "
                f"{metrics['images_per_second']:.0f} img/s) -> {out_dir}")

@@ -258,6 +258,8 @@ def load_config(path: str | Path) -> ReleaseConfig:
         raise ConfigError(msg, path=config_path, field=f"release.{extra[0]}")
     splits = _typed(release.get("splits", {"train": 0.8, "test": 0.2}), dict, "release.splits", config_path)
     metadata = release.get("metadata")
+    if metadata is None and (base_dir / "dataset.yaml").is_file():
+        metadata = "dataset.yaml"  # the user's own description beside release.toml wins over the packaged one
     return ReleaseConfig(
         name=_require(release, "name", str, "release", config_path),
         version=_require(release, "version", str, "release", config_path),

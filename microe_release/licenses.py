@@ -39,7 +39,15 @@ class License:
         """
         own = beside / f"LICENSE-{self.spdx}.txt" if beside is not None else None
         if own is not None and own.is_file():
-            return own.read_text(encoding="utf-8")
+            try:
+                text = own.read_text(encoding="utf-8")
+            except UnicodeDecodeError as err:
+                msg = f"licence file '{own}' is not UTF-8 text (byte {err.start}); save it as UTF-8."
+                raise ConfigError(msg, path=own, field="license") from err
+            if not text.strip():
+                msg = f"licence file '{own}' is empty; paste the full text of {self.spdx} into it, or delete it."
+                raise ConfigError(msg, path=own, field="license")
+            return text
         shipped = license_text(self.spdx)
         if shipped is not None:
             return shipped

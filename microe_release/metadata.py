@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,18 @@ class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-#: libyaml's safe loader where PyYAML was built with it (same result, ~10x faster), else PyYAML's own.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's where built with it) that refuses a key given twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                msg = f"key '{key}' is given twice (line {key_node.start_mark.line + 1}); keep one"
+                raise yaml.constructor.ConstructorError(None, None, msg, key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
 def load_metadata(path: str | Path | None = None) -> DatasetMetadata:
@@ -84,15 +95,28 @@ def load_metadata(path: str | Path | None = None) -> DatasetMetadata:
     'microe'
     """
     where = Path(path) if path is not None else None
+    shown = where or PACKAGED_METADATA
     try:
         text = where.read_text(encoding="utf-8") if where is not None else read_text("metadata", "dataset.yaml")
-        data = yaml.load(text, Loader=_SAFE_LOADER)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
     except FileNotFoundError as err:
         msg = (f"metadata file '{where}' does not exist; point [release] metadata (or --metadata) at an "
                "existing dataset.yaml, or write a starter one with `microe init DIR`.")
         raise ConfigError(msg, path=where, field="release.metadata") from err
+    except IsADirectoryError as err:
+        msg = f"metadata file '{where}' is a folder; point it at the dataset.yaml inside."
+        raise ConfigError(msg, path=where, field="release.metadata") from err
+    except UnicodeDecodeError as err:
+        msg = f"metadata file '{shown}' is not UTF-8 text (byte {err.start}); save it as UTF-8."
+        raise ConfigError(msg, path=where) from err
     except yaml.YAMLError as err:
-        msg = f"metadata file '{where or PACKAGED_METADATA}' is not valid YAML: {err}"
+        mark = getattr(err, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        msg = f"metadata file '{shown}'{line} is not valid YAML: {problem}; fix that line (quote text with ':')."
+        raise ConfigError(msg, path=where) from err
+    except ValueError as err:  # an unquoted date YAML cannot build, e.g. 2026-13-45
+        msg = f"metadata file '{shown}' holds an impossible date ({err}); write dates as YYYY-MM-DD."
         raise ConfigError(msg, path=where) from err
     return parse_metadata(data, path=where)
 
@@ -131,27 +155,83 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
         msg = (f"metadata file '{shown}' has unknown key '{name}'{hint}; "
                f"valid keys{' under ' + key if key else ''}: {valid}.")
         raise ConfigError(msg, path=path, field=name)
+    if error.validator == "minItems":
+        msg = f"metadata file '{shown}': '{key}' is empty; list at least {error.validator_value} (see `microe init`)."
+        raise ConfigError(msg, path=path, field=key)
     if error.validator == "required":
         missing = error.message.split("'")[1]
         name = f"{key}.{missing}" if key else missing
         msg = f"metadata file '{shown}' lacks required field '{name}'; required: {', '.join(node.get('required', []))}."
         raise ConfigError(msg, path=path, field=name)
     expected = error.schema.get("type") or error.schema.get("pattern") or error.validator
-    msg = (f"metadata file '{shown}': '{key}' is '{error.instance}', expected {_describe(error.validator, expected)}; "
-           "see the comments in the file `microe init` writes.")
+    msg = (f"metadata file '{shown}': '{key}' is '{error.instance}', expected "
+           f"{_describe(error.validator, expected, key)}; see the comments in the file `microe init` writes.")
     raise ConfigError(msg, path=path, field=key)
+
+
+def _check_values(data: dict[str, Any], path: Path | None) -> None:
+    """What a schema pattern cannot say: real dates, ORCID check digits, web addresses."""
+    shown = str(path) if path is not None else PACKAGED_METADATA
+    if "date_published" in data:
+        try:
+            datetime.date.fromisoformat(data["date_published"])
+        except ValueError as err:
+            msg = (f"metadata file '{shown}': 'date_published' is '{data['date_published']}', not a real date "
+                   f"({err}); write YYYY-MM-DD, e.g. 2026-11-23.")
+            raise ConfigError(msg, path=path, field="date_published") from err
+    homepage = data.get("homepage")
+    if homepage:
+        parts = urllib.parse.urlsplit(homepage)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in homepage:
+            msg = (f"metadata file '{shown}': 'homepage' is '{homepage}', not a web address; write it as "
+                   "https://host/path, or leave it out.")
+            raise ConfigError(msg, path=path, field="homepage")
+    for i, creator in enumerate(data["creators"]):
+        orcid = creator.get("orcid")
+        if orcid and not _orcid_checksum_ok(orcid):
+            msg = (f"metadata file '{shown}': 'creators[{i}].orcid' is '{orcid}', whose check digit is wrong; "
+                   "copy the ORCID iD from orcid.org (e.g. 0000-0002-1825-0097).")
+            raise ConfigError(msg, path=path, field=f"creators[{i}].orcid")
+
+
+def normalise_orcid(orcid: str) -> str:
+    """The bare iD (``0000-0002-1825-0097``) of an ORCID given bare or as its https://orcid.org/ address.
+
+    Examples
+    --------
+    >>> normalise_orcid("https://orcid.org/0000-0002-1825-0097")
+    '0000-0002-1825-0097'
+    """
+    return orcid.removeprefix("https://orcid.org/")
+
+
+def _orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2 check digit, as ORCID computes it."""
+    digits = normalise_orcid(orcid).replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
 
 
 #: JSON Schema type names in the words a dataset.yaml author knows.
 _TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false", "null": "empty"}
 
+#: The form a patterned field takes, as the error shows it (the last part of its dotted key).
+_FORMS = {"name": "letters, digits, '_', '.' or '-' (e.g. microe)", "version": "a version such as 1.0.0",
+          "date_published": "a date YYYY-MM-DD (e.g. 2026-11-23)",
+          "orcid": "an ORCID iD 0000-0000-0000-000X (e.g. 0000-0002-1825-0097)"}
 
-def _describe(validator: str, expected: Any) -> str:
+
+def _describe(validator: str, expected: Any, key: str = "") -> str:
     if validator == "type":
         kinds = [str(k) for k in (expected if isinstance(expected, list) else [expected])]
         return " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
     if validator == "pattern":
-        return f"text matching {expected}"
+        return _FORMS.get(key.rsplit(".", 1)[-1], f"text matching {expected}")
+    if validator == "minLength":
+        return "some text (it is empty)"
     return f"a value passing '{validator}'"
 
 
@@ -176,8 +256,10 @@ def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
     """
     check_metadata_schema(data, path=path)
     data = _plain(data)
-    creators = [Creator(given=str(item["given"]), family=str(item["family"]),
-                        affiliation=item.get("affiliation"), orcid=item.get("orcid")) for item in data["creators"]]
+    _check_values(data, path)
+    creators = [Creator(given=str(item["given"]), family=str(item["family"]), affiliation=item.get("affiliation"),
+                        orcid=normalise_orcid(item["orcid"]) if item.get("orcid") else None)
+                for item in data["creators"]]
     return DatasetMetadata(
         name=str(data["name"]),
         title=str(data["title"]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -113,9 +112,8 @@ def assign_splits(
     logger.info("split sizes: %s", sizes)
     empty = [s for s in split_names if sizes[s] == 0]
     if empty:
-        smallest = min(ratios[s] for s in split_names)
-        msg = (f"split '{empty[0]}' would be empty: {len(records)} image(s) in {len(members)} group(s) cannot fill "
-               f"the splits {ratios}; a release needs at least {math.ceil(1 / smallest)} independent images "
-               "(more sources, a larger --count, or fewer splits).")
+        msg = (f"split '{empty[0]}' would be empty: {len(records)} image(s) in {len(members)} group(s) are too few "
+               f"to give each split its share {ratios} of every class (each class is split on its own); add images "
+               "(more sources, a larger --count) or use fewer splits.")
         raise SplitError(msg)
     return [choice[group] for group in groups]

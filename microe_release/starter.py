@@ -43,20 +43,31 @@ def write_starter_files(directory: str | Path, *, force: bool = False) -> list[P
     >>> [p.name for p in write_starter_files(tempfile.mkdtemp())]
     ['release.toml', 'dataset.yaml', 'exclusions.csv']
     """
+    if not str(directory).strip():
+        msg = "the folder for the starter files is empty text; name one, e.g. `microe init my-release`."
+        raise WriteError(msg, path=None)
     root = Path(directory)
     targets = [root / name for name in STARTER_FILES]
-    existing = [str(p) for p in targets if p.exists()]
+    existing = [str(p) for p in targets if p.exists() or p.is_symlink()]
     if existing and not force:
         msg = f"'{existing[0]}' already exists; pass --force to overwrite the starter files in '{root}'."
         raise OutputExistsError(msg, path=Path(existing[0]))
-    try:
+    folders = [str(p) for p in targets if p.is_dir()]
+    if folders:
+        msg = f"'{folders[0]}' is a folder; move it away or choose another folder for the starter files."
+        raise OutputExistsError(msg, path=Path(folders[0]))
+    temps = [target.with_name(f".{target.name}.tmp-{os.getpid()}") for target in targets]
+    try:  # all three written first, then put in place: never a half-written set
         root.mkdir(parents=True, exist_ok=True)
-        for target in targets:
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        for target, tmp in zip(targets, temps, strict=True):
             tmp.write_text(read_text("metadata", target.name), encoding="utf-8")
+        for target, tmp in zip(targets, temps, strict=True):
             os.replace(tmp, target)
     except OSError as err:
         msg = f"cannot write the starter files into '{root}': {err.strerror or err}; choose a folder you can write."
         raise WriteError(msg, path=root) from err
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     logger.info("wrote %s", ", ".join(str(p) for p in targets))
     return targets

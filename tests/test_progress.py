@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
 from microe_release import parallel as parallel_module
-from microe_release.cli import _progress_enabled, main
+from microe_release.cli import main, progress_enabled
 from microe_release.config import load_config
 from microe_release.dedup import GROUP_STEPS, assign_groups
 from microe_release.labels import CLASS_NAMES
@@ -173,7 +173,7 @@ def test_progress_enabled_only_on_a_terminal_without_quiet(monkeypatch: pytest.M
         monkeypatch.setattr(sys, "stderr", Terminal() if tty else io.StringIO())
         with click.Context(main, info_name="microe") as context:
             context.params["quiet"] = quiet
-            assert _progress_enabled() is expected
+            assert progress_enabled() is expected
 
 
 def test_cli_quiet_build_validate_report_leave_stderr_empty(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_metadata_unknown_key_names_key_file_and_valid_keys(tmp_path: Path) -> N
     (lambda d: d["creators"][0].update(nick="x"), r"unknown key 'creators\[0\].nick'.*valid keys under creators\[0\]"),
     (lambda d: d["creators"][0].pop("family"), r"lacks required field 'creators\[0\].family'"),
     (lambda d: d.pop("license"), r"lacks required field 'license'"),
-    (lambda d: d.update(date_published="23/11/2026"), r"'date_published' is '23/11/2026', expected text matching"),
+    (lambda d: d.update(date_published="23/11/2026"), r"'date_published' is '23/11/2026', expected a date YYYY-MM-DD"),
     (lambda d: d["datasheet"].update(motive="x"), r"unknown key 'datasheet.motive'"),
 ])
 def test_metadata_schema_errors_name_the_key(change, match: str) -> None:

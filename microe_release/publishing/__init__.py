@@ -7,13 +7,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from huggingface_hub import constants
+
 from ..errors import PublishError
 from ..records import Manifest
 from ..validation import validate_release
 from ..writers.license import release_files
 from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_target
 from .manifest import load_manifest, write_doi
-from .state import PublishState, Registry, content_hash, registry_path
+from .state import PublishState, Registry, check_registry_location, content_hash, registry_path
 from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: st
                   for rel in files]
         steps += [f"PUT {api}/<id> (metadata from .zenodo.json)", f"POST {api}/<id>/actions/publish"]
     if hf_repo:
-        hub = hf_endpoint or "https://huggingface.co"
+        hub = hf_endpoint or constants.ENDPOINT
         steps += [f"POST {hub}/api/repos/create (dataset {hf_repo}, exist_ok)",
                   f"commit {len(files)} files to {hf_repo} main: " + ", ".join(
                       f"{rel} ({(release_dir / rel).stat().st_size} bytes)" for rel in files),
@@ -172,13 +174,14 @@ def publish_release(
     # tokens first: a missing one must fail in a second, before validation and before any state is written
     hf_token = _token("HF_TOKEN") if hf_repo else ""
     zenodo_token = _token("ZENODO_TOKEN") if zenodo else ""
+    where = registry_path(registry, metadata=metadata)
+    check_registry_location(where)
     report = validate_release(root)
     if report.errors():
         first = report.errors()[0]
         msg = (f"'{root}' does not validate ({len(report.errors())} errors, first: {first.where}: {first.message}); "
                f"run `microe validate {root}` and fix them before publishing.")
         raise PublishError(msg)
-    where = registry_path(registry, metadata=metadata)
     if dry_run:
         return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint),
                 "registry": str(where)}

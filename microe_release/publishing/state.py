@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import PublishError
+
 #: Progress file inside the release folder (not part of the release's files or checksums).
 STATE_FILE = "publish-state.json"
 
@@ -39,6 +41,26 @@ def registry_path(registry: str | Path | None = None, *, metadata: str | Path | 
     if metadata is not None:
         return Path(metadata).resolve().parent / REGISTRY_FILE
     return Path.cwd() / REGISTRY_FILE
+
+
+def check_registry_location(path: Path) -> None:
+    """Refuse a registry path that cannot hold the file: a folder, a missing or unwritable parent.
+
+    Raises
+    ------
+    PublishError
+        Naming the path and where it came from (``--registry`` or ``$MICROE_ZENODO_REGISTRY``).
+    """
+    origin = f" (from ${REGISTRY_ENV})" if os.environ.get(REGISTRY_ENV) and Path(os.environ[REGISTRY_ENV]).resolve() == path else ""
+    if path.is_dir():
+        msg = f"the registry '{path}'{origin} is a folder; name a file, e.g. '{path / REGISTRY_FILE}'."
+        raise PublishError(msg)
+    if not path.parent.is_dir():
+        msg = f"the registry '{path}'{origin} is in a folder that does not exist; create '{path.parent}' or choose another path."
+        raise PublishError(msg)
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        msg = f"the registry '{path}'{origin} cannot be written; choose a path you can write with --registry."
+        raise PublishError(msg)
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:

@@ -1,0 +1,98 @@
+"""What the ``microe`` commands share: one-line errors, the progress switch, option checks."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from click.core import ParameterSource
+
+from .distributed import ENGINES
+from .errors import MicroeReleaseError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn a MicroeReleaseError into one clear line on stderr and exit code 1 (--debug: traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except MicroeReleaseError as err:
+            if debug:
+                raise
+            hint = f" Hint: {err.hint}" if err.hint else ""
+            click.secho(f"error: {err}{hint}", fg="red", err=True)  # one line; `microe --debug` shows the traceback
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def progress_enabled() -> bool:
+    """Whether a command draws progress bars: stderr is a terminal and ``microe -q`` was not given.
+
+    The one switch behind every command's ``progress=`` (build, validate, report, train), so a
+    pipe or a log file gets only results (stdout) and errors (stderr).
+    """
+    context = click.get_current_context(silent=True)
+    quiet = bool(context is not None and context.find_root().params.get("quiet"))
+    return sys.stderr.isatty() and not quiet
+
+
+ENGINE_OPTIONS = [
+    click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
+                 help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]')."),
+    click.option("--ray-address", default=None, metavar="ADDR",
+                 help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray."),
+]
+
+
+def engine_options(func: F) -> F:
+    """--engine and --ray-address, shared by build and validate."""
+    for option in reversed(ENGINE_OPTIONS):
+        func = option(func)
+    return func
+
+
+
+
+def given_on_command_line(name: str) -> bool:
+    """Whether the user typed option ``name`` (not its default)."""
+    return click.get_current_context().get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+def check_repo_id(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--hf-repo``: a Hub repository id ORG/NAME, checked as the Hub checks it (exit 2 when wrong)."""
+    if value is None:
+        return None
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(value)
+    except HFValidationError as err:
+        msg = f"'{value}' is not a Hub repository id ({str(err).splitlines()[0]}); write ORG/NAME, e.g. makerere/microe."
+        raise click.BadParameter(msg, param=param) from err
+    if "/" not in value:
+        msg = f"'{value}' has no organisation or user; write ORG/NAME, e.g. makerere/microe."
+        raise click.BadParameter(msg, param=param)
+    return value
+
+
+def check_url(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An endpoint option: an http(s) address with a host (exit 2 when not)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        msg = f"'{value}' is not an http(s) address; write e.g. https://huggingface.co or http://127.0.0.1:8080."
+        raise click.BadParameter(msg, param=param)
+    return value.rstrip("/")
