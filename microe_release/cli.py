@@ -241,6 +241,10 @@ def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool,
     if not hf_repo and not zenodo:
         msg = "give --hf-repo ORG/NAME and/or --zenodo."
         raise click.UsageError(msg)
+    if not progress_enabled():  # huggingface_hub draws upload bars on stderr, terminal or not
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
     result = publish_release(release_dir, hf_repo=hf_repo, zenodo=zenodo, sandbox=sandbox, dry_run=dry_run,
                              hf_endpoint=hf_endpoint, zenodo_url=zenodo_url, registry=registry,
                              metadata=metadata_file)

@@ -115,6 +115,11 @@ class ReleaseConfig:
         return tuple(name for name in SPLIT_ORDER if name in self.splits)
 
 
+#: Python types in the words a release.toml author knows.
+_KIND_WORDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
+               dict: "a table"}
+
+
 def _require(table: dict[str, Any], key: str, kind: type, where: str, path: Path) -> Any:
     if key not in table:
         msg = f"{where}.{key} is missing in {path}; add it (see README, 'release.toml')."
@@ -127,7 +132,7 @@ def _typed(value: Any, kind: type, field_name: str, path: Path | None) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         ok, value = True, float(value)
     if not ok:
-        msg = f"{field_name} in {path} must be a {kind.__name__}, got '{value}' ({type(value).__name__})."
+        msg = f"{field_name} in {path} must be {_KIND_WORDS.get(kind, kind.__name__)}, got '{value}' ({type(value).__name__})."
         raise ConfigError(msg, path=path, field=field_name)
     return value
 

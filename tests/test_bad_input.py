@@ -14,7 +14,13 @@ from click.testing import CliRunner
 
 from microe_release import build_release, demo_config, load_config
 from microe_release.cli import main
-from microe_release.errors import ConfigError, OutputExistsError, PublishError, SplitError, WriteError
+from microe_release.errors import (
+    ConfigError,
+    OutputExistsError,
+    PublishError,
+    SplitError,
+    WriteError,
+)
 from microe_release.metadata import load_metadata, parse_metadata
 from microe_release.publishing import publish_release
 from microe_release.publishing.state import REGISTRY_ENV
@@ -96,7 +102,7 @@ def test_metadata_values_a_schema_cannot_check(change, match: str) -> None:
 
 
 @pytest.mark.parametrize(("content", "match"), [
-    ("name: microe\ndate_published: 2026-13-45\n".encode(), r"impossible date .*write dates as YYYY-MM-DD"),
+    (b"name: microe\ndate_published: 2026-13-45\n", r"impossible date .*write dates as YYYY-MM-DD"),
     ("name: microe\ntitle: Caf\xe9\n".encode("latin-1"), r"is not UTF-8 text \(byte 23\)"),
     (b"name: microe\ntitle: a\nname: other\n", r"line 3 is not valid YAML: key 'name' is given twice"),
     (b"name: microe\ntitle: [unclosed\n", r"is not valid YAML"),
@@ -241,7 +247,7 @@ def test_cli_error_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("where", "match"), [
     (lambda tmp: tmp, "is a folder; name a file"),
-    (lambda tmp: tmp / "no" / "such" / "reg.json", "is in a folder that does not exist"),
+    (lambda tmp: tmp / "SHA256SUMS" / "reg.json", "needs the folder '.*SHA256SUMS', which cannot be made"),
 ])
 def test_registry_from_the_environment_that_cannot_hold_the_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where, match: str) -> None:

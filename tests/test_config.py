@@ -32,7 +32,7 @@ def test_config_hash_ignores_comments(multi_source_config: Path) -> None:
     ('splits = { train = 0.8, test = 0.2 }', 'splits = { train = 0.8, test = 0.3 }', r"summing to 1, got 1\.1"),
     ('splits = { train = 0.8, test = 0.2 }', 'splits = { train = 0.8, dev = 0.2 }', r"must name 'train' and 'test'"),
     ('version = "1.0.0"', 'version = "one"', r"release.version 'one' .* is not a semantic version"),
-    ('image_size = 48', 'image_size = "48"', r"release.image_size in .* must be a int, got '48' \(str\)"),
+    ('image_size = 48', 'image_size = "48"', r"release.image_size in .* must be a whole number, got '48' \(str\)"),
     ('csv = "data/legend.csv"', 'csv = "data/legend.csv"\ncolumn = "x"', r"source\[3\] \('faces'\) .* unknown key 'column' for format 'labelled-csv'"),
     ('AN = "angry"', 'AN = "furious"', r"maps 'AN' to 'furious' .* not a class"),
     ("pattern = '^(?P<subject>", "pattern = '^((?P<subject>", r"pattern .* is not a valid regular expression"),

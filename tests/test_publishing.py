@@ -263,3 +263,12 @@ def test_load_dataset_pins_each_published_version(release: Path, servers, tmp_pa
         expected = {s["name"]: s["num_examples"] for s in yaml.safe_load(card)["dataset_info"]["splits"]}
         assert sizes[rev] == expected, rev
     assert sizes["main"] == sizes["v1.1.0"] != sizes["v1.0.0"]
+
+
+def test_publish_command_prints_only_results_off_a_terminal(release: Path, servers, tmp_path: Path) -> None:
+    hub, zenodo = servers
+    result = CliRunner().invoke(main, ["publish", str(release), "--hf-repo", REPO, "--zenodo", "--hf-endpoint", hub.url,
+                                       "--zenodo-url", zenodo.url, "--registry", str(tmp_path / "reg.json")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["registry", "DOI", "Hub"], lines

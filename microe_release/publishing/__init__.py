@@ -179,7 +179,7 @@ def publish_release(
     report = validate_release(root)
     if report.errors():
         first = report.errors()[0]
-        msg = (f"'{root}' does not validate ({len(report.errors())} errors, first: {first.where}: {first.message}); "
+        msg = (f"'{root}' does not validate ({len(report.errors())} error{'s' if len(report.errors()) != 1 else ''}, first: {first.where}: {first.message}); "
                f"run `microe validate {root}` and fix them before publishing.")
         raise PublishError(msg)
     if dry_run:

@@ -44,7 +44,7 @@ def registry_path(registry: str | Path | None = None, *, metadata: str | Path | 
 
 
 def check_registry_location(path: Path) -> None:
-    """Refuse a registry path that cannot hold the file: a folder, a missing or unwritable parent.
+    """Refuse a registry path that cannot hold the file: a folder, a parent that cannot be made or written.
 
     Raises
     ------
@@ -55,9 +55,11 @@ def check_registry_location(path: Path) -> None:
     if path.is_dir():
         msg = f"the registry '{path}'{origin} is a folder; name a file, e.g. '{path / REGISTRY_FILE}'."
         raise PublishError(msg)
-    if not path.parent.is_dir():
-        msg = f"the registry '{path}'{origin} is in a folder that does not exist; create '{path.parent}' or choose another path."
-        raise PublishError(msg)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"the registry '{path}'{origin} needs the folder '{path.parent}', which cannot be made ({err.strerror}); choose another path."
+        raise PublishError(msg) from err
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         msg = f"the registry '{path}'{origin} cannot be written; choose a path you can write with --registry."
         raise PublishError(msg)
