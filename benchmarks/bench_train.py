@@ -22,8 +22,8 @@ import torch.nn.functional as F
 
 from microe_release.models import INPUT_SIZES, build_model
 from microe_release.training.augment import augment_batch
-from microe_release.training.loop import autocast, choose_precision, to_input
-from microe_release.training.speed import keep_freed_memory
+from microe_release.training.loop import choose_precision
+from microe_release.training.tensors import autocast, to_input
 
 CPU = torch.device("cpu")
 
@@ -80,11 +80,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--arch", nargs="+", default=["alexnet-48", "alexnet"])
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--plain-malloc", action="store_true", help="do not keep large freed blocks (glibc default)")
     args = parser.parse_args()
-    kept = not args.plain_malloc and keep_freed_memory()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
-          f"large freed blocks {'kept' if kept else 'returned (glibc default)'}")
+          "")
     results, ok = [], True
     for arch in args.arch:
         steps = args.steps if arch == "alexnet-48" else max(2, args.steps // 4)

@@ -25,9 +25,9 @@ from .licenses import get_license
 from .metadata import load_metadata
 from .parallel import process_batches, worker_pool
 from .processing import Refused
-from .progress import count_source_items, finish_bar, progress_bar
+from .progress import finish_bar, progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SourceItem
-from .sources import get_source_format
+from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def collect_records(
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
     records: list[ImageRecord] = []
-    bar = progress_bar(total=count_source_items(config) if progress else None, desc="decode", unit="img",
+    bar = progress_bar(total=count_source_items(config.sources) if progress else None, desc="decode", unit="img",
                        enabled=progress)
     items = _iter_source_items(config, skipped, strict, seen, bar.update)
     if engine == "ray":
@@ -242,7 +242,7 @@ def build_release(
     images : bool
         Also write ``images/{split}/{label}/{id}.png``.
     progress : bool
-        Show progress bars on stderr: "decode" (a total where :func:`~microe_release.progress.count_source_items`
+        Show progress bars on stderr: "decode" (a total where :func:`~microe_release.sources.count_source_items`
         knows one), "dedup", "split", then "write parquet", "write csv", "write metadata".
     previous : str or Path, optional
         The previous release folder: the build writes ``CHANGELOG.md`` from :func:`microe diff`.

@@ -307,9 +307,6 @@ split) or the train extra is missing (pip install 'microe-release[train]'); 2 us
 def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     """Train the reference AlexNet on a release and write MODEL_DIR with its model card."""
     from .training import train as train_model
-    from .training.speed import keep_freed_memory
-
-    keep_freed_memory()  # process-wide, so here and not in the library: large CPU tensors are reused
     metrics = train_model(release_dir, out_dir, progress=progress_enabled(), **options)
     click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s, {metrics['wall_seconds']:.0f} s wall "
                f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}, "

@@ -12,6 +12,8 @@ from typing import Any
 
 from .errors import ConfigError
 from .labels import CLASS_NAMES
+from .sources import get_source_format
+from .sources.base import SourceConfig, compile_pattern
 
 #: Split names a release may use, in the order they are written.
 SPLIT_ORDER: tuple[str, ...] = ("train", "validation", "test")
@@ -23,34 +25,6 @@ COMMON_SOURCE_KEYS = frozenset(
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
-
-
-@dataclass(frozen=True, kw_only=True)
-class SourceConfig:
-    """One ``[[source]]`` table, checked.
-
-    Parameters
-    ----------
-    name : str
-        Becomes the ``source`` column; letters, digits, ``_.-``.
-    format : str
-        A key of :data:`microe_release.sources.SOURCE_FORMATS`.
-    path : Path
-        Absolute path of the source (file or folder).
-    options : dict
-        The format's own keys (``csv``, ``pattern``, ``min_agreement`` ...).
-    """
-
-    name: str
-    format: str
-    path: Path
-    license: str = "unknown"
-    url: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
-    subject_pattern: re.Pattern[str] | None = None
-    keep_splits: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,8 +113,6 @@ def _typed(value: Any, kind: type, field_name: str, path: Path | None) -> Any:
 
 def parse_source(table: dict[str, Any], *, position: int, base_dir: Path, config_path: Path) -> SourceConfig:
     """Check one ``[[source]]`` table and resolve its path against the toml's folder."""
-    from .sources import get_source_format
-
     where = f"source[{position}]"
     name = _require(table, "name", str, where, config_path)
     where = f"source[{position}] ('{name}')"
@@ -195,19 +167,6 @@ def parse_source(table: dict[str, Any], *, position: int, base_dir: Path, config
     )
     adapter.check(source)
     return source
-
-
-def compile_pattern(pattern: str, *, field_name: str, path: Path | None, group: str) -> re.Pattern[str]:
-    """Compile a user regex that must have the named group ``group``."""
-    try:
-        compiled = re.compile(pattern)
-    except re.error as err:
-        msg = f"{field_name} '{pattern}' in {path} is not a valid regular expression: {err}."
-        raise ConfigError(msg, path=path, field=field_name) from err
-    if group not in compiled.groupindex:
-        msg = f"{field_name} '{pattern}' in {path} needs a named group (?P<{group}>...)."
-        raise ConfigError(msg, path=path, field=field_name)
-    return compiled
 
 
 def load_config(path: str | Path) -> ReleaseConfig:

@@ -14,7 +14,6 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
-from .pngread import plain_gray_scanlines, unfilter_batch
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
 
 logger = logging.getLogger(__name__)
@@ -106,20 +105,6 @@ def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
     return round(red), round(green), round(blue)
 
 
-#: Pillow format to try first for a file signature (Pillow otherwise asks each plugin in turn).
-_SIGNATURES = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF8", "GIF"), (b"BM", "BMP"))
-
-
-def _open(data: bytes) -> Image.Image:
-    for signature, name in _SIGNATURES:
-        if data.startswith(signature):
-            try:
-                return Image.open(io.BytesIO(data), formats=(name,))
-            except UnidentifiedImageError:
-                break  # a damaged header: let every plugin have a look
-    return Image.open(io.BytesIO(data))
-
-
 def _orient(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation, if there is one (a transposed copy only when needed)."""
     try:
@@ -148,8 +133,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-            img = _open(data)
+            img = Image.open(io.BytesIO(data))
             orig_w, orig_h, orig_mode = img.width, img.height, img.mode
             if orig_w * orig_h > MAX_IMAGE_PIXELS:
                 msg = f"{orig_w}x{orig_h} pixels"
@@ -201,14 +185,10 @@ def load_of(item: SourceItem) -> Load:
     return item.path, item.pixels, item.synthetic, item.label
 
 
-#: What :func:`_load_pixels` gives for a plain gray PNG of the release's size: (file bytes, scanlines),
-#: unfiltered later with the rest of its batch.
-_Scanlines = tuple[bytes, bytes]
-
 _Pixels = tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]
 
 
-def _load_pixels(load: Load, size: int) -> _Pixels | _Scanlines:
+def _load_pixels(load: Load, size: int) -> _Pixels:
     path, text, synthetic, label = load
     if text is not None:
         raw = parse_pixels(text)
@@ -220,7 +200,8 @@ def _load_pixels(load: Load, size: int) -> _Pixels | _Scanlines:
         raw = render_face(synthetic[0], synthetic[1], label)
         gray = square_resize(Image.fromarray(raw, "L"), size)
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
-    assert path is not None  # adapters always set one of the three
+    if path is None:
+        raise _Skip(SkipReason.UNREADABLE, "the source gave no file, pixels or face to decode")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -228,30 +209,7 @@ def _load_pixels(load: Load, size: int) -> _Pixels | _Scanlines:
         raise _Skip(SkipReason.MISSING, f"file vanished: {path}") from err
     except OSError as err:
         raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
-    plain = plain_gray_scanlines(data, MAX_IMAGE_PIXELS)  # most face sources: no Pillow round trip
-    if plain is None:
-        return decode_image(data, size)
-    width, height, scanlines = plain
-    if (width, height) == (size, size):
-        return data, scanlines
-    pixels = unfilter_batch([scanlines], width, height)[0]
-    return np.asarray(square_resize(Image.fromarray(pixels, "L"), size), dtype=np.uint8), width, height, "L", None
-
-
-def _unfilter(plain: list[tuple[int, bytes, bytes]], size: int) -> list[tuple[int, _Pixels | Refused]]:
-    """Pixels of a batch's plain PNGs of the release's size, in one call (each alone if that fails)."""
-    try:
-        batch = unfilter_batch([scanlines for _, _, scanlines in plain], size, size)
-        return [(position, (pixels, size, size, "L", None)) for (position, _, _), pixels in zip(plain, batch, strict=True)]
-    except (ValueError, OSError) as err:  # not expected (the scanlines were checked): Pillow decides alone
-        logger.debug("batch unfilter failed (%s); decoding %d images one by one", err, len(plain))
-    out: list[tuple[int, _Pixels | Refused]] = []
-    for position, data, _ in plain:
-        try:
-            out.append((position, decode_image(data, size)))
-        except _Skip as skip:
-            out.append((position, Refused(skip.reason, skip.detail)))
-    return out
+    return decode_image(data, size)
 
 
 class Measured(NamedTuple):
@@ -334,31 +292,18 @@ def _spill(folder: str, blob: bytes) -> tuple[str, int]:
 def process_loads(loads: list[Load], size: int, spill_folder: str | None = None) -> PackedBatch:
     """Process a batch (the unit of work sent to a worker process or Ray task).
 
-    Decoding is per item, except that the plain gray PNGs of the release's size are unfiltered
-    together (:mod:`microe_release.pngread`); hashing and the CSV pixel text run once over the
-    whole batch. With ``spill_folder`` the bytes go to this process's spill file there, not back
+    Decoding is per item (Pillow); hashing and the CSV pixel text run once over the whole batch. With ``spill_folder`` the bytes go to this process's spill file there, not back
     to the caller.
     """
     results: list[Measured | Refused | None] = []
     decoded: list[tuple[int, _Pixels]] = []
-    plain: list[tuple[int, bytes, bytes]] = []
     for load in loads:
         try:
-            loaded = _load_pixels(load, size)
+            decoded.append((len(results), _load_pixels(load, size)))
         except _Skip as skip:
             results.append(Refused(skip.reason, skip.detail))
             continue
-        if isinstance(loaded[0], bytes):  # a plain PNG: unfiltered with the others below
-            plain.append((len(results), *loaded))
-        else:
-            decoded.append((len(results), loaded))
         results.append(None)
-    for position, unfiltered in _unfilter(plain, size) if plain else ():
-        if isinstance(unfiltered, Refused):
-            results[position] = unfiltered
-        else:
-            decoded.append((position, unfiltered))
-    decoded.sort(key=lambda d: d[0])
     parts: list[bytes] = []
     if decoded:
         batch = np.stack([d[1][0] for d in decoded])

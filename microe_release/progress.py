@@ -3,8 +3,8 @@
 A tqdm bar starts tqdm's monitor thread (``tqdm.monitor_interval``, 10 s) and leaves it running
 for the rest of the process; a live thread stops the build pool from forking
 (:func:`microe_release.parallel.start_method`), so the next build in the same process would
-spawn its workers. The bars here are a tqdm subclass without that thread, and a bar that is off
-is a plain stand-in (a disabled tqdm would still start the thread).
+spawn its workers. The bars here are a tqdm subclass without that thread; a bar that is off is the
+same class, disabled.
 """
 
 from __future__ import annotations
@@ -12,48 +12,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .config import ReleaseConfig, SourceConfig
-
-
-class _Silent:
-    """The part of tqdm's interface the toolkit uses, doing nothing."""
-
-    def __init__(self, iterable: Iterable[Any] | None = None, total: int | None = None) -> None:
-        self._iterable = iterable
-        self.total = total
-        self.n = 0
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._iterable or ())
-
-    def __enter__(self) -> _Silent:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        return None
-
-    def set_description(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def refresh(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
+from collections.abc import Iterable
+from typing import Any
 
 
 @functools.cache
@@ -77,7 +37,7 @@ def _unsized_terminal(stream: Any) -> bool:
 
 
 def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool, **kwargs: Any) -> Any:
-    """``tqdm(iterable, **kwargs)`` when ``enabled``, else a silent stand-in with the same methods.
+    """``tqdm(iterable, **kwargs)``, drawn when ``enabled`` and disabled (silent) when not.
 
     Parameters
     ----------
@@ -90,9 +50,8 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool, **kwar
 
     Returns
     -------
-    tqdm or stand-in
-        Both support ``update``, ``set_description``, ``set_postfix(_str)``, ``refresh``, ``close``,
-        iteration and ``with``; the bar never starts tqdm's monitor thread.
+    tqdm
+        A real tqdm bar that never starts tqdm's monitor thread.
 
     Examples
     --------
@@ -102,7 +61,7 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool, **kwar
     [1, 2]
     """
     if not enabled:
-        return _Silent(iterable, kwargs.get("total"))
+        return _bar_class()(iterable, disable=True, **kwargs)
     if _unsized_terminal(kwargs.get("file") or sys.stderr):
         kwargs.setdefault("ncols", 80)
         kwargs.setdefault("nrows", 20)
@@ -114,73 +73,14 @@ def finish_bar(bar: Any) -> None:
 
     Parameters
     ----------
-    bar : tqdm or stand-in
+    bar : tqdm
         From :func:`progress_bar`, after its last ``update``.
 
     Examples
     --------
     >>> finish_bar(progress_bar(total=5, enabled=False))
     """
-    if isinstance(bar, _Silent) or bar.total is None or bar.n == bar.total:
+    if bar.disable or bar.total is None or bar.n == bar.total:
         return
     bar.total = bar.n
     bar.refresh()
-
-
-def _count_lines(path: Path) -> int:
-    """Lines of ``path`` that are not empty (what a csv reader yields a row for), read in binary."""
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.rstrip(b"\r\n"))
-
-
-def _count_source(source: SourceConfig) -> int | None:
-    """Items the adapter of ``source`` will yield, where a listing or line count gives it cheaply."""
-    from .sources.base import walk_files
-    from .sources.ferplus import FOLDER_SPLITS
-
-    try:
-        if source.format == "synthetic":
-            return int(source.options["count"])
-        if source.format == "fer2013-csv":  # one item per row after the header
-            return max(_count_lines(source.path) - 1, 0)
-        if source.format == "ferplus":  # label.csv files have no header
-            files = [source.path / name / "label.csv" for name, _split in FOLDER_SPLITS]
-            return sum(_count_lines(path) for path in files if path.is_file())
-        if source.format in ("image-folder", "filename-pattern") and source.path.is_dir():
-            return sum(1 for _ in walk_files(source.path))  # one item per file
-    except OSError:  # the adapter reports a missing or unreadable source itself
-        return None
-    return None  # labelled-csv: rows plus the images no row names; no cheap count
-
-
-def count_source_items(config: ReleaseConfig) -> int | None:
-    """The number of items the build reads from ``config``'s sources, or None where one is not cheap.
-
-    Synthetic sources give ``count``; FER2013 and FER+ CSVs their non-empty rows; image-folder and
-    filename-pattern sources their files (one folder walk). A labelled-csv source (rows plus the
-    images no row names) has no cheap count, and then the whole total is None. The count is the
-    progress bar's total, an estimate: a quoted CSV field that spans lines counts once per line.
-
-    Parameters
-    ----------
-    config : ReleaseConfig
-        The build's configuration.
-
-    Returns
-    -------
-    int or None
-        Items over all sources (decoded and skipped alike), or None.
-
-    Examples
-    --------
-    >>> from microe_release import demo_config
-    >>> count_source_items(demo_config(count=40))
-    40
-    """
-    total = 0
-    for source in config.sources:
-        found = _count_source(source)
-        if found is None:
-            return None
-        total += found
-    return total

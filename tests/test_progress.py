@@ -21,10 +21,10 @@ from microe_release.config import load_config
 from microe_release.dedup import GROUP_STEPS, assign_groups
 from microe_release.labels import CLASS_NAMES
 from microe_release.parallel import start_method
-from microe_release.progress import count_source_items, progress_bar
+from microe_release.progress import progress_bar
 from microe_release.records import ImageRecord
 from microe_release.report import generate_report
-from microe_release.sources import get_source_format
+from microe_release.sources import count_source_items, get_source_format
 from microe_release.splitting import assign_splits
 from microe_release.validation import CHECKS, validate_release
 from tests.fixtures.sources import make_multi_source_config
@@ -82,11 +82,11 @@ def test_count_source_items_matches_what_each_adapter_yields(tmp_path: Path) -> 
     for source in config.sources:
         one = dataclasses.replace(config, sources=(source,))
         if source.format == "labelled-csv":  # rows plus unnamed images: no cheap count
-            assert count_source_items(one) is None
+            assert count_source_items(one.sources) is None
             continue
-        assert count_source_items(one) == sum(1 for _ in get_source_format(source.format).iter_items(source))
-    assert count_source_items(config) is None  # one source without a count: no total at all
-    assert count_source_items(demo_config(count=COUNT)) == COUNT
+        assert count_source_items(one.sources) == sum(1 for _ in get_source_format(source.format).iter_items(source))
+    assert count_source_items(config.sources) is None  # one source without a count: no total at all
+    assert count_source_items(demo_config(count=COUNT).sources) == COUNT
 
 
 def test_assign_groups_progress_reports_every_step() -> None:
@@ -119,7 +119,7 @@ def test_build_release_progress_names_stages_with_totals(progress_build: tuple[P
 def test_build_release_progress_counts_skipped_items_in_decode_total(tmp_path: Path) -> None:
     config = load_config(make_multi_source_config(tmp_path))
     config = dataclasses.replace(config, sources=tuple(s for s in config.sources if s.format != "labelled-csv"))
-    total = count_source_items(config)
+    total = count_source_items(config.sources)
     lines = _lines(_build_with_progress(config, tmp_path / "r"))
     assert any(line.startswith("decode: 100%") and f"{total}/{total}" in line for line in lines)
 

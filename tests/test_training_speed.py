@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
 
-from microe_release.training import loop, speed
 from microe_release.training.artifacts import model_card
 from microe_release.training.loop import PRECISION_RULES, choose_precision
 
@@ -47,11 +43,6 @@ def test_choose_precision_auto_on_cuda_follows_bf16_support(monkeypatch: pytest.
     assert precision == expected and rule.startswith(f"auto: {expected} on a CUDA GPU")
 
 
-def test_speed_module_no_longer_calibrates() -> None:
-    assert not hasattr(speed, "calibrate_cpu_precision") and not hasattr(speed, "step_images_per_second")
-    assert loop.choose_precision.__code__.co_argcount == 2  # no arch: nothing model-specific is measured
-
-
 def test_model_card_states_the_precision_rule() -> None:
     config = {"release": {"name": "microe", "version": "1.0.0", "content_hash": "sha256:0"}, "arch": "alexnet-48",
               "input_size": 48, "normalisation": {"mean": 0.5, "std": 0.25}, "splits": {"train": 1, "test": 1},
@@ -64,27 +55,3 @@ def test_model_card_states_the_precision_rule() -> None:
                "train_seconds": 1.0, "images_per_second": 1.0, "wall_seconds": 1.0}
     card = model_card(config, metrics)
     assert f"fp32 arithmetic ({CPU_RULE})" in card and "timing on this CPU" not in card
-
-
-def test_freed_large_blocks_are_reused_not_faulted_in_again() -> None:
-    # In a fresh process: a 48 MiB tensor (over glibc's largest mmap threshold) allocated, written and
-    # freed 24 times. Plain glibc maps and faults in all 12,288 pages every time; once the heap has grown,
-    # kept blocks are reused.
-    probe = textwrap.dedent("""
-        import resource, sys, torch
-        from microe_release.training.speed import keep_freed_memory
-        tuned = sys.argv[1] == "tuned" and keep_freed_memory()
-        faults = []
-        for _ in range(24):
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            block = torch.ones(12 << 20)
-            faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-            del block
-        print(int(tuned), sum(faults[12:]))  # the first ones grow the heap (how many depends on the thread pool)
-    """)
-    runs = {mode: subprocess.run([sys.executable, "-c", probe, mode], capture_output=True, text=True, check=True)
-            for mode in ("plain", "tuned")}
-    (_, plain), (tuned, kept) = (map(int, runs[mode].stdout.split()) for mode in ("plain", "tuned"))
-    if not tuned:
-        pytest.skip("not glibc: mallopt is not there to tune")
-    assert kept < 1_000 and kept <= plain, (plain, kept)  # plain: ~147,000 with 4 KiB pages, fewer with huge pages

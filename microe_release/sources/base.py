@@ -3,14 +3,58 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from ..config import SourceConfig
-from ..errors import SourceNotFoundError
+from ..errors import ConfigError, SourceNotFoundError
 from ..labels import normalize_label
 from ..records import SkippedItem, SkipReason, SourceItem
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceConfig:
+    """One ``[[source]]`` table, checked.
+
+    Parameters
+    ----------
+    name : str
+        Becomes the ``source`` column; letters, digits, ``_.-``.
+    format : str
+        A key of :data:`microe_release.sources.SOURCE_FORMATS`.
+    path : Path
+        Absolute path of the source (file or folder).
+    options : dict
+        The format's own keys (``csv``, ``pattern``, ``min_agreement`` ...).
+    """
+
+    name: str
+    format: str
+    path: Path
+    license: str = "unknown"
+    url: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    subject_pattern: re.Pattern[str] | None = None
+    keep_splits: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def compile_pattern(pattern: str, *, field_name: str, path: Path | None, group: str) -> re.Pattern[str]:
+    """Compile a user regex that must have the named group ``group``."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as err:
+        msg = f"{field_name} '{pattern}' in {path} is not a valid regular expression: {err}."
+        raise ConfigError(msg, path=path, field=field_name) from err
+    if group not in compiled.groupindex:
+        msg = f"{field_name} '{pattern}' in {path} needs a named group (?P<{group}>...)."
+        raise ConfigError(msg, path=path, field=field_name)
+    return compiled
+
+
 
 #: What adapters yield: an item to decode, or an item already known to be unusable.
 Found = SourceItem | SkippedItem
@@ -49,6 +93,10 @@ class SourceFormat(Protocol):
         """Raise ConfigError for options that are wrong before any file is read."""
 
     @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """How many items :meth:`iter_items` will yield, where a listing or a line count gives it cheaply."""
+
+    @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
         """Yield every item of the source, in a deterministic order."""
 
@@ -64,6 +112,12 @@ def require_path(source: SourceConfig, path: Path, *, what: str, is_dir: bool) -
         )
         raise SourceNotFoundError(msg, source=source.name, path=path)
     return path
+
+
+def count_lines(path: Path) -> int:
+    """Lines of ``path`` that are not empty (what a csv reader yields a row for), read in binary."""
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.rstrip(b"\r\n"))
 
 
 def walk_files(root: Path) -> Iterator[tuple[str, str]]:

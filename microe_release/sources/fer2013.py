@@ -6,11 +6,10 @@ import csv
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..config import SourceConfig
 from ..errors import SourceError
 from ..labels import FER2013_CODES
 from ..records import SkipReason
-from .base import Found, labelled_item, require_path, skip
+from .base import Found, SourceConfig, count_lines, labelled_item, require_path, skip
 
 #: FER2013's Usage column, mapped to release split names (kept with keep_splits = true).
 USAGE_SPLITS = {"training": "train", "publictest": "validation", "privatetest": "test"}
@@ -27,6 +26,11 @@ class Fer2013Csv:
     @classmethod
     def check(cls, source: SourceConfig) -> None:
         """Nothing to check beyond the common keys."""
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """One item per non-empty row after the header."""
+        return max(count_lines(source.path) - 1, 0) if source.path.is_file() else None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

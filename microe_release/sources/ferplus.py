@@ -9,11 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..config import SourceConfig
 from ..errors import ConfigError, SourceNotFoundError
 from ..labels import FERPLUS_COLUMNS
 from ..records import SkipReason
-from .base import Found, file_item, is_inside, labelled_item, require_path, skip
+from .base import (
+    Found,
+    SourceConfig,
+    count_lines,
+    file_item,
+    is_inside,
+    labelled_item,
+    require_path,
+    skip,
+)
 
 #: FER+ folders and the split each one is (kept with keep_splits = true).
 FOLDER_SPLITS = (("FER2013Train", "train"), ("FER2013Valid", "validation"), ("FER2013Test", "test"))
@@ -95,6 +103,12 @@ class FerPlus:
         if not 0.0 < value <= 1.0:
             msg = f"source '{source.name}': min_agreement must be in (0, 1], got '{value}'."
             raise ConfigError(msg, field=f"source '{source.name}'.min_agreement")
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """One item per non-empty row of the label.csv files (they have no header)."""
+        files = [source.path / name / "label.csv" for name, _split in FOLDER_SPLITS]
+        return sum(count_lines(path) for path in files if path.is_file())
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

@@ -6,9 +6,17 @@ import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..config import SourceConfig, compile_pattern
 from ..records import SkipReason
-from .base import Found, file_item, image_extensions, require_path, skip, walk_files
+from .base import (
+    Found,
+    SourceConfig,
+    compile_pattern,
+    file_item,
+    image_extensions,
+    require_path,
+    skip,
+    walk_files,
+)
 
 
 class FilenamePattern:
@@ -24,6 +32,11 @@ class FilenamePattern:
         """The pattern must compile and have a ``label`` group."""
         compile_pattern(source.options["pattern"], field_name=f"source '{source.name}' pattern", path=None,
                         group="label")
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """One item per file (one folder walk)."""
+        return sum(1 for _ in walk_files(source.path)) if source.path.is_dir() else None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

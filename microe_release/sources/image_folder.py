@@ -6,9 +6,8 @@ import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..config import SourceConfig
 from ..records import SkipReason
-from .base import Found, file_item, image_extensions, require_path, skip, walk_files
+from .base import Found, SourceConfig, file_item, image_extensions, require_path, skip, walk_files
 
 
 class ImageFolder:
@@ -22,6 +21,11 @@ class ImageFolder:
     @classmethod
     def check(cls, source: SourceConfig) -> None:
         """Nothing to check beyond the common keys."""
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """One item per file (one folder walk)."""
+        return sum(1 for _ in walk_files(source.path)) if source.path.is_dir() else None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from ..config import SourceConfig
 from ..errors import SourceError
 from ..records import SkippedItem, SkipReason
 from .base import (
     Found,
+    SourceConfig,
     file_item,
     image_extensions,
     is_inside,
@@ -39,6 +39,11 @@ class LabelledCsv:
     @classmethod
     def check(cls, source: SourceConfig) -> None:
         """Nothing to check before reading."""
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """None: rows plus the images no row names have no cheap count."""
+        return None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..config import SourceConfig
 from ..errors import ConfigError
 from ..records import SourceItem
 from ..synthetic import plan_faces
-from .base import Found
+from .base import Found, SourceConfig
 
 
 class Synthetic:
@@ -26,6 +25,11 @@ class Synthetic:
         if source.options["count"] < 1:
             msg = f"source '{source.name}': count must be at least 1, got '{source.options['count']}'."
             raise ConfigError(msg, field=f"source '{source.name}'.count")
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """``count`` faces."""
+        return int(source.options["count"])
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .metrics import classification_metrics
+from .tensors import autocast, to_input
 
 #: Candidate strengths of the adjustment (0 = the plain argmax).
 TAUS = tuple(round(0.1 * i, 1) for i in range(21))
@@ -28,7 +29,6 @@ def predict_logits(model: Any, images: Any, *, mean: float, std: float, side: in
     import torch
     import torch.nn.functional as F
 
-    from .loop import autocast, to_input
 
     model.eval()
     out = []

@@ -13,6 +13,7 @@ from ..errors import TrainingError
 from ..models import INPUT_SIZES, build_model
 from .augment import augment_batch
 from .decision import choose_logit_adjustment, predict_logits
+from .tensors import autocast, to_input
 
 logger = logging.getLogger(__name__)
 
@@ -150,30 +151,6 @@ def choose_precision(name: str, device: Any) -> tuple[str, str]:
         key = "cuda-bf16" if torch.cuda.is_bf16_supported() else "cuda-fp32"
         return ("bf16" if key == "cuda-bf16" else "fp32"), PRECISION_RULES[key]
     return "fp32", PRECISION_RULES["cpu"]
-
-
-def autocast(device: Any, precision: str) -> Any:
-    """The autocast context of a precision (a no-op for fp32)."""
-    import contextlib
-
-    import torch
-
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def to_input(x: Any, mean: float, std: float, side: int) -> Any:
-    """uint8 or [0, 1] float ``(B, 1, H, W)`` -> normalised float at the architecture's input size."""
-    import torch
-    import torch.nn.functional as F
-
-    if x.dtype.is_floating_point is False:
-        x = x.float() / 255.0
-    x = (x - mean) / std
-    if x.shape[-1] != side:
-        x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False)
-    return x.contiguous(memory_format=torch.channels_last)
 
 
 def evaluate(model: Any, images: Any, labels: Any, *, mean: float, std: float, side: int, device: Any,
