@@ -7,9 +7,13 @@ build worker decoding images) does not pay for the rest (the writers, YAML, tqdm
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    __version__ = importlib.metadata.version("microe-release")
+except importlib.metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 #: Public name -> the module that defines it.
 _EXPORTS = {

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import logging
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
 from .config import ReleaseConfig
 from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_indexes, index_release
@@ -56,20 +55,6 @@ def _iter_source_items(config: ReleaseConfig, skipped: list[SkippedItem], strict
                 counted(1)  # on the decode bar, whose total counts every item of the sources
             else:
                 yield found
-
-
-def _warm_up_writers() -> None:
-    """Import what the writers need (pyarrow lazily imports pandas on first use: ~0.5 s).
-
-    Run in a thread while the workers decode, when the main process mostly waits.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet  # noqa: F401
-
-    from .writers.card import card_template
-
-    pa.table({"warm": [0]})
-    card_template()  # jinja compiles the card template: ~30 ms
 
 
 def _check_out_dir(out_dir: Path, config: ReleaseConfig) -> None:
@@ -275,13 +260,11 @@ def build_release(
     _check_out_dir(out_dir, config)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        # the pool first: forked workers must not see the warm-up thread; it also writes the CSV later
+        # the pool first (it forks best before any thread starts); it also writes the CSV later
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
         load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
-        warm = threading.Thread(target=_warm_up_writers, name="microe-warm-up", daemon=True)
-        warm.start()
         staging = _prepare_out_dir(out_dir, force)
         spill = staging / ".images.spill"
         try:
@@ -289,13 +272,12 @@ def build_release(
             records, skipped, seen, spill_files = collect_records(
                 config, spill, strict=strict, workers=workers, progress=progress, engine=engine,
                 ray_address=ray_address, pool=pool)
-            warm.join()
             processed = time.perf_counter()
             manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous, pool=pool,
                                  progress=progress)
             manifest.metadata, manifest.blob_paths = metadata, spill_files
             grouped = time.perf_counter()
-            write_release_files(manifest, staging, images=images, progress=progress, tool_version=__version__,
+            write_release_files(manifest, staging, images=images, progress=progress, tool_version=importlib.metadata.version("microe-release"),
                                 processes=pool)
             shutil.rmtree(spill)
             manifest.blob_paths = []

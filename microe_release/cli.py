@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .cli_support import (
     check_repo_id,
     check_url,
@@ -33,7 +32,7 @@ Examples:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="microe")
+@click.version_option(package_name="microe-release", prog_name="microe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True,
