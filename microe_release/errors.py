@@ -91,4 +91,51 @@ class TrainingError(MicroeReleaseError):
 
 
 class PublishError(MicroeReleaseError):
-    """A release cannot be published."""
+    """A release cannot be published.
+
+    Parameters
+    ----------
+    msg : str
+        One line: what failed, where, and what to do.
+    hint : str, optional
+        The one fix, when there is one (the CLI prints it after the message).
+    """
+
+    def __init__(self, msg: str, *, hint: str | None = None) -> None:
+        super().__init__(msg)
+        if hint is not None:
+            self.hint = hint
+
+
+class PublishHTTPError(PublishError):
+    """The Hub or Zenodo refused a publishing request, or kept failing after the retries.
+
+    Attributes
+    ----------
+    service : str
+        ``"Zenodo"`` or ``"the Hub"``.
+    status_code : int or None
+        The HTTP status of the last answer; None when the connection was lost without one.
+    method, path : str
+        The request, e.g. ``"PUT"`` and ``"/api/files/<bucket>/microe.csv"`` (never a token).
+    """
+
+    def __init__(self, msg: str, *, service: str, status_code: int | None, method: str = "", path: str = "",
+                 hint: str | None = None) -> None:
+        super().__init__(msg, hint=hint)
+        self.service = service
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+
+
+class PublishAuthError(PublishHTTPError, PermissionError):
+    """A token was refused (HTTP 401) or lacks a permission (HTTP 403); the hint names the token to fix."""
+
+
+class PublishUnavailableError(PublishHTTPError, ConnectionError):
+    """A server kept answering 429/5xx or dropped the connection after the retries, or a request that is
+    never retried automatically (a POST that creates or publishes) got no usable answer.
+
+    Nothing already published is lost: re-running the same command resumes from the failed step.
+    """

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,14 @@ from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
 from microe_release.cli import main
-from microe_release.errors import PublishError
+from microe_release.errors import (
+    PublishAuthError,
+    PublishError,
+    PublishHTTPError,
+    PublishUnavailableError,
+)
 from microe_release.publishing import publish_release
+from microe_release.publishing.zenodo import ZenodoClient
 from microe_release.validation import validate_release
 from tests.fixtures.hub_server import FakeHub
 from tests.fixtures.loopback import Fault
@@ -31,14 +39,12 @@ REPO = "makerere/microe"
 def _fast_and_lfs(monkeypatch: pytest.MonkeyPatch) -> None:
     import huggingface_hub.constants
 
-    from microe_release.publishing import retry
-
     # The loopback Hub speaks the Git LFS upload protocol, the Hub's documented fallback to Xet.
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
     monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # loopback servers only
     monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setattr(retry, "BASE_DELAY", 0.01)
+    monkeypatch.setattr(ZenodoClient, "backoff_factor", 0.01)  # urllib3 backoff: 0, 0.02, 0.04, ... s
 
 
 @pytest.fixture
@@ -152,22 +158,52 @@ def test_publish_two_versions_one_concept(release: Path, servers, tmp_path: Path
 
 def test_publish_survives_faults(release: Path, servers, tmp_path: Path) -> None:
     hub, zenodo = servers
+    # an HTTP-date Retry-After (RFC 9110) once crashed the hand-rolled retry; urllib3 honours both forms
+    soon = email.utils.formatdate(time.time() + 1, usegmt=True)
     zenodo.faults += [Fault("PUT", r"/api/files/.+/train-", "500"), Fault("PUT", r"/api/files/.+/microe.csv", "drop"),
-                      Fault("PUT", r"/api/deposit/depositions/\d+$", "429"),
-                      Fault("POST", r"/actions/publish", "500")]
-    hub.faults += [Fault("POST", r"/preupload/", "429"), Fault("PUT", r"/lfs-upload/", "drop"),
-                   Fault("POST", r"/commit/", "500")]
+                      Fault("PUT", r"/api/deposit/depositions/\d+$", "429", retry_after=soon),
+                      Fault("GET", r"/api/deposit/depositions/\d+$", "503", retry_after="1")]
+    # huggingface_hub's own retries (http_backoff) cover preupload and LFS uploads; nothing is added on top
+    hub.faults += [Fault("POST", r"/preupload/", "429"), Fault("PUT", r"/lfs-upload/", "drop")]
     _publish(release, servers, tmp_path)
     _assert_published_once(release, servers)
-    assert zenodo.count("PUT", r"/api/files/.+/train-") == 2 and hub.count("POST", r"/commit/") >= 2
+    assert zenodo.count("PUT", r"/api/files/.+/train-") == 2 and hub.count("PUT", r"/lfs-upload/") >= 2
     assert all(f.times == 0 for f in zenodo.faults + hub.faults)
 
 
-def test_publish_fails_clearly_then_resumes(release: Path, servers, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("service", "path", "kind", "match"), [
+    ("zenodo", r"/actions/publish", "500",
+     r"Zenodo failed step 'publish' \(POST /api/deposit/depositions/\d+/actions/publish: HTTP 500 injected fault\), "
+     r"not repeated, as a POST may have been applied; nothing published is lost: re-run the same command to resume"),
+    ("zenodo", r"/actions/publish", "drop",
+     r"connection to Zenodo was lost at step 'publish' \(POST .*\); a POST is never repeated automatically"),
+    ("zenodo", r"/api/deposit/depositions$", "429", r"Zenodo failed step 'create deposition' .*HTTP 429"),
+    ("hub", r"/commit/", "500",
+     r"the Hub failed step 'upload to the Hub' for makerere/microe \(POST /api/datasets/makerere/microe/commit/main: "
+     r"HTTP 500.*re-run the same command to resume"),
+])
+def test_publish_failed_post_is_one_line_then_resumes(release: Path, servers, tmp_path: Path, service: str,
+                                                      path: str, kind: str, match: str) -> None:
     hub, zenodo = servers
-    zenodo.faults.append(Fault("POST", r"/actions/publish", "500", times=50))
-    with pytest.raises(PublishError, match=r"failed at step 'publish' .* run the same `microe publish` again to resume"):
+    server = zenodo if service == "zenodo" else hub
+    server.faults.append(Fault("POST", path, kind))
+    with pytest.raises(PublishUnavailableError, match=match) as caught:
         _publish(release, servers, tmp_path)
+    assert "\n" not in str(caught.value)
+    assert server.count("POST", path) == 1  # a POST is never repeated
+    _publish(release, servers, tmp_path)
+    _assert_published_once(release, servers)
+    assert len(zenodo.depositions) == 1
+
+
+def test_publish_retries_exhausted_names_path_status_and_resume(release: Path, servers, tmp_path: Path) -> None:
+    hub, zenodo = servers
+    zenodo.faults.append(Fault("PUT", r"/api/deposit/depositions/\d+$", "503", times=50))
+    with pytest.raises(PublishUnavailableError, match=r"Zenodo kept failing at step 'set metadata' \(PUT "
+                       r"/api/deposit/depositions/\d+: HTTP 503 injected fault\), after 5 retries; nothing published "
+                       r"is lost: re-run the same command to resume\.$") as caught:
+        _publish(release, servers, tmp_path)
+    assert caught.value.status_code == 503 and zenodo.count("PUT", r"/api/deposit/depositions/\d+$") == 6
     zenodo.faults.clear()
     _publish(release, servers, tmp_path)
     _assert_published_once(release, servers)
@@ -200,7 +236,7 @@ def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: 
         publish_release(sys.argv[1], hf_repo="{REPO}", zenodo=True, hf_endpoint="{hub.url}",
                         zenodo_url="{zenodo.url}", registry=sys.argv[2])
     """)
-    env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "MICROE_PUBLISH_BACKOFF": "0.01"}
+    env = {**os.environ, "HF_HUB_DISABLE_XET": "1"}
     killed = subprocess.run([sys.executable, "-c", script, str(release), str(tmp_path / "metadata" / "zenodo-registry.json")],
                             env=env, capture_output=True, text=True, check=False)
     assert killed.returncode == -9, killed.stderr[-2000:]
@@ -272,3 +308,167 @@ def test_publish_command_prints_only_results_off_a_terminal(release: Path, serve
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [line.split(" ")[0] for line in lines] == ["registry", "DOI", "Hub"], lines
+
+
+# the Zenodo client on its own: urllib3's retries, one-line errors, where the token goes
+
+
+@pytest.fixture
+def zenodo_client(servers):
+    _, zenodo = servers
+    client = ZenodoClient(zenodo.url, zenodo.token)
+    yield client, zenodo
+    client.close()
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_zenodo_client_retry_after_seconds_or_http_date(zenodo_client, monkeypatch: pytest.MonkeyPatch,
+                                                        form: str) -> None:
+    client, zenodo = zenodo_client
+    dep = client.create_deposition()
+    slept: list[float] = []
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)  # record urllib3's waits, wait for none
+    value = "7" if form == "seconds" else email.utils.formatdate(time.time() + 30, usegmt=True)
+    zenodo.faults.append(Fault("GET", r"/api/deposit/depositions/\d+$", "429", retry_after=value))
+    assert client.get_deposition(dep["id"])["id"] == dep["id"]
+    assert zenodo.count("GET", r"/api/deposit/depositions/\d+$") == 2
+    assert len(slept) == 1 and (slept[0] == 7 if form == "seconds" else 25 < slept[0] <= 30), slept
+
+
+def test_zenodo_client_retry_after_capped(servers, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspect
+
+    from urllib3.util import Retry
+
+    if "retry_after_max" not in inspect.signature(Retry.__init__).parameters:
+        pytest.skip("urllib3 < 2.6.3 has no retry_after_max")
+    _, zenodo = servers
+    client = ZenodoClient(zenodo.url, zenodo.token, retry_after_max=60)
+    dep = client.create_deposition()
+    slept: list[float] = []
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)
+    zenodo.faults.append(Fault("GET", r"/api/deposit/depositions/\d+$", "503", retry_after="86400"))
+    client.get_deposition(dep["id"])
+    assert slept == [60]
+
+
+def test_zenodo_client_put_5xx_then_success(zenodo_client, tmp_path: Path) -> None:
+    client, zenodo = zenodo_client
+    dep = client.create_deposition()
+    zenodo.faults += [Fault("PUT", r"/api/deposit/depositions/\d+$", "502", times=2),
+                      Fault("PUT", r"/api/files/", "500", times=2), Fault("PUT", r"/api/files/", "drop")]
+    client.set_metadata(dep["id"], {k: "x" for k in ("upload_type", "title", "creators", "description",
+                                                      "access_right", "license")})
+    data = tmp_path / "big.bin"
+    data.write_bytes(os.urandom(300_000))  # bigger than the 64 bytes a "drop" reads: the body is sent again whole
+    assert client.upload(dep["links"]["bucket"], "big.bin", data)  # md5 checked against the server's
+    assert zenodo.count("PUT", r"/api/deposit/depositions/\d+$") == 3 and zenodo.count("PUT", r"/api/files/") == 4
+    assert zenodo.published_files(dep["id"]) == {"big.bin": data.read_bytes()}
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429", "drop"])
+def test_zenodo_client_post_not_retried(zenodo_client, kind: str) -> None:
+    client, zenodo = zenodo_client
+    zenodo.faults.append(Fault("POST", r"/api/deposit/depositions$", kind))
+    with pytest.raises(PublishUnavailableError, match=r"step 'create deposition' .*POST /api/deposit/depositions"
+                       r".*re-run the same command to resume"):
+        client.create_deposition()
+    assert zenodo.count("POST", r"/api/deposit/depositions$") == 1 and zenodo.depositions == {}
+
+
+@pytest.mark.parametrize(("call", "error", "match", "hint"), [
+    (lambda c, d: c.set_metadata(d["id"], {"title": "t"}), PublishHTTPError,
+     r"Zenodo refused step 'set metadata' \(PUT /api/deposit/depositions/\d+: HTTP 400 Validation error. "
+     r"\(metadata.upload_type: Field is required.; metadata.creators: Field is required.;", None),
+    (lambda c, d: c.get_deposition(99), PublishHTTPError,
+     r"Zenodo has no deposition 99: step 'read deposition' \(GET /api/deposit/depositions/99: HTTP 404 PID does "
+     r"not exist.\)", "--zenodo-url"),
+    (lambda c, d: c.new_version(d["id"]), PublishHTTPError, r"HTTP 400 Only published depositions", None),
+])
+def test_zenodo_client_4xx_one_line_with_server_message(zenodo_client, call, error, match: str, hint) -> None:
+    client, zenodo = zenodo_client
+    dep = client.create_deposition()
+    with pytest.raises(error, match=match) as caught:
+        call(client, dep)
+    assert "\n" not in str(caught.value) and zenodo.token not in str(caught.value)
+    assert (hint or "") in (caught.value.hint or "")
+
+
+def test_zenodo_client_token_only_to_its_origin(tmp_path: Path) -> None:
+    zenodo = FakeZenodo(foreign_buckets=True).start()
+    try:
+        client = ZenodoClient(zenodo.url, zenodo.token)
+        dep = client.create_deposition()
+        assert dep["links"]["bucket"].startswith(zenodo.storage.url) and zenodo.storage.url != zenodo.url
+        data = tmp_path / "a.txt"
+        data.write_text("hello")
+        client.upload(dep["links"]["bucket"], "a.txt", data)
+        assert zenodo.published_files(dep["id"]) == {"a.txt": b"hello"}
+        bucket_path = dep["links"]["bucket"].removeprefix(zenodo.storage.url)
+        assert zenodo.storage.auth_seen == [("PUT", f"{bucket_path}/a.txt", False)]
+        assert zenodo.auth_seen and all(has_auth for _, _, has_auth in zenodo.auth_seen)
+        # a foreign bucket that wants a token gets none, and the error says why
+        zenodo.storage.faults.append(Fault("PUT", r"/api/files/", "401", message="token required"))
+        with pytest.raises(PublishAuthError, match=rf"'{zenodo.storage.url}:?\d*' refused step 'upload a.txt' "
+                           r"\(PUT .*HTTP 401 token required\): the link Zenodo gave is not on .*so ZENODO_TOKEN was "
+                           r"not sent there") as caught:
+            client.upload(dep["links"]["bucket"], "a.txt", data)
+        assert "--zenodo-url" in (caught.value.hint or "")
+        client.close()
+    finally:
+        zenodo.stop()
+
+
+def test_publish_bucket_on_another_origin_gets_no_token(release: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    zenodo = FakeZenodo(foreign_buckets=True).start()
+    monkeypatch.setenv("ZENODO_TOKEN", zenodo.token)
+    try:
+        result = publish_release(release, zenodo=True, zenodo_url=zenodo.url, registry=tmp_path / "reg.json")
+        dep = next(d for d in zenodo.depositions.values() if d["submitted"])
+        assert result["doi"] == dep["doi"] and len(zenodo.published_files(dep["id"])) == len(zenodo.storage.auth_seen)
+        assert not any(has_auth for _, _, has_auth in zenodo.storage.auth_seen)
+        assert all(has_auth for _, _, has_auth in zenodo.auth_seen)
+    finally:
+        zenodo.stop()
+
+
+# the command line: a refused token is one line with its fix, never a traceback
+
+
+def _cli_publish(release: Path, servers, tmp_path: Path, *targets: str):
+    hub, zenodo = servers
+    args = ["publish", str(release), *targets, "--hf-endpoint", hub.url, "--zenodo-url", zenodo.url,
+            "--registry", str(tmp_path / "reg.json")]
+    return CliRunner().invoke(main, args)
+
+
+def test_publish_command_wrong_hf_token_is_one_line(release: Path, servers, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong")
+    result = _cli_publish(release, servers, tmp_path, "--hf-repo", REPO)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output and "hf_wrong" not in result.output
+    assert result.output.startswith("error: the Hub refused HF_TOKEN at step 'list tags' for makerere/microe "
+                                    "(GET /api/datasets/makerere/microe/refs: HTTP 401 Invalid credentials in "
+                                    "Authorization header); check HF_TOKEN is valid and has write access to "
+                                    "makerere/microe. Hint: create a token with write access"), result.output
+
+
+@pytest.mark.parametrize(("token", "fault", "match"), [
+    ("wrong", None, "Zenodo refused ZENODO_TOKEN at step 'list depositions' (GET /api/deposit/depositions: HTTP 401"),
+    (None, "The token lacks the deposit:write scope.",
+     "Zenodo forbade step 'list depositions' (GET /api/deposit/depositions: HTTP 403 The token lacks the deposit:write "
+     "scope.); ZENODO_TOKEN needs the deposit:write and deposit:actions scopes. Hint: create a token"),
+])
+def test_publish_command_zenodo_401_403_is_one_line(release: Path, servers, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, token, fault, match: str) -> None:
+    _, zenodo = servers
+    if token:
+        monkeypatch.setenv("ZENODO_TOKEN", token)
+    if fault:
+        zenodo.faults.append(Fault("GET", r"/api/deposit/depositions$", "403", message=fault))
+    result = _cli_publish(release, servers, tmp_path, "--zenodo")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert match in result.output and "Hint: " in result.output and zenodo.token not in result.output

@@ -25,7 +25,7 @@ def _token(name: str) -> str:
     value = os.environ.get(name, "")
     if not value:
         msg = f"{name} is not set; export it in the environment (tokens are never read from arguments or files)."
-        raise PublishError(msg)
+        raise PublishError(msg, hint=f"export {name}=<your token> and run the same command again.")
     return value
 
 
@@ -159,8 +159,13 @@ def publish_release(
     Raises
     ------
     PublishError
-        Validation errors, a version already published with other content, a missing token, or a
-        step that failed after its retries (re-running resumes).
+        Validation errors, a version already published with other content, or a missing token.
+    PublishAuthError
+        The Hub or Zenodo refused a token (401/403); the hint says which token to fix.
+    PublishUnavailableError
+        A step that failed after its retries, or a POST that is never repeated (re-running resumes).
+    PublishHTTPError
+        Any other refusal by the Hub or Zenodo, with the server's own message.
     """
     root = Path(release_dir).resolve()
     if not hf_repo and not zenodo:

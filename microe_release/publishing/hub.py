@@ -1,17 +1,28 @@
-"""The Hugging Face Hub side: dataset repo, upload of the release folder, then the version tag."""
+"""The Hugging Face Hub side: dataset repo, upload of the release folder, then the version tag.
+
+``huggingface_hub`` retries what it considers safe (its ``http_backoff``: LFS uploads, preupload,
+429/5xx and dropped connections) and nothing more is retried here: a Hub error becomes one
+:class:`~microe_release.errors.PublishError` line naming the repo, the status and the fix.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .retry import with_retries
+from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
 
 logger = logging.getLogger(__name__)
 
 #: Files of a release folder that are bookkeeping, not data (never uploaded).
 NOT_UPLOADED = ["publish-state.json"]
+
+#: What a re-run does after any failed step (every finished step is in publish-state.json).
+RESUME = "nothing published is lost: re-run the same command to resume"
 
 
 def hub_api(endpoint: str | None, token: str) -> Any:
@@ -21,14 +32,76 @@ def hub_api(endpoint: str | None, token: str) -> Any:
     return HfApi(endpoint=endpoint, token=token)
 
 
+def _hub_error(err: Any, step: str, repo_id: str, endpoint: str) -> PublishError:
+    """One line for an ``HfHubHTTPError``: the repo, the request, the status, the Hub's words and the fix."""
+    response = getattr(err, "response", None)
+    status = getattr(response, "status_code", None)
+    request = getattr(response, "request", None)
+    method = str(getattr(request, "method", ""))
+    path = urlsplit(str(getattr(request, "url", ""))).path
+    said = " ".join(str(getattr(err, "server_message", None) or "").split())[:300]
+    where = f"step '{step}' for {repo_id} ({method} {path}: HTTP {status}{f' {said}' if said else ''})"
+    context: dict[str, Any] = {"service": "the Hub", "status_code": status, "method": method, "path": path}
+    token_hint = (f"create a token with write access to {repo_id} at {endpoint}/settings/tokens, "
+                  f"export HF_TOKEN=<it> and run the same command again.")
+    if status == 401:
+        msg = f"the Hub refused HF_TOKEN at {where}; check HF_TOKEN is valid and has write access to {repo_id}."
+        return PublishAuthError(msg, hint=token_hint, **context)
+    if status == 403:
+        msg = f"the Hub forbade {where}; check HF_TOKEN has write access to {repo_id}."
+        return PublishAuthError(msg, hint=token_hint, **context)
+    if status == 429 or (status is not None and status >= 500):
+        msg = f"the Hub failed {where}; {RESUME}."  # after huggingface_hub's own retries, where it makes any
+        return PublishUnavailableError(msg, **context)
+    if status == 404:
+        msg = f"the Hub has no {repo_id} or cannot show it to HF_TOKEN: {where}."
+        return PublishHTTPError(msg, hint=f"check the name {repo_id} and that HF_TOKEN can write to it.", **context)
+    msg = f"the Hub refused {where}; fix the cause and run the same command again."
+    return PublishHTTPError(msg, **context)
+
+
+@contextmanager
+def hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
+    """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token).
+
+    Raises
+    ------
+    PublishAuthError
+        401/403: HF_TOKEN is wrong or cannot write to ``repo_id``.
+    PublishUnavailableError
+        429/5xx or a lost connection after ``huggingface_hub``'s retries; re-running resumes.
+    PublishHTTPError
+        Any other refusal.
+    PublishError
+        ``HF_HUB_OFFLINE`` is set.
+    """
+    from huggingface_hub import errors
+
+    endpoint = str(getattr(api, "endpoint", None) or "https://huggingface.co").rstrip("/")
+    try:
+        yield
+    except errors.OfflineModeIsEnabled as err:
+        msg = f"step '{step}' for {repo_id} needs the network but HF_HUB_OFFLINE is set."
+        raise PublishError(msg, hint="unset HF_HUB_OFFLINE and run the same command again.") from err
+    except errors.HfHubHTTPError as err:
+        raise _hub_error(err, step, repo_id, endpoint) from err
+    except errors.HTTPError as err:
+        # The HTTP library's base error (httpx's in huggingface_hub 1.x, httpx2's in 2.x, as errors.py
+        # imports it): HfHubHTTPError is one, and the transport failures left after its retries are the others.
+        msg = (f"the Hub at {endpoint} could not be reached at step '{step}' for {repo_id} ({type(err).__name__}); "
+               f"{RESUME}.")
+        raise PublishUnavailableError(msg, service="the Hub", status_code=None) from err
+
+
 def tag_target(api: Any, repo_id: str, tag: str) -> str | None:
     """The commit ``tag`` points to in the dataset repo, or None when there is no such tag (or repo)."""
     from huggingface_hub.errors import RepositoryNotFoundError
 
-    try:
-        refs = with_retries("list refs", lambda: api.list_repo_refs(repo_id, repo_type="dataset"))
-    except RepositoryNotFoundError:
-        return None
+    with hub_errors("list tags", repo_id, api):
+        try:
+            refs = api.list_repo_refs(repo_id, repo_type="dataset")
+        except RepositoryNotFoundError:  # not made yet (a wrong token is another error: "Invalid credentials")
+            return None
     return next((t.target_commit for t in refs.tags if t.name == tag), None)
 
 
@@ -37,19 +110,21 @@ def publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, stat
     hub = state.section("hub")
     tag = f"v{version}"
     if not hub.get("repo_created"):
-        with_retries("create Hub repo", lambda: api.create_repo(repo_id, repo_type="dataset", exist_ok=True))
+        with hub_errors("create Hub repo", repo_id, api):
+            api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
         hub["repo_created"] = True
         state.save()
     if not hub.get("commit"):
-        info = with_retries("upload to the Hub", lambda: api.upload_folder(
-            folder_path=str(release_dir), repo_id=repo_id, repo_type="dataset",
-            commit_message=f"Release {version}", ignore_patterns=NOT_UPLOADED))
+        with hub_errors("upload to the Hub", repo_id, api):
+            info = api.upload_folder(folder_path=str(release_dir), repo_id=repo_id, repo_type="dataset",
+                                     commit_message=f"Release {version}", ignore_patterns=NOT_UPLOADED)
         hub["commit"] = getattr(info, "oid", None) or str(info)
         state.save()
     if not hub.get("tag"):
         if tag_target(api, repo_id, tag) is None:
-            with_retries("create Hub tag", lambda: api.create_tag(repo_id, tag=tag, revision=hub["commit"],
-                                                                  repo_type="dataset", tag_message=f"Release {version}"))
+            with hub_errors("create Hub tag", repo_id, api):
+                api.create_tag(repo_id, tag=tag, revision=hub["commit"], repo_type="dataset",
+                               tag_message=f"Release {version}")
         hub["tag"] = tag
         state.save()
     return hub

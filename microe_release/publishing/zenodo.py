@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from ..errors import PublishError
-from .retry import RetryableStatus, with_retries
+from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
+
+if TYPE_CHECKING:
+    import requests
+    from urllib3.util import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +23,20 @@ ZENODO_SANDBOX_URL = "https://sandbox.zenodo.org"
 
 #: Seconds to connect and between bytes of an answer.
 TIMEOUT = 120.0
+
+#: Answers worth another try: rate limited (429) and the server's passing failures (5xx).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: The methods urllib3 may repeat: the idempotent ones (RFC 9110, section 9.2.2). A POST creates a
+#: deposition, a new version or publishes; repeated after a lost answer it could do so twice, so a
+#: failed POST is never repeated: the step fails and re-running resumes from the saved state.
+RETRY_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
+#: What a re-run does after any failed request (every finished step is in publish-state.json).
+RESUME = "nothing published is lost: re-run the same command to resume"
+
+#: The token scopes the deposit API needs (https://developers.zenodo.org/#scopes).
+SCOPES = "deposit:write and deposit:actions"
 
 
 def file_md5(path: Path) -> str:
@@ -29,15 +48,127 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-class ZenodoClient:
-    """Talks to ``{base_url}/api/deposit/depositions`` with a token that is never logged."""
+def url_origin(url: str) -> str:
+    """The origin of ``url``: scheme, host and port, default ports spelt out.
 
-    def __init__(self, base_url: str, token: str) -> None:
+    Examples
+    --------
+    >>> url_origin("https://Zenodo.org/api/files/abc")
+    'https://zenodo.org:443'
+    >>> url_origin("http://127.0.0.1:8080/x") == url_origin("http://localhost:8080/x")
+    False
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+class BearerForOrigin:
+    """``requests`` auth that adds ``Authorization: Bearer`` only to requests for one origin.
+
+    A link the server hands out (a file bucket, a new-version draft) may point elsewhere; the token
+    goes only where it belongs. ``requests`` itself drops the header on a redirect to another host.
+
+    Parameters
+    ----------
+    token : str
+        The bearer token (never shown by ``repr``).
+    base_url : str
+        The server the token belongs to.
+    """
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self._token = token
+        self.origin = url_origin(base_url)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url and url_origin(request.url) == self.origin:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return f"BearerForOrigin(origin={self.origin!r})"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def _detail(response: requests.Response) -> str:
+    """Zenodo's own words: ``message`` plus each ``errors[]`` field (its documented error body)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return _one_line(response.text)
+    if not isinstance(body, dict):
+        return _one_line(str(body))
+    fields = "; ".join(f"{e.get('field', '')}: {e.get('message', '')}".lstrip(": ")
+                       for e in body.get("errors") or [] if isinstance(e, dict))
+    return _one_line(f"{body.get('message', '')}{f' ({fields})' if fields else ''}")
+
+
+def _retries(count: int) -> str:
+    return f"{count} retr{'y' if count == 1 else 'ies'}"
+
+
+class ZenodoClient:
+    """Talks to ``{base_url}/api/deposit/depositions`` with a token that is never logged.
+
+    Idempotent requests (GET, PUT, DELETE) are retried by ``urllib3.util.Retry`` on 429/5xx answers
+    and dropped connections, honouring ``Retry-After`` (seconds or an HTTP date); a POST never is.
+    The retry settings are class attributes, so tests (or a caller) can change them.
+
+    Parameters
+    ----------
+    base_url : str
+        ``https://zenodo.org``, the sandbox, or a test server.
+    token : str
+        ``ZENODO_TOKEN``; sent only to ``base_url``'s origin.
+    retries, backoff_factor, backoff_max, retry_after_max : optional
+        Override the class attributes of the same names.
+    """
+
+    #: Retries of one request before its step fails.
+    retries: int = 5
+    #: Seconds of backoff: ``backoff_factor * 2 ** (n - 1)`` before retry n (urllib3 does not wait before the first).
+    backoff_factor: float = 1.0
+    #: The longest backoff, in seconds.
+    backoff_max: float = 30.0
+    #: The longest wait honoured from a ``Retry-After`` header, in seconds (urllib3 >= 2.6.3).
+    retry_after_max: int = 300
+
+    def __init__(self, base_url: str, token: str, *, retries: int | None = None, backoff_factor: float | None = None,
+                 backoff_max: float | None = None, retry_after_max: int | None = None) -> None:
         import requests
+        from requests.adapters import HTTPAdapter
 
         self.base_url = base_url.rstrip("/")
+        for name, value in (("retries", retries), ("backoff_factor", backoff_factor), ("backoff_max", backoff_max),
+                            ("retry_after_max", retry_after_max)):
+            if value is not None:
+                setattr(self, name, value)
         self._client = requests.Session()
-        self._client.headers["Authorization"] = f"Bearer {token}"
+        self._client.auth = BearerForOrigin(token, self.base_url)
+        adapter = HTTPAdapter(max_retries=self.retry_policy())
+        self._client.mount("https://", adapter)
+        self._client.mount("http://", adapter)
+
+    def retry_policy(self) -> Retry:
+        """The ``urllib3.util.Retry`` mounted on the session (see the class docstring)."""
+        from urllib3.util import Retry
+
+        options: dict[str, Any] = {
+            "total": self.retries, "connect": self.retries, "read": self.retries, "status": self.retries,
+            "status_forcelist": RETRY_STATUSES, "allowed_methods": RETRY_METHODS,
+            "backoff_factor": self.backoff_factor, "respect_retry_after_header": True,
+            "raise_on_status": False,  # the last answer comes back, and becomes one line naming its status
+        }
+        # backoff_max came with urllib3 2.0 and retry_after_max with 2.6.3 (urllib3 PR #3743); older
+        # versions keep their own caps (120 s backoff, Retry-After uncapped).
+        accepted = inspect.signature(Retry.__init__).parameters
+        options.update({name: getattr(self, name) for name in ("backoff_max", "retry_after_max") if name in accepted})
+        return Retry(**options)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -47,31 +178,103 @@ class ZenodoClient:
         return path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
 
     def request(self, step: str, method: str, path_or_url: str, *, expect: tuple[int, ...] = (200, 201, 202, 204),
-                file_path: str | None = None, **kwargs: Any) -> Any:
-        """One API call with retries; a 4xx answer becomes a PublishError with Zenodo's own message."""
+                what: str = "", file_path: str | None = None, **kwargs: Any) -> Any:
+        """One API call (retried as the class docstring says); any other answer raises one line.
 
-        def send() -> Any:
-            if file_path is not None:  # re-read on every attempt: a dropped upload restarts from byte 0
+        Parameters
+        ----------
+        step : str
+            The publishing step, named in errors.
+        method, path_or_url : str
+            The request; a path is joined to ``base_url``.
+        expect : tuple of int
+            The statuses that mean success.
+        what : str
+            What the URL names (``"deposition 1234"``), for a 404.
+        file_path : str, optional
+            Send this file as the body (urllib3 rewinds it for each retry).
+        **kwargs
+            Passed to ``requests`` (``json``, ``params``).
+
+        Returns
+        -------
+        Any
+            The JSON answer (``{}`` when there is none).
+
+        Raises
+        ------
+        PublishAuthError
+            401/403: the message names ZENODO_TOKEN (or the foreign origin it was not sent to).
+        PublishUnavailableError
+            429/5xx or a lost connection after the retries, or at once for a POST.
+        PublishHTTPError
+            Any other refusal, with Zenodo's message and fields.
+        """
+        import requests
+
+        url = self._url(path_or_url)
+        try:
+            if file_path is not None:
                 with open(file_path, "rb") as handle:
-                    response = self._client.request(method, self._url(path_or_url), data=handle, timeout=TIMEOUT)
+                    response = self._client.request(method, url, data=handle, timeout=TIMEOUT)
             else:
-                response = self._client.request(method, self._url(path_or_url), timeout=TIMEOUT, **kwargs)
-            if response.status_code == 429 or response.status_code >= 500:
-                retry_after = response.headers.get("Retry-After")
-                raise RetryableStatus(response.status_code, float(retry_after) if retry_after else None, response.text)
-            if response.status_code not in expect:
-                try:
-                    body = response.json()
-                    detail = body.get("message", "")
-                    errors = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in body.get("errors", []) or [])
-                except ValueError:
-                    detail, errors = response.text[:300], ""
-                msg = (f"Zenodo refused step '{step}' ({method} {path_or_url}): HTTP {response.status_code} "
-                       f"{detail}{' (' + errors + ')' if errors else ''}. Fix the cause and run `microe publish` again.")
-                raise PublishError(msg)
-            return response.json() if response.content and response.status_code != 204 else {}
+                response = self._client.request(method, url, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as err:
+            raise self._lost(step, method, url, err) from err
+        if response.status_code not in expect:
+            raise self._refused(step, method, url, response, what)
+        if not response.content or response.status_code == 204:
+            return {}
+        try:
+            return response.json()
+        except ValueError as err:
+            msg = (f"Zenodo answered step '{step}' ({method} {urlsplit(url).path}) with HTTP {response.status_code} "
+                   f"but no JSON ('{_one_line(response.text, 80)}'); {RESUME}.")
+            raise PublishUnavailableError(msg, service="Zenodo", status_code=response.status_code, method=method,
+                                          path=urlsplit(url).path) from err
 
-        return with_retries(step, send)
+    def _lost(self, step: str, method: str, url: str, err: Exception) -> PublishError:
+        path = urlsplit(url).path
+        cause = err.args[0] if err.args and isinstance(err.args[0], Exception) else err
+        why = _one_line(str(getattr(cause, "reason", None) or cause), 200)  # urllib3's MaxRetryError holds the reason
+        if method in RETRY_METHODS:
+            msg = (f"Zenodo could not be reached at step '{step}' ({method} {path}: {why}) after "
+                   f"{_retries(self.retries)}; {RESUME}.")
+        else:
+            msg = (f"the connection to Zenodo was lost at step '{step}' ({method} {path}: {why}); a POST is never "
+                   f"repeated automatically, as it may have been applied; {RESUME}.")
+        return PublishUnavailableError(msg, service="Zenodo", status_code=None, method=method, path=path)
+
+    def _refused(self, step: str, method: str, url: str, response: requests.Response, what: str) -> PublishError:
+        status, path, detail = response.status_code, urlsplit(url).path, _detail(response)
+        context: dict[str, Any] = {"service": "Zenodo", "status_code": status, "method": method, "path": path}
+        where = f"step '{step}' ({method} {path}: HTTP {status}{f' {detail}' if detail else ''})"
+        token_hint = (f"create a token with the {SCOPES} scopes at {self.base_url}/account/settings/applications/"
+                      f"tokens/new/, export ZENODO_TOKEN=<it> and run the same command again.")
+        if status in RETRY_STATUSES:
+            if method in RETRY_METHODS:
+                retried = len(getattr(getattr(response.raw, "retries", None), "history", ()) or ())
+                msg = f"Zenodo kept failing at {where}, after {_retries(retried)}; {RESUME}."
+            else:
+                msg = f"Zenodo failed {where}, not repeated, as a POST may have been applied; {RESUME}."
+            return PublishUnavailableError(msg, **context)
+        if status in (401, 403) and url_origin(url) != url_origin(self.base_url):
+            msg = (f"'{url_origin(url)}' refused {where}: the link Zenodo gave is not on '{url_origin(self.base_url)}', "
+                   f"so ZENODO_TOKEN was not sent there.")
+            return PublishAuthError(msg, hint="give --zenodo-url exactly as the server writes its own links "
+                                    "(scheme, host and port), e.g. https://zenodo.org.", **context)
+        if status == 401:
+            msg = f"Zenodo refused ZENODO_TOKEN at {where}; check ZENODO_TOKEN is a valid token for {self.base_url}."
+            return PublishAuthError(msg, hint=token_hint, **context)
+        if status == 403:
+            msg = f"Zenodo forbade {where}; ZENODO_TOKEN needs the {SCOPES} scopes."
+            return PublishAuthError(msg, hint=token_hint, **context)
+        if status == 404:
+            msg = f"Zenodo has no {what or path}: {where}."
+            return PublishHTTPError(msg, hint="check that --zenodo-url (or --sandbox) names the server it was made on; "
+                                    "the sandbox and zenodo.org keep separate records.", **context)
+        msg = f"Zenodo refused {where}; fix the cause and run the same command again."
+        return PublishHTTPError(msg, **context)
 
     def create_deposition(self) -> dict[str, Any]:
         """A new, empty deposition with a pre-reserved DOI."""
@@ -80,7 +283,8 @@ class ZenodoClient:
 
     def get_deposition(self, deposition_id: int | str) -> dict[str, Any]:
         """A deposition's current state."""
-        return self.request("read deposition", "GET", f"/api/deposit/depositions/{deposition_id}")
+        return self.request("read deposition", "GET", f"/api/deposit/depositions/{deposition_id}",
+                            what=f"deposition {deposition_id}")
 
     def list_depositions(self) -> list[dict[str, Any]]:
         """The token owner's depositions (for finding the concept record when no state remembers it)."""
@@ -90,8 +294,9 @@ class ZenodoClient:
     def new_version(self, record_id: int | str) -> dict[str, Any]:
         """A draft new version of a published record (Zenodo answers 201 and links the draft)."""
         answer = self.request("new version", "POST", f"/api/deposit/depositions/{record_id}/actions/newversion",
-                              expect=(201,))
-        return self.request("read new-version draft", "GET", answer["links"]["latest_draft"])
+                              expect=(201,), what=f"record {record_id} (the latest published version)")
+        return self.request("read new-version draft", "GET", answer["links"]["latest_draft"],
+                            what="new-version draft")
 
     def delete_file(self, deposition_id: int | str, file_id: str) -> None:
         """Remove a file a new-version draft inherited."""
@@ -100,7 +305,8 @@ class ZenodoClient:
 
     def upload(self, bucket_url: str, name: str, path: Path) -> str:
         """PUT a file into the bucket; returns the md5 the server reports, checked against the file's own."""
-        answer = self.request(f"upload {name}", "PUT", f"{bucket_url}/{name}", file_path=str(path))
+        answer = self.request(f"upload {name}", "PUT", f"{bucket_url}/{name}", file_path=str(path),
+                              what=f"bucket {bucket_url}")
         reported = str(answer.get("checksum", "")).removeprefix("md5:")
         local = file_md5(path)
         if reported != local:
@@ -112,9 +318,9 @@ class ZenodoClient:
     def set_metadata(self, deposition_id: int | str, metadata: dict[str, Any]) -> dict[str, Any]:
         """Replace the deposition's metadata."""
         return self.request("set metadata", "PUT", f"/api/deposit/depositions/{deposition_id}",
-                            json={"metadata": metadata})
+                            json={"metadata": metadata}, what=f"deposition {deposition_id}")
 
     def publish(self, deposition_id: int | str) -> dict[str, Any]:
         """Publish (Zenodo answers 202 Accepted)."""
         return self.request("publish", "POST", f"/api/deposit/depositions/{deposition_id}/actions/publish",
-                            expect=(202,))
+                            expect=(202,), what=f"deposition {deposition_id}")
