@@ -200,8 +200,9 @@ def test_bench_build_reports_build_against_the_limit_for_ferplus_layout(tmp_path
     done = subprocess.run([sys.executable, str(script), "--layout", "ferplus", "--count", "80", "--repeat", "2",
                            "--workers", "2", "--data", str(tmp_path / "data"), "--json", str(tmp_path / "b.json")],
                           capture_output=True, text=True, check=False)
-    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: a floor missed at this tiny size
     figures = json.loads((tmp_path / "b.json").read_text())
+    floors_met = figures["build_vs_bare"] >= 0.7 and figures["build_vs_naive"] >= 3.0  # often not, at 80 images
+    assert done.returncode == (0 if floors_met else 1), done.stdout + done.stderr
     assert figures["layout"] == "ferplus" and figures["images"] == 80 and len(figures["build_vs_limit_rounds"]) == 2
     assert figures["build_vs_limit"] > 0 and "build / limit =" in done.stdout
     labels = (tmp_path / "data" / "ferplus-80" / "FER2013Train" / "label.csv").read_text().splitlines()

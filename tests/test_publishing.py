@@ -181,7 +181,7 @@ def test_publish_survives_faults(release: Path, servers, tmp_path: Path) -> None
     ("hub", r"/commit/", "500",
      r"the Hub failed step 'upload to the Hub' for makerere/microe \(POST /api/datasets/makerere/microe/commit/main: "
      r"HTTP 500.*re-run the same command to resume"),
-])
+], ids=["zenodo-publish-500", "zenodo-publish-drop", "zenodo-create-429", "hub-commit-500"])
 def test_publish_failed_post_is_one_line_then_resumes(release: Path, servers, tmp_path: Path, service: str,
                                                       path: str, kind: str, match: str) -> None:
     hub, zenodo = servers
@@ -384,7 +384,7 @@ def test_zenodo_client_post_not_retried(zenodo_client, kind: str) -> None:
      r"Zenodo has no deposition 99: step 'read deposition' \(GET /api/deposit/depositions/99: HTTP 404 PID does "
      r"not exist.\)", "--zenodo-url"),
     (lambda c, d: c.new_version(d["id"]), PublishHTTPError, r"HTTP 400 Only published depositions", None),
-])
+], ids=["400-fields", "404-deposition", "400-message"])
 def test_zenodo_client_4xx_one_line_with_server_message(zenodo_client, call, error, match: str, hint) -> None:
     client, zenodo = zenodo_client
     dep = client.create_deposition()
@@ -433,6 +433,51 @@ def test_publish_bucket_on_another_origin_gets_no_token(release: Path, tmp_path:
         zenodo.stop()
 
 
+def test_zenodo_client_2xx_without_json_is_one_line(zenodo_client) -> None:
+    client, zenodo = zenodo_client
+    zenodo.route("GET", r"/api/deposit/depositions/portal", lambda request, match: (200, b"<html>login</html>", {}))
+    with pytest.raises(PublishUnavailableError, match=r"Zenodo answered step 'read' \(GET /api/deposit/depositions/"
+                       r"portal\) with HTTP 200 but no JSON \('<html>login</html>'\); nothing published is lost"):
+        client.request("read", "GET", "/api/deposit/depositions/portal")
+
+
+# the Hub: huggingface_hub's errors become one line naming the repo, the status and the fix
+
+
+@pytest.mark.parametrize(("setup", "error", "match"), [
+    ("403", PublishAuthError, r"the Hub forbade step 'create Hub repo' for makerere/microe \(POST /api/repos/create: "
+     r"HTTP 403\); check HF_TOKEN has write access to makerere/microe\.$"),
+    ("400", PublishHTTPError, r"the Hub refused step 'create Hub repo' for makerere/microe \(POST /api/repos/create: "
+     r"HTTP 400\); fix the cause"),
+    ("down", PublishUnavailableError, r"the Hub at http://127.0.0.1:\d+ could not be reached at step 'create Hub "
+     r"repo' for makerere/microe \(ConnectError\); nothing published is lost: re-run the same command to resume"),
+    ("offline", PublishError, r"step 'create Hub repo' for makerere/microe needs the network but HF_HUB_OFFLINE is set"),
+], ids=["403", "400", "down", "offline"])
+def test_hub_errors_one_line(servers, release: Path, monkeypatch: pytest.MonkeyPatch, setup: str, error,
+                             match: str) -> None:
+    import socket
+
+    import huggingface_hub.constants
+
+    from microe_release.publishing.hub import hub_api, publish_to_hub
+    from microe_release.publishing.state import PublishState
+
+    hub, _ = servers
+    endpoint = hub.url
+    if setup == "down":
+        with socket.socket() as free:  # a port nothing listens on
+            free.bind(("127.0.0.1", 0))
+            endpoint = f"http://127.0.0.1:{free.getsockname()[1]}"
+    elif setup == "offline":
+        monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    else:
+        hub.faults.append(Fault("POST", r"/api/repos/create", setup))
+    with pytest.raises(error, match=match) as caught:
+        publish_to_hub(hub_api(endpoint, hub.token), release, REPO, "1.0.0", PublishState(release))
+    assert "\n" not in str(caught.value) and hub.token not in str(caught.value)
+    assert setup not in ("403", "offline") or caught.value.hint
+
+
 # the command line: a refused token is one line with its fix, never a traceback
 
 
@@ -460,7 +505,7 @@ def test_publish_command_wrong_hf_token_is_one_line(release: Path, servers, tmp_
     (None, "The token lacks the deposit:write scope.",
      "Zenodo forbade step 'list depositions' (GET /api/deposit/depositions: HTTP 403 The token lacks the deposit:write "
      "scope.); ZENODO_TOKEN needs the deposit:write and deposit:actions scopes. Hint: create a token"),
-])
+], ids=["401-wrong-token", "403-missing-scope"])
 def test_publish_command_zenodo_401_403_is_one_line(release: Path, servers, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch, token, fault, match: str) -> None:
     _, zenodo = servers

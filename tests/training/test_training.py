@@ -173,7 +173,7 @@ def test_logit_adjustment_favours_rare_class_when_it_pays() -> None:
 
 def test_choose_precision_and_fp32_training(release: Path, tmp_path: Path) -> None:
     cpu = torch.device("cpu")
-    assert choose_precision("auto", cpu)[0] == "fp32"  # the other choices: test_training_speed.py
+    assert choose_precision("auto", cpu)[0] == "fp32"  # the other choices: test_precision.py
     metrics = train(release, tmp_path / "fp32", epochs=1, seed=1, device="cpu", precision="fp32", tta=False,
                     adjust_logits=False)
     config = json.loads((tmp_path / "fp32" / "config.json").read_text())
@@ -191,7 +191,7 @@ def test_choose_precision_and_fp32_training(release: Path, tmp_path: Path) -> No
 
 
 def test_bench_train_real_reports_against_table_ii(release: Path, tmp_path: Path) -> None:
-    script = Path(__file__).parents[1] / "benchmarks" / "bench_train_real.py"
+    script = Path(__file__).parents[2] / "benchmarks" / "bench_train_real.py"
     done = subprocess.run([sys.executable, str(script), "--release", str(release), "--out", str(tmp_path / "m"),
                            "--", "--epochs", "1", "--device", "cpu"], capture_output=True, text=True, check=True)
     saved = json.loads((tmp_path / "m" / "metrics.json").read_text())
