@@ -1,9 +1,4 @@
-"""The Hugging Face Hub side: dataset repo, upload of the release folder, then the version tag.
-
-``huggingface_hub`` retries what it considers safe (its ``http_backoff``: LFS uploads, preupload,
-429/5xx and dropped connections) and nothing more is retried here: a Hub error becomes one
-:class:`~microe_release.errors.PublishError` line naming the repo, the status and the fix.
-"""
+"""The Hugging Face Hub side: dataset repo, upload of the release folder, then the version tag."""
 
 from __future__ import annotations
 
@@ -63,6 +58,9 @@ def _hub_error(err: Any, step: str, repo_id: str, endpoint: str) -> PublishError
 @contextmanager
 def hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
     """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token).
+
+    Nothing is retried here: ``huggingface_hub`` retries what it considers safe to repeat (its
+    ``http_backoff``: preupload and LFS transfers on 429/5xx and dropped connections; not the commit).
 
     Raises
     ------
