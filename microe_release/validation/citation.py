@@ -9,8 +9,8 @@ import yaml
 
 from ..errors import ValidationError
 from ..schemas import cff_schema, datacite_schema
-from ..writers.zenodo import ZENODO_REQUIRED
 from .loaded import LoadedRelease
+from .spec import ZENODO_REQUIRED
 
 REBUILD = "rebuild the release with `microe build` so that every file is written from metadata/dataset.yaml."
 

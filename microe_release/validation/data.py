@@ -6,9 +6,9 @@ import json
 import tempfile
 from collections import Counter
 
-from ..features import features_dict
 from ..labels import CLASS_NAMES
 from .loaded import LoadedRelease
+from .spec import release_features
 
 REBUILD = "rebuild the release with `microe build`."
 
@@ -21,7 +21,7 @@ def check_parquet(release: LoadedRelease) -> None:
     if not release.shards:
         report.error("missing-file", "data/", "no parquet shard in data/.", REBUILD)
         return
-    expected = features_dict(CLASS_NAMES)
+    expected = release_features()
     for path in release.shards:
         rel = path.relative_to(release.root).as_posix()
         try:
@@ -43,13 +43,17 @@ def _check_rows(release: LoadedRelease) -> None:
     report = release.report
     rows = release.rows
     size = release.image_size
-    for i, (facts, label) in enumerate(zip(release.facts, rows.labels, strict=True)):
+    for i, (facts, label, image_id) in enumerate(zip(release.facts, rows.labels, rows.ids, strict=True)):
         file, row = rows.where[i]
         if facts.shape is None:
             report.error("image-undecodable", f"{file} > row {row} > image", "the image bytes do not decode.", REBUILD)
         elif not facts.is_release_image(size):
             report.error("image-shape", f"{file} > row {row} > image",
                          f"image is {facts.shape} {facts.dtype}, expected {size}x{size} mode L.", REBUILD)
+        elif facts.content_id != image_id:
+            report.error("id-mismatch", f"{file} > row {row} > id",
+                         f"id '{image_id}' is not the content id of the row's image ('{facts.content_id}': "
+                         f"the first 16 hex digits of the sha256 of '{size}x{size}:' and its pixels).", REBUILD)
         if not isinstance(label, int) or not 0 <= label < len(CLASS_NAMES):
             report.error("label-range", f"{file} > row {row} > label",
                          f"label {label} is not a class id 0..{len(CLASS_NAMES) - 1}.", REBUILD)

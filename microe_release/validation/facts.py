@@ -1,8 +1,11 @@
 """What the checks need to know of each parquet image, computed once per image by either engine.
 
-The checks never hold decoded pixels: each image becomes a few small facts (decodes or not, shape,
-dtype, content id, pHash, digest of its CSV pixel text). The local engine computes them in this
-process; ``--engine ray`` computes them with the same function in Ray Data tasks.
+Images are decoded by Pillow, as a user's loader (``datasets``' Image feature) decodes them, and
+fingerprinted by this module's own code from the documented definitions (:mod:`.spec`): nothing
+here comes from the builder, so a builder bug cannot hide itself. The checks never hold decoded
+pixels: each image becomes a few small facts (decodes or not, shape, dtype, content id, pHash,
+digest of its pixels). The local engine computes them in this process; ``--engine ray`` computes
+them with the same function in Ray Data tasks.
 """
 
 from __future__ import annotations
@@ -11,90 +14,139 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from ..fingerprints import content_id, perceptual_hashes
-from ..pixeltext import pixel_rows
-from ..pngread import plain_gray_scanlines, unfilter_batch
-from ..processing import MAX_IMAGE_PIXELS
+from .spec import CONTENT_ID_HEX_DIGITS, PHASH_FREQUENCIES, PHASH_REDUCED_SIDE
 
 
 @dataclass(frozen=True, slots=True)
 class ImageFacts:
-    """One parquet image as the checks see it; ``shape`` is None when the bytes do not decode."""
+    """One parquet image as the checks see it; ``shape`` is None when the bytes do not decode.
+
+    ``pixel_digest`` is the full sha256 of which the content id is the first hex digits (see
+    :func:`pixel_digest`), so the CSV's pixels can be compared with the image's exactly.
+    """
 
     shape: tuple[int, ...] | None
     dtype: str = ""
-    content_id: str = ""  # only for size x size uint8 images, as below
+    content_id: str = ""  # only for size x size 8-bit gray images, as below
     phash: int = 0
-    text_digest: bytes = b""  # sha1 of the FER2013-style pixel text the CSV must hold
+    pixel_digest: bytes = b""
 
     def is_release_image(self, size: int) -> bool:
         """A ``size`` x ``size`` 8-bit gray image, as the build writes."""
         return self.shape == (size, size) and self.dtype == "uint8"
 
 
-def text_digest(text: bytes) -> bytes:
-    """The digest the CSV's pixel text is compared by."""
-    return hashlib.sha1(text, usedforsecurity=False).digest()
+def pixel_digest(pixels: bytes, width: int, height: int) -> bytes:
+    """sha256 of ``b"{width}x{height}:"`` and the row-major 8-bit pixels: the content id's full digest.
+
+    Examples
+    --------
+    >>> content_id_of(pixel_digest(bytes(4), 2, 2))
+    '6721231bea7689c6'
+    """
+    return hashlib.sha256(f"{width}x{height}:".encode() + pixels).digest()
 
 
-def _pillow_pixels(data: bytes | None) -> np.ndarray | None:
-    """Pillow's pixels of an encoded image, or None when it does not decode."""
+def content_id_of(digest: bytes) -> str:
+    """The content id (first hex digits) of a :func:`pixel_digest`."""
+    return digest.hex()[:CONTENT_ID_HEX_DIGITS]
+
+
+@lru_cache(maxsize=8)
+def _area_average(side: int) -> np.ndarray:
+    """``(32, side)`` weights: output sample ``i`` is the mean of input ``[i * side / 32, (i + 1) * side / 32)``.
+
+    Each input pixel counts by the length of its overlap with that interval (an area average, so
+    a side that 32 does not divide is reduced without resampling).
+    """
+    step = side / PHASH_REDUCED_SIDE
+    lo = np.arange(PHASH_REDUCED_SIDE)[:, None] * step
+    pixel = np.arange(side)[None, :]
+    overlap = np.minimum(lo + step, pixel + 1) - np.maximum(lo, pixel)
+    return np.clip(overlap, 0.0, None) / step
+
+
+@lru_cache(maxsize=8)
+def _low_frequencies(side: int) -> np.ndarray:
+    """``(8, side)``: the area-average reduction, then the 8 lowest orthonormal DCT-II frequencies.
+
+    Both steps are linear, so they become one matrix; the DCT's is scipy's transform of the unit
+    vectors (its columns).
+    """
+    from scipy.fft import dct
+
+    transform = dct(np.eye(PHASH_REDUCED_SIDE), type=2, norm="ortho", axis=0)
+    return transform[:PHASH_FREQUENCIES] @ _area_average(side)
+
+
+def perceptual_hashes(batch: np.ndarray) -> list[int]:
+    """64-bit pHash of each image of an ``(n, height, width)`` batch.
+
+    The 32x32 area-average reduction, its orthonormal 2-D DCT-II, the 8x8 lowest frequencies, each
+    above their median a 1 bit, read row-major as a big-endian integer.
+    """
+    low = _low_frequencies(batch.shape[1]) @ batch @ _low_frequencies(batch.shape[2]).T
+    low = low.reshape(len(batch), -1)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    return [int(value) for value in np.packbits(bits, axis=1).view(">u8")[:, 0]]
+
+
+def decode_image(data: bytes | None) -> tuple[np.ndarray, str] | None:
+    """Pillow's pixels of an encoded image and its mode, or None when it does not decode."""
     from PIL import Image
 
+    if not data:
+        return None
     try:
-        with Image.open(io.BytesIO(data or b"")) as img:
-            return np.asarray(img)
+        with Image.open(io.BytesIO(data)) as img:
+            return np.asarray(img), img.mode
     except Exception:  # noqa: BLE001 - an undecodable image is a finding, reported by the checks
         return None
 
 
 def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
-    """Facts of each encoded image; hashes and pixel text run once over the batch of release images.
-
-    The build's own PNGs (plain 8-bit gray) are unfiltered in one call per batch
-    (:mod:`microe_release.pngread`); anything else is decoded by Pillow, as a user's loader would.
+    """Facts of each encoded image; the pHashes run once over the batch of release images.
 
     Examples
     --------
-    >>> from microe_release.fingerprints import encode_png
-    >>> good, bad = image_facts([encode_png(np.zeros((4, 4), np.uint8)), b"junk"], 4)
+    >>> from PIL import Image
+    >>> png = io.BytesIO()
+    >>> Image.fromarray(np.zeros((4, 4), np.uint8)).save(png, format="PNG")
+    >>> good, bad = image_facts([png.getvalue(), b"junk"], 4)
     >>> good.shape, good.dtype, len(good.content_id), bad.shape
     ((4, 4), 'uint8', 16, None)
     """
-    decoded: list[np.ndarray | None] = [None] * len(images)
-    plain: list[tuple[int, bytes]] = []  # the build writes plain gray PNGs: unfiltered together below
-    for i, data in enumerate(images):
-        found = plain_gray_scanlines(data, MAX_IMAGE_PIXELS) if data else None
-        if found is not None and found[:2] == (size, size):
-            plain.append((i, found[2]))
-        else:
-            decoded[i] = _pillow_pixels(data)
-    if plain:
-        try:
-            for (i, _), pixels in zip(plain, unfilter_batch([s for _, s in plain], size, size), strict=True):
-                decoded[i] = pixels
-        except (ValueError, OSError):  # not expected (the rows were checked): Pillow decides alone
-            for i, _ in plain:
-                decoded[i] = _pillow_pixels(images[i])
-    valid = [i for i, p in enumerate(decoded) if p is not None and p.shape == (size, size) and p.dtype == np.uint8]
-    details: dict[int, tuple[str, int, bytes]] = {}
-    if valid:
-        batch = np.stack([decoded[i] for i in valid])  # type: ignore[misc]  # valid ones are arrays
-        for i, phash, text in zip(valid, perceptual_hashes(batch), pixel_rows(batch), strict=True):
-            details[i] = (content_id(decoded[i]), phash, text_digest(text))  # type: ignore[arg-type]
-    out = []
-    for i, pixels in enumerate(decoded):
-        if pixels is None:
+    out: list[ImageFacts] = []
+    valid: list[np.ndarray] = []
+    for data in images:
+        decoded = decode_image(data)
+        if decoded is None:
             out.append(ImageFacts(shape=None))
             continue
-        cid, phash, digest = details.get(i, ("", 0, b""))
-        out.append(ImageFacts(shape=tuple(pixels.shape), dtype=pixels.dtype.name, content_id=cid, phash=phash,
-                              text_digest=digest))
+        pixels, mode = decoded
+        # mode P and 1 also give 2-D arrays (palette indices, booleans): only L is 8-bit gray
+        dtype = pixels.dtype.name if mode == "L" else f"{pixels.dtype.name} (mode {mode})"
+        if pixels.shape != (size, size) or dtype != "uint8":
+            out.append(ImageFacts(shape=tuple(pixels.shape), dtype=dtype))
+            continue
+        digest = pixel_digest(pixels.tobytes(), size, size)
+        out.append(ImageFacts(shape=(size, size), dtype=dtype, content_id=content_id_of(digest), pixel_digest=digest))
+        valid.append(pixels)
+    if valid:
+        hashes = iter(perceptual_hashes(np.stack(valid)))
+        out = [ImageFacts(f.shape, f.dtype, f.content_id, next(hashes), f.pixel_digest) if f.content_id else f
+               for f in out]
     return out
+
+
+#: Column names of :func:`facts_to_columns`; ``--engine ray`` declares their Arrow types
+#: (``distributed._facts_schema``), which names the pixel digest's column ``text_digest``.
+_DIGEST_COLUMN = "text_digest"
 
 
 def facts_to_columns(facts: list[ImageFacts]) -> dict[str, Any]:
@@ -104,13 +156,13 @@ def facts_to_columns(facts: list[ImageFacts]) -> dict[str, Any]:
         "dtype": [f.dtype for f in facts],
         "content_id": [f.content_id for f in facts],
         "phash": [f.phash for f in facts],
-        "text_digest": [f.text_digest for f in facts],
+        _DIGEST_COLUMN: [f.pixel_digest for f in facts],
     }
 
 
 def facts_from_columns(columns: dict[str, list[Any]]) -> list[ImageFacts]:
     """Inverse of :func:`facts_to_columns`."""
     return [ImageFacts(shape=tuple(shape) if shape is not None else None, dtype=dtype, content_id=cid,
-                       phash=int(phash), text_digest=bytes(digest))
+                       phash=int(phash), pixel_digest=bytes(digest))
             for shape, dtype, cid, phash, digest in zip(columns["shape"], columns["dtype"], columns["content_id"],
-                                                         columns["phash"], columns["text_digest"], strict=True)]
+                                                         columns["phash"], columns[_DIGEST_COLUMN], strict=True)]

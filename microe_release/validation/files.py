@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from ..writers.license import CHECKSUMS, release_files
+from pathlib import Path
+
 from .loaded import LoadedRelease
+from .spec import CHECKSUMS, UNLISTED_FILES
 
 REBUILD = "rebuild the release with `microe build` (or restore the file from the published copy)."
+
+
+def files_on_disk(root: Path) -> set[str]:
+    """Every file under ``root`` (POSIX paths) that SHA256SUMS must list: all but :data:`~.spec.UNLISTED_FILES`."""
+    found = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+    return found - set(UNLISTED_FILES)
 
 
 def check_checksums(release: LoadedRelease) -> None:
@@ -23,7 +31,7 @@ def check_checksums(release: LoadedRelease) -> None:
                          f"line is not '<sha256>  <path>': '{line[:80]}'.", REBUILD)
             continue
         listed[name] = digest
-    on_disk = set(release_files(release.root))
+    on_disk = files_on_disk(release.root)
     for name, digest in sorted(listed.items()):
         if name not in on_disk:
             report.error("missing-file", name, f"{name} is listed in {CHECKSUMS} but does not exist.", REBUILD)

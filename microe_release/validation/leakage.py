@@ -4,11 +4,47 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..config import SPLIT_ORDER
-from ..dedup import NEAR_DUPLICATE_BITS, near_duplicate_pairs
+import numpy as np
+
 from .loaded import LoadedRelease
+from .spec import NEAR_DUPLICATE_BITS, SPLIT_ORDER
 
 REBUILD = "rebuild the release with `microe build`: its splits keep identical and near-duplicate images together."
+
+
+def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of 64-bit hashes at most ``max_bits`` bits apart, sorted.
+
+    Cut each hash into ``max_bits + 1`` bit fields: two hashes that differ in at most ``max_bits``
+    bits are equal in at least one field. So for each field the hashes are sorted by it, and each is
+    compared with its 1st, 2nd, ... successor while they share the field, all at once per step.
+
+    Examples
+    --------
+    >>> close_hash_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF])
+    [(0, 1)]
+    """
+    values = np.asarray(hashes, dtype=np.uint64)
+    n = len(values)
+    fields = max_bits + 1
+    found: set[tuple[int, int]] = set()
+    for number in range(fields):
+        lo, hi = 64 * number // fields, 64 * (number + 1) // fields
+        keys = (values >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
+        order = np.argsort(keys, kind="stable")
+        keys, ordered = keys[order], values[order]
+        position = np.arange(n)
+        step = 1
+        while True:
+            position = position[position + step < n]
+            position = position[keys[position + step] == keys[position]]
+            if not len(position):
+                break
+            near = position[np.bitwise_count(ordered[position] ^ ordered[position + step]) <= max_bits]
+            for a, b in zip(order[near].tolist(), order[near + step].tolist(), strict=True):
+                found.add((min(a, b), max(a, b)))
+            step += 1
+    return sorted(found)
 
 
 def check_leakage(release: LoadedRelease) -> None:
@@ -39,7 +75,7 @@ def check_leakage(release: LoadedRelease) -> None:
                                  f"identical to the image at {rows.where[first][0]} > row {rows.where[first][1]} "
                                  f"('{rows.splits[first]}' split).", REBUILD)
     near = 0
-    for a, b in near_duplicate_pairs([facts[i].phash for i in valid]):
+    for a, b in close_hash_pairs([facts[i].phash for i in valid]):
         i, j = valid[a], valid[b]
         # identical pixels have the same content id (and are reported above)
         if rows.splits[i] != rows.splits[j] and facts[i].content_id != facts[j].content_id:

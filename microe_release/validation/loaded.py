@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,12 +46,15 @@ class LoadedRelease:
         self._sha256: dict[str, str] = {}
 
     def sha256(self, path: Path) -> str:
-        """The sha256 of a file of the release, computed once for every check that needs it."""
-        from ..writers.common import file_sha256
+        """The sha256 of a file's bytes, read from disk by this validation (once for all its checks).
 
+        Nothing is taken from an earlier run or from the build (no cache by size or time): a file
+        edited between two validations in one process is read again.
+        """
         key = str(path)
         if key not in self._sha256:
-            self._sha256[key] = file_sha256(path)
+            with path.open("rb") as handle:
+                self._sha256[key] = hashlib.file_digest(handle, "sha256").hexdigest()
         return self._sha256[key]
 
     def json(self, name: str) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
-from .facts import text_digest
+from .csvpixels import parse_pixel_texts
+from .facts import content_id_of
 from .loaded import LoadedRelease
 
 REBUILD = "rebuild the release with `microe build`."
@@ -149,15 +150,36 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         file, row = rows.where[at[image_id]]
         report.error("csv-missing-row", f"microe.csv > id {image_id}",
                      f"the image at {file} > row {row} has no row in microe.csv.", REBUILD)
-    _compare_pixels(release, table.column("pixels").to_pylist(), todo)
+    _check_pixels(release, table.column("pixels"), csv["id"], dict(todo))
     report.stats["csv_rows"] = table.num_rows
 
 
-def _compare_pixels(release: LoadedRelease, texts: list[bytes], todo: list[tuple[int, int]]) -> None:
+#: CSV rows whose pixel text is held as Python bytes at once (~8 KB each at 48x48).
+PIXEL_CHUNK = 4096
+
+
+def _check_pixels(release: LoadedRelease, texts: Any, ids: list[str], parquet_row: dict[int, int]) -> None:
+    """Parse each row's pixel text; its content id must be the row's id, its pixels the parquet image's."""
     size = release.image_size
-    for n, i in todo:
-        facts = release.facts[i]
-        if facts.is_release_image(size) and text_digest(texts[n]) != facts.text_digest:
-            release.report.error("csv-mismatch", f"microe.csv > row {n + 1} > pixels",
-                                 f"pixels differ from the image at {release.rows.where[i][0]} > row {release.rows.where[i][1]}.",
-                                 REBUILD)
+    rows, report = release.rows, release.report
+    for start in range(0, len(ids), PIXEL_CHUNK):
+        parsed = parse_pixel_texts(texts.slice(start, PIXEL_CHUNK).to_pylist(), size)
+        for n, found in enumerate(parsed, start):
+            where = f"microe.csv > row {n + 1}"
+            if found.problem:
+                report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
+                             REBUILD)
+                continue
+            content_id = content_id_of(found.digest)
+            if content_id != ids[n]:
+                report.error("id-mismatch", f"{where} > id",
+                             f"id '{ids[n]}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
+            i = parquet_row.get(n)
+            if i is None:
+                continue
+            facts = release.facts[i]
+            if facts.is_release_image(size) and facts.pixel_digest != found.digest:
+                file, row = rows.where[i]
+                report.error("csv-mismatch", f"{where} > pixels",
+                             f"pixels differ from the image at {file} > row {row} (its content id "
+                             f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)

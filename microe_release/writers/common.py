@@ -20,7 +20,7 @@ DOI_RESOLVER = "https://doi.org/"
 
 
 @lru_cache(maxsize=256)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
+def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(_HASH_BLOCK):
@@ -28,19 +28,20 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-#: Hashes taken while the files were written, by (path, size, mtime): no second read of a big file.
-_WRITTEN: dict[tuple[str, int, int], str] = {}
-
-
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file (cached while the file is unchanged)."""
+    """Hex sha256 of a file, read from disk (again only while the file is untouched).
+
+    The memo is keyed by the file's status change time (``st_ctime_ns``) and inode as well as its
+    size and modification time: every write, and every ``os.utime``, changes the ctime, so an edit
+    that keeps size and mtime is read again. Nothing remembered while writing is reused: the
+    release's own checks (``microe validate``) hash every file themselves.
+    """
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    return _WRITTEN.get(key) or _sha256(*key)
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class HashingWriter:
-    """A binary file that hashes what is written to it; the hash is remembered for :func:`file_sha256`.
+    """A binary file that hashes what is written to it (``sha256`` once closed).
 
     Writing and hashing run in a helper thread (both free the GIL on large blocks), so the caller
     prepares the next block meanwhile; at most two blocks wait, so memory stays bounded.
@@ -51,12 +52,13 @@ class HashingWriter:
     >>> path = Path(tempfile.mkdtemp()) / "a.txt"
     >>> with HashingWriter(path) as out:
     ...     out.write(b"abc")
-    >>> file_sha256(path)[:16]
-    'ba7816bf8f01cfea'
+    >>> out.sha256[:16], file_sha256(path)[:16]
+    ('ba7816bf8f01cfea', 'ba7816bf8f01cfea')
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.sha256 = ""
         self._handle = open(path, "wb")  # noqa: SIM115 - closed in __exit__
         self._digest = hashlib.sha256()
         self._helper = ThreadPoolExecutor(1, thread_name_prefix="microe-hash")
@@ -82,20 +84,16 @@ class HashingWriter:
             self._helper.shutdown()
             self._handle.close()
         if exc[0] is None:
-            remember_sha256(self.path, self._digest.hexdigest())
+            self.sha256 = self._digest.hexdigest()
 
 
 def remember_sha256(path: Path, digest: str | None = None) -> str:
-    """Remember ``digest`` as the sha256 of ``path`` as it is now (or look it up); returns it.
+    """``digest`` when a writer hashed ``path`` while writing it (maybe in another process), else :func:`file_sha256`.
 
-    A writer that hashed while writing (maybe in another process) hands its hash over this way.
+    The hash handed over is not stored: a later reader of the file (another writer, a check) gets
+    it from :func:`file_sha256`, which reads the file.
     """
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if digest is None:
-        return _WRITTEN.get(key) or _sha256(*key)
-    _WRITTEN[key] = digest
-    return digest
+    return digest if digest is not None else file_sha256(path)
 
 
 def data_files(out_dir: Path) -> list[Path]:
