@@ -98,7 +98,17 @@ def test_validate_off_by_one_in_built_csv_pixel_text(tmp_path: Path, monkeypatch
     assert result.exit_code == 1 and f"microe.csv > row {row} > pixels" in result.output
 
 
-def test_validate_parquet_image_swapped_keeping_its_id(built: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_workers", [False, True], ids=["decoded-here", "decoded-in-workers"])
+def test_validate_parquet_image_swapped_keeping_its_id(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       in_workers: bool) -> None:
+    import microe_release.validation as validation
+    from microe_release.validation.loaded import LoadedRelease
+
+    decoded_in: list[object] = []
+    real_decode_in = LoadedRelease.decode_in
+    monkeypatch.setattr(LoadedRelease, "decode_in", lambda self, pool: decoded_in.append(real_decode_in(self, pool)))
+    if in_workers:  # as on a big release: the images decode in worker processes beside the checks
+        monkeypatch.setattr(validation, "SIDE_PROCESS_BYTES", 0)
     release = copy_release(built, tmp_path)
     table = pq.read_table(release / TRAIN)
     images = table.column("image").to_pylist()
@@ -114,6 +124,7 @@ def test_validate_parquet_image_swapped_keeping_its_id(built: Path, tmp_path: Pa
     assert ("id-mismatch", f"{TRAIN} > row 2 > id") in errors
     assert ("csv-mismatch", f"microe.csv > row {_csv_row_of(release, image_id)} > pixels") in errors
     assert not any(code.startswith(("checksum", "datapackage")) for code, _ in errors), errors
+    assert len(decoded_in) == in_workers
 
 
 def test_validate_twice_sees_an_edit_keeping_size_and_mtime(tmp_path: Path) -> None:

@@ -37,6 +37,12 @@ def _data_bytes(root: Path) -> int:
     files = [root / "microe.csv", *(root / "data").glob("*.parquet")]
     return sum(path.stat().st_size for path in files if path.is_file())
 
+
+#: Checks that need every image decoded, in the order they run when the images decode in worker
+#: processes (a big release on the local engine): after the others, the CSV first (it parses its
+#: pixel text before it needs the images), so this process works while the workers decode.
+NEEDS_IMAGES = ("csv", "parquet", "leakage")
+
 #: Files and folders of which a release has at least one; a folder with none is not a release
 #: (one clear error instead of a finding for every missing file).
 RELEASE_MARKERS = ("SHA256SUMS", "build-report.json", "datapackage.json", "croissant.json", "data")
@@ -66,8 +72,9 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     checks : list of str, optional
         Names from :data:`CHECKS` to run (default: all).
     engine : {"local", "ray"}
-        Where the per-image facts (decode, content id, pHash, pixel text) are computed: this process,
-        or Ray Data tasks (a local Ray, or the cluster at ``ray_address``).
+        Where the per-image facts (Pillow decode, content id, pHash, pixel digest) are computed:
+        this machine (on a big release, worker processes beside the checks), or Ray Data tasks (a
+        local Ray, or the cluster at ``ray_address``).
     ray_address : str, optional
         A Ray cluster to join with ``engine="ray"``.
     progress : bool
@@ -90,14 +97,19 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     names = checks or list(CHECKS)
     big = engine == "local" and _data_bytes(root) >= SIDE_PROCESS_BYTES
     side = [name for name in names if name in SIDE_CHECKS] if big else []
+    decoders = max(1, default_workers() - len(side) - 1) if big and set(names) & set(NEEDS_IMAGES) else 0
     report = ValidationReport(release=str(root))
     found: dict[str, tuple[list[Issue], dict[str, Any], float]] = {}
     # the pool before anything else, so that it may fork (see parallel.start_method)
-    with (worker_pool(min(len(side), default_workers()) or 1) as pool,
+    with (worker_pool(min(len(side), default_workers()) + decoders or 1) as pool,
           progress_bar(total=len(names), desc="validate", unit="check", enabled=progress) as bar):
         futures = {name: pool.submit(_run_check, root, name) for name in side} if pool else {}
         release = LoadedRelease(root, report, engine=engine, ray_address=ray_address)
-        for name in names:
+        order = names
+        if pool is not None and decoders:
+            release.decode_in(pool)  # the images decode in worker processes while the checks run here
+            order = sorted(names, key=lambda name: NEEDS_IMAGES.index(name) + 1 if name in NEEDS_IMAGES else 0)
+        for name in order:
             if name not in futures:
                 bar.set_postfix_str(name)
                 found[name] = _run_here(release, name)

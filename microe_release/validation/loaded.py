@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,11 +13,41 @@ from typing import Any
 import yaml
 
 from ..errors import ValidationError
-from .facts import ImageFacts, image_facts
+from .facts import ImageFacts, facts_from_columns, facts_to_columns, image_facts
 from .report import ValidationReport
 
-#: Images whose facts are computed together (the hashes and pixel text are batched).
+#: Images whose facts are computed together (the pHashes are batched).
 FACTS_BATCH = 1024
+
+#: Rows of a shard one worker-process task decodes (whole row groups, about this many rows).
+DECODE_TASK_ROWS = 8192
+
+
+def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> dict[str, list[Any]]:
+    """Worker-process body: the facts of some row groups (default: all) of one shard, as columns."""
+    import pyarrow.parquet as pq
+
+    shard = pq.ParquetFile(path)
+    groups = list(range(shard.num_row_groups)) if row_groups is None else row_groups
+    images = shard.read_row_groups(groups, columns=["image"]).column("image").combine_chunks().field("bytes").to_pylist()
+    facts: list[ImageFacts] = []
+    for start in range(0, len(images), FACTS_BATCH):
+        facts += image_facts(images[start:start + FACTS_BATCH], size)
+    return facts_to_columns(facts)
+
+
+def image_size_of(build_report: Any) -> int:
+    """The release's image side as build-report.json states it (48 when it does not)."""
+    size = build_report.get("image_size") if isinstance(build_report, dict) else None
+    return size if isinstance(size, int) and size > 0 else 48
+
+
+def read_image_size(root: Path) -> int:
+    """:func:`image_size_of` the release's build-report.json, without reporting a bad file (the checks do)."""
+    try:
+        return image_size_of(json.loads((root / "build-report.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return 48
 
 
 @dataclass
@@ -44,6 +75,32 @@ class LoadedRelease:
         self.ray_address = ray_address
         self._json: dict[str, Any] = {}
         self._sha256: dict[str, str] = {}
+        self._decoding: dict[Path, list[Future[dict[str, list[Any]]]]] | None = None
+
+    def decode_in(self, pool: Executor) -> None:
+        """Decode the images in ``pool``'s worker processes, starting now, while the checks run here.
+
+        Each task reads whole row groups of one shard itself (no image bytes cross the process
+        boundary, only the facts come back).
+        """
+        import pyarrow.parquet as pq
+
+        size = read_image_size(self.root)
+        self._decoding = {}
+        for path in self.shards:
+            try:
+                meta = pq.read_metadata(path)
+            except Exception:  # noqa: BLE001 - reported when the rows are read
+                continue
+            tasks: list[list[int]] = [[]]
+            rows = 0
+            for group in range(meta.num_row_groups):
+                if rows >= DECODE_TASK_ROWS:
+                    tasks.append([])
+                    rows = 0
+                tasks[-1].append(group)
+                rows += meta.row_group(group).num_rows
+            self._decoding[path] = [pool.submit(shard_facts, str(path), size, task) for task in tasks if task]
 
     def sha256(self, path: Path) -> str:
         """The sha256 of a file's bytes, read from disk by this validation (once for all its checks).
@@ -116,8 +173,9 @@ class LoadedRelease:
             split = path.name.split("-", 1)[0]
             try:
                 names = pq.read_schema(path).names
-                # with --engine ray the images are read by Ray tasks, never by this process
-                table = pq.read_table(path, columns=[c for c in names if c != "image" or self.engine == "local"])
+                # with --engine ray or a decoding pool the images are read there, never by this process
+                here = self.engine == "local" and self._decoding is None
+                table = pq.read_table(path, columns=[c for c in names if c != "image" or here])
             except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding
                 self.report.error("parquet-unreadable", rel, f"{rel} cannot be read as parquet: {err}.",
                                   "rebuild the release; the file is damaged.")
@@ -126,7 +184,7 @@ class LoadedRelease:
             if missing:
                 self.report.error("parquet-schema", rel, f"{rel} lacks column(s) {missing}.", "rebuild the release.")
                 continue
-            if self.engine == "local":
+            if here:
                 rows.images += table.column("image").combine_chunks().field("bytes").to_pylist()
             rows.files.append(path)
             rows.ids += table.column("id").to_pylist()
@@ -148,14 +206,31 @@ class LoadedRelease:
                 msg = f"Ray read {len(facts)} images from {len(self.rows.files)} shards holding {len(self.rows.ids)} rows."
                 raise ValidationError(msg)
             return facts
+        if self._decoding is not None:
+            return self._decoded_facts()
         out: list[ImageFacts] = []
         images = self.rows.images
         for start in range(0, len(images), FACTS_BATCH):
             out += image_facts(images[start:start + FACTS_BATCH], self.image_size)
         return out
 
+    def _decoded_facts(self) -> list[ImageFacts]:
+        """The facts from the worker processes (see :meth:`decode_in`), in row order."""
+        decoding = self._decoding or {}
+        out: list[ImageFacts] = []
+        for path in self.rows.files:
+            if path in decoding:
+                for future in decoding[path]:
+                    out += facts_from_columns(future.result())
+            else:  # not readable when the tasks were made, readable now: decode it here
+                out += facts_from_columns(shard_facts(str(path), self.image_size))
+        if len(out) != len(self.rows.ids):
+            msg = (f"the worker processes decoded {len(out)} images from {len(self.rows.files)} shards holding "
+                   f"{len(self.rows.ids)} rows; was a shard rewritten during validation?")
+            raise ValidationError(msg)
+        return out
+
     @cached_property
     def image_size(self) -> int:
         """The release's image side, from build-report.json (48 when it cannot be read)."""
-        report = self.json("build-report.json")
-        return int(report.get("image_size", 48)) if isinstance(report, dict) else 48
+        return image_size_of(self.json("build-report.json"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
-from .csvpixels import parse_pixel_texts
+from .csvpixels import ParsedPixels, parse_pixel_texts
 from .facts import content_id_of
 from .loaded import LoadedRelease
 
@@ -162,24 +162,25 @@ def _check_pixels(release: LoadedRelease, texts: Any, ids: list[str], parquet_ro
     """Parse each row's pixel text; its content id must be the row's id, its pixels the parquet image's."""
     size = release.image_size
     rows, report = release.rows, release.report
+    parsed: list[ParsedPixels] = []  # all rows first: the images may still be decoding in worker processes meanwhile
     for start in range(0, len(ids), PIXEL_CHUNK):
-        parsed = parse_pixel_texts(texts.slice(start, PIXEL_CHUNK).to_pylist(), size)
-        for n, found in enumerate(parsed, start):
-            where = f"microe.csv > row {n + 1}"
-            if found.problem:
-                report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
-                             REBUILD)
-                continue
-            content_id = content_id_of(found.digest)
-            if content_id != ids[n]:
-                report.error("id-mismatch", f"{where} > id",
-                             f"id '{ids[n]}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
-            i = parquet_row.get(n)
-            if i is None:
-                continue
-            facts = release.facts[i]
-            if facts.is_release_image(size) and facts.pixel_digest != found.digest:
-                file, row = rows.where[i]
-                report.error("csv-mismatch", f"{where} > pixels",
-                             f"pixels differ from the image at {file} > row {row} (its content id "
-                             f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
+        parsed += parse_pixel_texts(texts.slice(start, PIXEL_CHUNK).to_pylist(), size)
+    for n, found in enumerate(parsed):
+        where = f"microe.csv > row {n + 1}"
+        if found.problem:
+            report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
+                         REBUILD)
+            continue
+        content_id = content_id_of(found.digest)
+        if content_id != ids[n]:
+            report.error("id-mismatch", f"{where} > id",
+                         f"id '{ids[n]}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
+        i = parquet_row.get(n)
+        if i is None:
+            continue
+        facts = release.facts[i]
+        if facts.is_release_image(size) and facts.pixel_digest != found.digest:
+            file, row = rows.where[i]
+            report.error("csv-mismatch", f"{where} > pixels",
+                         f"pixels differ from the image at {file} > row {row} (its content id "
+                         f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
