@@ -207,3 +207,23 @@ def test_validation_fingerprints_equal_the_builder_definitions(built: Path) -> N
 ])
 def test_parse_pixel_text_bad_text(text: bytes, problem: str) -> None:
     assert parse_pixel_text(text, 2).problem == problem
+
+
+def _png(array: np.ndarray, mode: str | None = None) -> bytes:
+    out = io.BytesIO()
+    image = Image.fromarray(array)
+    (image.convert(mode) if mode else image).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_image_facts_odd_images_are_described_not_decoded() -> None:
+    gray = np.arange(16, dtype=np.uint8).reshape(4, 4)
+    good = _png(gray)
+    facts = image_facts([good, _png(np.zeros((4, 6), np.uint8)), _png(np.zeros((4, 4, 3), np.uint8)),
+                         _png(gray, "P"), good[: len(good) // 2], b"", None], 4)
+    assert facts[0].is_release_image(4) and facts[0].content_id and facts[0].pixel_digest
+    assert (facts[1].shape, facts[1].dtype) == ((4, 6), "mode L")  # wrong size: never loaded
+    assert (facts[2].shape, facts[2].dtype) == ((4, 4, 3), "uint8 (mode RGB)")
+    assert (facts[3].shape, facts[3].dtype) == ((4, 4), "uint8 (mode P)")  # palette indices are not gray
+    assert [f.shape for f in facts[4:]] == [None, None, None]  # truncated, empty, missing
+    assert not any(f.is_release_image(4) for f in facts[1:])

@@ -96,15 +96,23 @@ def perceptual_hashes(batch: np.ndarray) -> list[int]:
     return [int(value) for value in np.packbits(bits, axis=1).view(">u8")[:, 0]]
 
 
-def decode_image(data: bytes | None) -> tuple[np.ndarray, str] | None:
-    """Pillow's pixels of an encoded image and its mode, or None when it does not decode."""
+def open_image(data: bytes | None, size: int) -> tuple[np.ndarray | None, tuple[int, ...], str] | None:
+    """Pillow's pixels of an encoded image, its shape and mode; None when it does not decode.
+
+    Only a ``size`` x ``size`` image is decoded (its pixels None otherwise): a wrong or huge image
+    is reported by its header, never loaded.
+    """
     from PIL import Image
 
     if not data:
         return None
     try:
         with Image.open(io.BytesIO(data)) as img:
-            return np.asarray(img), img.mode
+            bands = len(img.getbands())
+            shape = (img.height, img.width, *((bands,) if bands > 1 else ()))
+            if img.size != (size, size):
+                return None, shape, img.mode
+            return np.asarray(img), shape, img.mode
     except Exception:  # noqa: BLE001 - an undecodable image is a finding, reported by the checks
         return None
 
@@ -124,11 +132,14 @@ def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
     out: list[ImageFacts] = []
     valid: list[np.ndarray] = []
     for data in images:
-        decoded = decode_image(data)
+        decoded = open_image(data, size)
         if decoded is None:
             out.append(ImageFacts(shape=None))
             continue
-        pixels, mode = decoded
+        pixels, shape, mode = decoded
+        if pixels is None:
+            out.append(ImageFacts(shape=shape, dtype=f"mode {mode}"))
+            continue
         # mode P and 1 also give 2-D arrays (palette indices, booleans): only L is 8-bit gray
         dtype = pixels.dtype.name if mode == "L" else f"{pixels.dtype.name} (mode {mode})"
         if pixels.shape != (size, size) or dtype != "uint8":
