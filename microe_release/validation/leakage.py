@@ -27,7 +27,7 @@ def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> 
     values = np.asarray(hashes, dtype=np.uint64)
     n = len(values)
     fields = max_bits + 1
-    found: set[tuple[int, int]] = set()
+    found = [np.empty(0, dtype=np.int64)]  # each pair as the code i * n + j
     for number in range(fields):
         lo, hi = 64 * number // fields, 64 * (number + 1) // fields
         keys = (values >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
@@ -41,10 +41,11 @@ def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> 
             if not len(position):
                 break
             near = position[np.bitwise_count(ordered[position] ^ ordered[position + step]) <= max_bits]
-            for a, b in zip(order[near].tolist(), order[near + step].tolist(), strict=True):
-                found.add((min(a, b), max(a, b)))
+            a, b = order[near].astype(np.int64), order[near + step].astype(np.int64)
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
             step += 1
-    return sorted(found)
+    codes = np.unique(np.concatenate(found))
+    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
 def check_leakage(release: LoadedRelease) -> None:
