@@ -227,3 +227,21 @@ def test_image_facts_odd_images_are_described_not_decoded() -> None:
     assert (facts[3].shape, facts[3].dtype) == ((4, 4), "uint8 (mode P)")  # palette indices are not gray
     assert [f.shape for f in facts[4:]] == [None, None, None]  # truncated, empty, missing
     assert not any(f.is_release_image(4) for f in facts[1:])
+
+
+def test_validate_damaged_image_column_with_images_decoded_in_workers(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import microe_release.validation as validation
+
+    monkeypatch.setattr(validation, "SIDE_PROCESS_BYTES", 0)  # the rows here, the images in worker processes
+    release = copy_release(built, tmp_path)
+    path = release / TRAIN
+    chunk = pq.read_metadata(path).row_group(0).column(0)  # image.bytes: only its page header is broken
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start:start + 6] = b"\x15\x00\x15\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    assert pq.read_table(path, columns=["id"]).num_rows > 0
+    errors = _errors(release)
+    assert ("parquet-unreadable", f"{TRAIN} > image") in errors
+    assert ("image-undecodable", f"{TRAIN} > row 0 > image") in errors

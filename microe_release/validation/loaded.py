@@ -75,7 +75,8 @@ class LoadedRelease:
         self.ray_address = ray_address
         self._json: dict[str, Any] = {}
         self._sha256: dict[str, str] = {}
-        self._decoding: dict[Path, list[Future[dict[str, list[Any]]]]] | None = None
+        # per shard: (facts of some row groups as columns, their number of rows)
+        self._decoding: dict[Path, list[tuple[Future[dict[str, list[Any]]], int]]] | None = None
 
     def decode_in(self, pool: Executor) -> None:
         """Decode the images in ``pool``'s worker processes, starting now, while the checks run here.
@@ -93,14 +94,15 @@ class LoadedRelease:
             except Exception:  # noqa: BLE001 - reported when the rows are read
                 continue
             tasks: list[list[int]] = [[]]
-            rows = 0
+            counts = [0]
             for group in range(meta.num_row_groups):
-                if rows >= DECODE_TASK_ROWS:
+                if counts[-1] >= DECODE_TASK_ROWS:
                     tasks.append([])
-                    rows = 0
+                    counts.append(0)
                 tasks[-1].append(group)
-                rows += meta.row_group(group).num_rows
-            self._decoding[path] = [pool.submit(shard_facts, str(path), size, task) for task in tasks if task]
+                counts[-1] += meta.row_group(group).num_rows
+            self._decoding[path] = [(pool.submit(shard_facts, str(path), size, task), count)
+                                    for task, count in zip(tasks, counts, strict=True) if task]
 
     def sha256(self, path: Path) -> str:
         """The sha256 of a file's bytes, read from disk by this validation (once for all its checks).
@@ -215,20 +217,37 @@ class LoadedRelease:
         return out
 
     def _decoded_facts(self) -> list[ImageFacts]:
-        """The facts from the worker processes (see :meth:`decode_in`), in row order."""
+        """The facts from the worker processes (see :meth:`decode_in`), in row order.
+
+        Here the rows were read without their images: a shard whose image column alone is damaged
+        is reported now, each of its images as one that does not decode.
+        """
         decoding = self._decoding or {}
         out: list[ImageFacts] = []
-        for path in self.rows.files:
-            if path in decoding:
-                for future in decoding[path]:
-                    out += facts_from_columns(future.result())
-            else:  # not readable when the tasks were made, readable now: decode it here
-                out += facts_from_columns(shard_facts(str(path), self.image_size))
-        if len(out) != len(self.rows.ids):
-            msg = (f"the worker processes decoded {len(out)} images from {len(self.rows.files)} shards holding "
-                   f"{len(self.rows.ids)} rows; was a shard rewritten during validation?")
-            raise ValidationError(msg)
+        for path, rows in zip(*self._rows_per_shard(), strict=True):
+            rel = path.relative_to(self.root).as_posix()
+            try:
+                if path in decoding:
+                    found = [facts_from_columns(future.result()) for future, _ in decoding[path]]
+                else:  # not readable when the tasks were made, readable now: decode it here
+                    found = [facts_from_columns(shard_facts(str(path), self.image_size))]
+            except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding
+                self.report.error("parquet-unreadable", f"{rel} > image", f"the images of {rel} cannot be read: {err}.",
+                                  "rebuild the release; the file is damaged.")
+                found = [[ImageFacts(shape=None)] * rows]
+            facts = [f for part in found for f in part]
+            if len(facts) != rows:
+                msg = f"{len(facts)} images decoded from {rel}, which holds {rows} rows; was it rewritten during validation?"
+                raise ValidationError(msg)
+            out += facts
         return out
+
+    def _rows_per_shard(self) -> tuple[list[Path], list[int]]:
+        """The shards read, with their number of rows."""
+        counts: dict[str, int] = {}
+        for file, _ in self.rows.where:
+            counts[file] = counts.get(file, 0) + 1
+        return self.rows.files, [counts.get(path.relative_to(self.root).as_posix(), 0) for path in self.rows.files]
 
     @cached_property
     def image_size(self) -> int:
