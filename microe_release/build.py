@@ -15,19 +15,21 @@ from pathlib import Path
 
 from .config import ReleaseConfig
 from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
-from .diff import changelog_markdown, diff_indexes, index_release
+from .diff import changelog_markdown, diff_manifests
 from .distributed import check_engine
 from .errors import OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .licenses import get_license
-from .metadata import load_metadata
+from .metadata import DatasetMetadata, load_metadata
 from .parallel import process_batches, worker_pool
 from .processing import Refused
 from .progress import finish_bar, progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
+from .store import ImageStore
+from .writers.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +106,12 @@ def _commit(staging: Path, out_dir: Path) -> None:
 
 
 def collect_records(
-    config: ReleaseConfig, spill: Path, *, strict: bool, workers: int | None, progress: bool,
+    config: ReleaseConfig, store: ImageStore, *, strict: bool, workers: int | None, progress: bool,
     engine: str = "local", ray_address: str | None = None, pool: ProcessPoolExecutor | None = None,
-) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int], list[Path]]:
-    """Read, decode and process every source item; image bytes go to spill files in the folder ``spill``.
+) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
+    """Read, decode and process every source item; the image bytes go to ``store``.
 
-    Returns the records (small: offsets into the spill files), the skipped items, the items seen per
-    source and the spill files (``ImageRecord.blob_file`` indexes them).
+    Returns the records, the skipped items and the items seen per source.
     """
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
@@ -123,17 +124,10 @@ def collect_records(
 
         batches = process_batches_ray(items, size=config.image_size, workers=workers, address=ray_address)
     else:
-        batches = process_batches(items, size=config.image_size, workers=workers, pool=pool, spill_folder=str(spill))
-    own = spill / "main.spill"
-    files = {str(own): 0}
-    offset = 0
-    with open(own, "wb") as blob, bar:
+        batches = process_batches(items, size=config.image_size, workers=workers, pool=pool, sink=store.sink())
+    with bar:
         for batch, packed in batches:
-            if packed.spill is None:  # the bytes came back: they go to this process's file
-                blob.write(packed.blob)  # every PNG + pixel text of the batch, back to back
-                file, offset_at = 0, offset
-            else:
-                file, offset_at = files.setdefault(packed.spill[0], len(files)), packed.spill[1]
+            packed.store_into(store)
             for item, result in zip(batch, packed.results, strict=True):
                 if isinstance(result, Refused):
                     refused = SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
@@ -143,23 +137,18 @@ def collect_records(
                     skipped.append(refused)
                     continue
                 records.append(ImageRecord(
-                    id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,
-                    license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,
+                    id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,  # type: ignore[arg-type]
+                    license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,  # type: ignore[arg-type]
                     orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
-                    orig_rgb=result.orig_rgb, blob_file=file, blob_offset=offset_at, blob_length=result.png_length,
-                    text_length=result.text_length,
-                ))
-                offset_at += result.png_length + result.text_length
-            if packed.spill is None:
-                offset = offset_at
+                    orig_rgb=result.orig_rgb))
             bar.update(len(batch))
         finish_bar(bar)
-    return records, skipped, seen, [Path(name) for name in files]
+    return records, skipped, seen
 
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
-              *, strict: bool, previous: str | Path | None, pool: ProcessPoolExecutor | None = None,
-              progress: bool = False) -> Manifest:
+              *, strict: bool, previous: str | Path | None, metadata: DatasetMetadata,
+              pool: ProcessPoolExecutor | None = None, progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
     records, conflicts, merged = merge_exact_duplicates(records)
@@ -170,30 +159,29 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     records, on_request, excluded = apply_exclusions(
         records, load_exclusions(config.exclusions_path, required=config.exclusions is not None))
     skipped.extend(on_request)
-    old_index = index_release(previous) if previous is not None else None
-    if old_index is not None:  # images of the previous version keep their split: versions stay comparable
-        records = [replace(r, fixed_split=old_index[1][r.id][1]) if r.id in old_index[1] else r for r in records]
+    old = read_manifest(previous) if previous is not None else None
+    if old is not None:  # images of the previous version keep their split: versions stay comparable
+        earlier = {r.id: r.split for r in old.records}
+        records = [replace(r, fixed_split=earlier[r.id]) if r.id in earlier else r for r in records]
     with dedup_bar:
         groups, near_groups = assign_groups(records, pool=pool, progress=dedup_bar.update)
     with progress_bar(total=len(records), desc="split", unit="img", enabled=progress) as split_bar:
         splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                                class_names=CLASS_NAMES, seed=config.seed, progress=split_bar.update)
     # records are in id order, so the index is the position
-    for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)):
-        record.index, record.group, record.split = i, group, split
+    placed = tuple(replace(record, index=i, group=group, split=split)  # type: ignore[arg-type]  # configured names
+                   for i, (record, group, split) in enumerate(zip(records, groups, splits, strict=True)))
     manifest = Manifest(
         name=config.name, version=config.version, image_size=config.image_size, class_names=CLASS_NAMES,
-        split_names=config.split_names, records=records,
-        skipped=sorted(skipped, key=lambda s: (s.source, s.source_ref, s.reason.value)),
-        duplicates=merged, near_duplicate_groups=sorted(sorted(g) for g in near_groups),
-        sources=[{"name": s.name, "format": s.format, "license": s.license, "url": s.url,
-                  "items_seen": seen.get(s.name, 0)} for s in config.sources],
-        seed=config.seed, config_hash=config.config_hash, excluded=excluded,
+        split_names=config.split_names, records=placed,  # type: ignore[arg-type]  # checked names
+        skipped=tuple(sorted(skipped, key=lambda s: (s.source, s.source_ref, s.reason.value))),
+        duplicates=tuple(merged), near_duplicate_groups=tuple(tuple(g) for g in sorted(sorted(g) for g in near_groups)),
+        sources=tuple({"name": s.name, "format": s.format, "license": s.license, "url": s.url,
+                       "items_seen": seen.get(s.name, 0)} for s in config.sources),
+        seed=config.seed, config_hash=config.config_hash, excluded=tuple(excluded), metadata=metadata,
     )
-    if old_index is not None:
-        new_index = (config.version, {r.id: (r.label, r.split) for r in records},
-                     {e["id"]: e["reason"] for e in excluded})
-        manifest.changelog = changelog_markdown(diff_indexes(old_index, new_index))
+    if old is not None:
+        manifest = replace(manifest, changelog=changelog_markdown(diff_manifests(old, manifest)))
     return manifest
 
 
@@ -260,32 +248,31 @@ def build_release(
     _check_out_dir(out_dir, config)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        # the pool first (it forks best before any thread starts); it also writes the CSV later
+        # the pool first: it forks best before any thread starts
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
         load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
         staging = _prepare_out_dir(out_dir, force)
-        spill = staging / ".images.spill"
+        spill = staging.with_name(staging.name + ".spill")  # beside the release, never in it
         try:
-            spill.mkdir()
-            records, skipped, seen, spill_files = collect_records(
-                config, spill, strict=strict, workers=workers, progress=progress, engine=engine,
-                ray_address=ray_address, pool=pool)
-            processed = time.perf_counter()
-            manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous, pool=pool,
-                                 progress=progress)
-            manifest.metadata, manifest.blob_paths = metadata, spill_files
-            grouped = time.perf_counter()
-            write_release_files(manifest, staging, images=images, progress=progress, tool_version=importlib.metadata.version("microe-release"),
-                                processes=pool)
-            shutil.rmtree(spill)
-            manifest.blob_paths = []
+            with ImageStore(spill) as store:
+                records, skipped, seen = collect_records(
+                    config, store, strict=strict, workers=workers, progress=progress, engine=engine,
+                    ray_address=ray_address, pool=pool)
+                processed = time.perf_counter()
+                manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous,
+                                     metadata=metadata, pool=pool, progress=progress)
+                grouped = time.perf_counter()
+                write_release_files(manifest, staging, store, images=images, progress=progress,
+                                    tool_version=importlib.metadata.version("microe-release"))
             _commit(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    manifest.timings = {"process": processed - started, "global": grouped - processed,
-                        "write": time.perf_counter() - grouped}
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
+    manifest = replace(manifest, timings={"process": processed - started, "global": grouped - processed,
+                                          "write": time.perf_counter() - grouped})
     logger.info("built %d images into %s (%d skipped)", len(records), out_dir, len(manifest.skipped))
     return manifest

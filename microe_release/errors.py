@@ -66,6 +66,16 @@ class SkippedItemError(ProcessingError):
         self.reason = reason
 
 
+class ReleaseFormatError(MicroeReleaseError):
+    """A release folder's own files cannot be read: missing, damaged, or of another format version."""
+
+    hint = "rebuild the release with `microe build` (the same sources, config and seed give the same files)"
+
+    def __init__(self, msg: str, *, path: Path | None = None) -> None:
+        super().__init__(msg)
+        self.path = path
+
+
 class SplitError(MicroeReleaseError):
     """The images cannot be split as the configuration asks."""
 

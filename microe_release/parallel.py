@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from .processing import PackedBatch, load_of, process_loads
 from .records import ProcessedImage, SkippedItem, SourceItem
+from .store import SpillSink
 
 #: Items sent to a worker at once: large enough to amortise the round trip, small enough to balance load.
 BATCH_SIZE = 128
@@ -65,7 +66,7 @@ def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
 
 def process_batches(
     items: Iterable[SourceItem], *, size: int, workers: int | None = None,
-    pool: ProcessPoolExecutor | None = None, spill_folder: str | None = None,
+    pool: ProcessPoolExecutor | None = None, sink: SpillSink | None = None,
 ) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
     """Process items in order on ``workers`` processes (1: in this process), a batch at a time.
 
@@ -73,25 +74,26 @@ def process_batches(
     send back one :class:`~microe_release.processing.PackedBatch`. At most
     ``workers * WINDOW_PER_WORKER`` batches are in flight, so a source of any size is streamed.
     ``pool`` (from :func:`worker_pool`) is used when given, else one is started for the call. With
-    ``spill_folder``, pool workers write the image bytes to their own files there (PackedBatch.spill).
+    ``sink`` (:meth:`ImageStore.sink <microe_release.store.ImageStore.sink>`), pool workers append the
+    image bytes to the build's image store themselves (PackedBatch.spill).
     """
     workers = workers or default_workers()
     if pool is not None:
-        yield from _pooled(items, size, pool, workers, spill_folder)
+        yield from _pooled(items, size, pool, workers, sink)
         return
     with worker_pool(workers) as own:
         if own is not None:
-            yield from _pooled(items, size, own, workers, spill_folder)
+            yield from _pooled(items, size, own, workers, sink)
             return
     for batch in _batches(items, BATCH_SIZE):
         yield batch, process_loads([load_of(item) for item in batch], size)
 
 
 def _pooled(items: Iterable[SourceItem], size: int, pool: ProcessPoolExecutor, workers: int,
-            spill_folder: str | None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
+            sink: SpillSink | None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
     window: deque[tuple[list[SourceItem], Future[PackedBatch]]] = deque()
     for batch in _batches(items, BATCH_SIZE):
-        window.append((batch, pool.submit(process_loads, [load_of(item) for item in batch], size, spill_folder)))
+        window.append((batch, pool.submit(process_loads, [load_of(item) for item in batch], size, sink)))
         if len(window) >= workers * WINDOW_PER_WORKER:
             done, future = window.popleft()
             yield done, future.result()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -15,6 +14,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
+from .store import ImageStore, SpillSink
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             orig_w, orig_h, orig_mode = img.width, img.height, img.mode
             if orig_w * orig_h > MAX_IMAGE_PIXELS:
                 msg = f"{orig_w}x{orig_h} pixels"
@@ -246,6 +246,14 @@ class PackedBatch:
     results: list[Measured | Refused]
     spill: tuple[str, int] | None = None  # (file, offset) when the worker wrote the blob itself
 
+    def store_into(self, store: ImageStore) -> None:
+        """Give the batch's bytes to the build's image store (by id)."""
+        sizes = [(r.id, r.png_length, r.text_length) for r in self.results if isinstance(r, Measured)]
+        if self.spill is None:
+            store.put_batch(self.blob, sizes)
+        else:
+            store.add_spilled(self.spill[0], self.spill[1], sizes)
+
     def unpack(self, items: list[SourceItem]) -> list[ProcessedImage | SkippedItem]:
         """The batch as :class:`ProcessedImage` and :class:`SkippedItem` objects of ``items``."""
         out: list[ProcessedImage | SkippedItem] = []
@@ -270,30 +278,12 @@ class PackedBatch:
         return out
 
 
-#: This process's spill file per spill folder: (pid, open file, next offset).
-_SPILLS: dict[str, tuple[int, Any, int]] = {}
-
-
-def _spill(folder: str, blob: bytes) -> tuple[str, int]:
-    """Append ``blob`` to this process's spill file in ``folder``; returns (file, offset)."""
-    pid = os.getpid()
-    entry = _SPILLS.get(folder)
-    if entry is None or entry[0] != pid:  # a forked worker does not reuse its parent's file
-        handle = open(os.path.join(folder, f"worker-{pid}.spill"), "ab", buffering=0)  # noqa: SIM115 - kept open
-        entry = (pid, handle, handle.tell())
-    _, handle, offset = entry
-    view = memoryview(blob)
-    while view:  # an unbuffered write may be partial
-        view = view[handle.write(view):]
-    _SPILLS[folder] = (pid, handle, offset + len(blob))
-    return handle.name, offset
-
-
-def process_loads(loads: list[Load], size: int, spill_folder: str | None = None) -> PackedBatch:
+def process_loads(loads: list[Load], size: int, sink: SpillSink | None = None) -> PackedBatch:
     """Process a batch (the unit of work sent to a worker process or Ray task).
 
-    Decoding is per item (Pillow); hashing and the CSV pixel text run once over the whole batch. With ``spill_folder`` the bytes go to this process's spill file there, not back
-    to the caller.
+    Decoding is per item (Pillow); hashing and the CSV pixel text run once over the whole batch.
+    With ``sink`` (a pool worker's) the bytes are appended to the build's image store
+    (:class:`~microe_release.store.SpillSink`), not sent back to the caller.
     """
     results: list[Measured | Refused | None] = []
     decoded: list[tuple[int, _Pixels]] = []
@@ -314,8 +304,8 @@ def process_loads(loads: list[Load], size: int, spill_folder: str | None = None)
             parts += (png, text)
             results[position] = Measured(content_id(pixels), len(png), len(text), phash, width, height, mode, rgb)
     blob = b"".join(parts)
-    if spill_folder is not None:
-        return PackedBatch(b"", results, _spill(spill_folder, blob))  # type: ignore[arg-type]
+    if sink is not None:
+        return PackedBatch(b"", results, sink.append(blob))  # type: ignore[arg-type]
     return PackedBatch(blob, results)  # type: ignore[arg-type]  # every None was replaced above
 
 

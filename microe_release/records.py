@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .metadata import DatasetMetadata
 
 
 class SkipReason(StrEnum):
@@ -81,91 +82,64 @@ class ProcessedImage:
     orig_rgb: tuple[int, int, int] | None = None  # mean colour of a colour original (for the report)
 
 
-@dataclass(slots=True, kw_only=True)
-class ImageRecord:
-    """One image of a release (the PNG bytes live in the build's spill file).
+#: A split's name (``release.splits`` may use these three).
+Split = Literal["train", "validation", "test"]
 
-    ``index``, ``split`` and ``group`` are filled in place once every image is known (no copy of
-    each record); the other fields do not change after processing.
+#: A class name (:data:`microe_release.labels.CLASS_NAMES`, in the same order).
+Label = Literal["angry", "contempt", "disgust", "fear", "happy", "neutral", "sad", "surprised"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageRecord:
+    """One image of a release: what is known of it, not where its bytes are (see :mod:`.store`).
+
+    ``index``, ``group`` and ``split`` are set (with :func:`dataclasses.replace`) once every image is
+    known; ``index`` is the row number in ``microe.csv`` and the order of every file.
     """
 
     id: str
-    label: str
+    label: Label
     source: str
     source_ref: str
     license: str
     subject: str | None
-    fixed_split: str | None
+    fixed_split: Split | None
     phash: int
     orig_width: int
     orig_height: int
     orig_mode: str
     orig_rgb: tuple[int, int, int] | None = None
-    blob_offset: int
-    blob_length: int  # PNG bytes at blob_offset; the CSV pixel text follows them
-    text_length: int = 0
-    blob_file: int = 0  # which of the manifest's spill files holds them
     index: int = -1
-    split: str = ""
     group: int = -1
+    split: Split | None = None
 
 
-class SpillReader:
-    """Positional reads from the build's spill files (``os.pread``: no seek, no shared file offset).
-
-    Memory-mapping them would be a little faster, but every page touched would count in the
-    process's RSS: a build's memory would grow with the number of images.
-    """
-
-    def __init__(self, paths: list[Path]) -> None:
-        assert paths, "reading image bytes needs the build's spill files"
-        self._fds = [os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0)) for path in paths]
-
-    def read(self, file: int, offset: int, length: int) -> bytes:
-        if not length:
-            return b""
-        if hasattr(os, "pread"):
-            return os.pread(self._fds[file], length, offset)
-        os.lseek(self._fds[file], offset, os.SEEK_SET)  # pragma: no cover - Windows has no pread
-        return os.read(self._fds[file], length)  # pragma: no cover
-
-    def __enter__(self) -> SpillReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for fd in self._fds:
-            os.close(fd)
-
-
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Manifest:
-    """Everything the writers need to know about a built release."""
+    """Everything a release says about its images, saved as ``manifest.json`` beside them.
+
+    Written by the build, read back (:func:`microe_release.writers.manifest.read_manifest`) by
+    ``diff``, ``publish``, ``report`` and ``build --previous``.
+    """
 
     name: str
     version: str
     image_size: int
     class_names: tuple[str, ...]
-    split_names: tuple[str, ...]
-    records: list[ImageRecord]
-    skipped: list[SkippedItem] = field(default_factory=list)
-    duplicates: list[dict[str, object]] = field(default_factory=list)
-    near_duplicate_groups: list[list[str]] = field(default_factory=list)
-    excluded: list[dict[str, str]] = field(default_factory=list)  # images removed on request (exclusions.csv)
+    split_names: tuple[Split, ...]
+    records: tuple[ImageRecord, ...]
+    skipped: tuple[SkippedItem, ...] = ()
+    duplicates: tuple[dict[str, Any], ...] = ()
+    near_duplicate_groups: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[dict[str, str], ...] = ()  # images removed on request (exclusions.csv)
     changelog: str | None = None  # CHANGELOG.md text when built against a previous release
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    metadata: Any = None  # DatasetMetadata of the release
+    sources: tuple[dict[str, Any], ...] = ()
+    metadata: DatasetMetadata  # the release's dataset.yaml, parsed
     seed: int = 0
     config_hash: str = ""
-    blob_paths: list[Path] = field(default_factory=list)  # the build's spill files (ImageRecord.blob_file)
     doi: str | None = None  # this version's DOI, once reserved (publishing)
     concept_doi: str | None = None  # the DOI of all versions
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per build stage (never written out)
-
-    def iter_png(self, records: list[ImageRecord]) -> Any:
-        """Yield ``(record, png bytes)`` for ``records`` (read from the spill files)."""
-        with SpillReader(self.blob_paths) as spill:
-            for record in records:
-                yield record, spill.read(record.blob_file, record.blob_offset, record.blob_length)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds per stage (not saved)
 
     def records_of(self, split: str) -> list[ImageRecord]:
         """The records of one split, in index order."""
@@ -173,14 +147,14 @@ class Manifest:
 
     def split_counts(self) -> dict[str, int]:
         """Number of images in each split, in split order."""
-        counts = {name: 0 for name in self.split_names}
+        counts: dict[str, int] = dict.fromkeys(self.split_names, 0)
         for record in self.records:
-            counts[record.split] += 1
+            counts[str(record.split)] += 1
         return counts
 
     def class_counts(self, split: str | None = None) -> dict[str, int]:
         """Number of images of each class (in one split, or all), in class order."""
-        counts = {name: 0 for name in self.class_names}
+        counts = dict.fromkeys(self.class_names, 0)
         for record in self.records:
             if split is None or record.split == split:
                 counts[record.label] += 1

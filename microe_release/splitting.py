@@ -71,7 +71,7 @@ def assign_splits(
     members: dict[int, list[int]] = defaultdict(list)
     for i, group in enumerate(groups):
         members[group].append(i)
-    totals = Counter(r.label for r in records)
+    totals: Counter[str] = Counter(r.label for r in records)
     quota = {s: {c: ratios[s] * totals[c] for c in class_names} for s in split_names}
     filled = {s: dict.fromkeys(class_names, 0) for s in split_names}
     choice: dict[int, str] = {}
@@ -93,13 +93,13 @@ def assign_splits(
         progress(len(records) - sum(len(members[gid]) for gid in free))  # the fixed groups' images
     for gid in free if progress is None else _reported(free, members, progress):
         if len(members[gid]) == 1:  # most groups: one image, one class (same arithmetic as below)
-            label = records[members[gid][0]].label
+            label: str = records[members[gid][0]].label
             best = max(split_names, key=lambda s: ((quota[s][label] - filled[s][label]) / max(quota[s][label], 1e-9),
                                                    ratios[s]))
             choice[gid] = best
             filled[best][label] += 1
             continue
-        counts = Counter(records[i].label for i in members[gid])
+        counts: Counter[str] = Counter(records[i].label for i in members[gid])
 
         def score(split: str, counts: Counter[str] = counts) -> float:
             return sum(n * (quota[split][c] - filled[split][c]) / max(quota[split][c], 1e-9) for c, n in counts.items())

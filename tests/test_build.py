@@ -63,7 +63,7 @@ def test_build_layout(release: tuple[Path, Path]) -> None:
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == [".zenodo.json", "CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "build-report.json",
                      "croissant.json", "data/test-00000-of-00001.parquet", "data/train-00000-of-00001.parquet",
-                     "datacite.json", "datapackage.json", "microe.csv"]
+                     "datacite.json", "datapackage.json", "manifest.json", "microe.csv"]
     assert not list(out.parent.glob(".*partial*"))
 
 

@@ -19,7 +19,7 @@ def _record(i: int, label: str = "happy", *, id_: str | None = None, phash: int 
             subject: str | None = None, source: str = "s", fixed: str | None = None) -> ImageRecord:
     return ImageRecord(id=id_ or f"{i:016x}", label=label, source=source, source_ref=f"f{i}", license="x",
                        subject=subject, fixed_split=fixed, phash=phash if phash is not None else i * 0x9E3779B97F4A7C15 % 2**64,
-                       orig_width=1, orig_height=1, orig_mode="L", blob_offset=0, blob_length=1)
+                       orig_width=1, orig_height=1, orig_mode="L")
 
 
 def test_merge_exact_duplicates_agreeing_labels_kept_once() -> None:

@@ -56,8 +56,7 @@ def _records(n: int) -> list[ImageRecord]:
     rng = random.Random(0)
     return [ImageRecord(id=f"{i:016x}", label=CLASS_NAMES[i % len(CLASS_NAMES)], source="s", source_ref=str(i),
                         license="x", subject=str(i // 6) if i % 2 == 0 else None, fixed_split="test" if i % 50 == 0 else None,
-                        phash=rng.getrandbits(64), orig_width=48, orig_height=48, orig_mode="L",
-                        blob_offset=0, blob_length=0) for i in range(n)]
+                        phash=rng.getrandbits(64), orig_width=48, orig_height=48, orig_mode="L") for i in range(n)]
 
 
 def test_progress_bar_enabled_writes_to_file_without_monitor_thread() -> None:

@@ -13,8 +13,9 @@ from ..errors import PublishError
 from ..records import Manifest
 from ..validation import validate_release
 from ..writers.license import release_files
+from ..writers.manifest import read_manifest
 from .hub import NOT_UPLOADED, hub_api, publish_to_hub, tag_target
-from .manifest import load_manifest, write_doi
+from .manifest import write_doi
 from .state import PublishState, Registry, check_registry_location, content_hash, registry_path
 from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 
@@ -36,7 +37,7 @@ def zenodo_name(rel: str) -> str:
 
 def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: str, hf_endpoint: str | None) -> list[str]:
     """Every request a publish would make, with files and sizes; sends nothing."""
-    manifest = load_manifest(release_dir)
+    manifest = read_manifest(release_dir)
     files = [rel for rel in release_files(release_dir) if rel not in NOT_UPLOADED] + ["SHA256SUMS"]
     steps = [f"validate {release_dir} (must be clean); check version {manifest.version} is not published with other content"]
     if zenodo:
@@ -190,7 +191,7 @@ def publish_release(
     if dry_run:
         return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint),
                 "registry": str(where)}
-    manifest = load_manifest(root)
+    manifest = read_manifest(root)
     reg = Registry(where)
     state = PublishState(root)
     digest = state.get("content_hash") or content_hash(root)

@@ -30,7 +30,7 @@ def release_files(out_dir: Path) -> list[str]:
     files = []
     for path in out_dir.rglob("*"):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in (CHECKSUMS, "publish-state.json") and not rel.startswith(".images.spill"):
+        if path.is_file() and rel not in (CHECKSUMS, "publish-state.json"):
             files.append(rel)
     return sorted(files)
 

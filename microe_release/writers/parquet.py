@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from ..features import arrow_schema
 from ..records import ImageRecord, Manifest
+from ..store import ImageStore
 
 #: Largest shard, in PNG bytes (the Hub's own default max_shard_size is 500 MB).
 MAX_SHARD_BYTES = 500 * 1024 * 1024
@@ -23,14 +24,14 @@ def shard_names(split: str, count: int) -> list[str]:
     return [f"data/{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
 
 
-def _shards(records: list[ImageRecord]) -> list[list[ImageRecord]]:
-    total = sum(r.blob_length for r in records)
+def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRecord]]:
+    total = sum(store.png_length(r.id) for r in records)
     count = max(1, math.ceil(total / MAX_SHARD_BYTES))
     per = math.ceil(len(records) / count) if records else 0
     return [records[i * per:(i + 1) * per] for i in range(count)]
 
 
-def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
+def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
     """Write every split's shards, rows in index order; returns the files written."""
     schema = arrow_schema(manifest.class_names)
     image_type = schema.field("image").type
@@ -38,14 +39,14 @@ def write_parquet(manifest: Manifest, out_dir: Path) -> list[Path]:
     written = []
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
     for split in manifest.split_names:
-        shards = _shards(manifest.records_of(split))
+        shards = _shards(manifest.records_of(split), store)
         for name, shard in zip(shard_names(split, len(shards)), shards, strict=True):
             path = out_dir / name
             with pq.ParquetWriter(path, schema, compression="snappy") as writer:
                 for start in range(0, max(len(shard), 1), ROW_GROUP_SIZE):
                     chunk = shard[start:start + ROW_GROUP_SIZE]
                     image = pa.StructArray.from_arrays(
-                        [pa.array([png for _, png in manifest.iter_png(chunk)], pa.binary()),
+                        [pa.array(list(store.iter_png(r.id for r in chunk)), pa.binary()),
                          pa.array([f"{r.id}.png" for r in chunk], pa.string())],
                         fields=list(image_type))  # built from columns: no dict per row
                     table = pa.Table.from_pydict({

@@ -12,11 +12,11 @@ from ..records import Manifest
 
 def build_counts(manifest: Manifest) -> dict[str, Any]:
     """Counts per split, class, source and their crossings (all keys in fixed order)."""
-    crossed = Counter((r.source, r.split, r.label) for r in manifest.records)  # one pass over the records
+    crossed: Counter[tuple[str, str, str]] = Counter((r.source, str(r.split), r.label) for r in manifest.records)  # one pass over the records
     by_source: dict[str, dict[str, int]] = {}
     for source in manifest.sources:
         by_source[source["name"]] = dict.fromkeys(manifest.class_names, 0)
-    by_split_class = {s: dict.fromkeys(manifest.class_names, 0) for s in manifest.split_names}
+    by_split_class: dict[str, dict[str, int]] = {s: dict.fromkeys(manifest.class_names, 0) for s in manifest.split_names}
     for (source_name, split, label), n in crossed.items():
         by_source.setdefault(source_name, dict.fromkeys(manifest.class_names, 0))[label] += n
         by_split_class[split][label] += n
@@ -94,7 +94,7 @@ def build_report(manifest: Manifest, tool_version: str) -> dict[str, Any]:
         "duplicates_merged": manifest.duplicates,
         "near_duplicate_groups": manifest.near_duplicate_groups,
         "excluded_on_request": manifest.excluded,
-        "dataset_metadata": manifest.metadata.raw if manifest.metadata is not None else {},
+        "dataset_metadata": manifest.metadata.raw,
     }
 
 

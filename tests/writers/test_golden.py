@@ -24,7 +24,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 #: Every file a metadata writer makes (the data files and the licence text are checked elsewhere).
 METADATA_FILES = ("README.md", "CITATION.cff", "datapackage.json", "croissant.json", ".zenodo.json", "datacite.json",
-                  "build-report.json", "SHA256SUMS")
+                  "build-report.json", "manifest.json", "SHA256SUMS")
 
 
 @pytest.fixture(scope="module")

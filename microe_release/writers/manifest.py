@@ -1,0 +1,105 @@
+"""``manifest.json``: the release's :class:`~microe_release.records.Manifest`, saved and read back.
+
+Every command that needs to know a release's images (``diff``, ``publish``, ``report``,
+``build --previous``) reads this file; none rebuilds a manifest from the parquet shards. The
+records are stored as rows under ``record_fields`` (a 41,000-image release: about 6 MB).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ReleaseFormatError
+from ..metadata import parse_metadata
+from ..records import ImageRecord, Manifest, SkippedItem, SkipReason
+
+#: The file, in the release folder.
+MANIFEST_FILE = "manifest.json"
+
+#: What ``"format"`` says; ``format_version`` changes when a reader of the old form could misread the new.
+FORMAT, FORMAT_VERSION = "microe-release manifest", 1
+
+#: Fields of each record row, in order.
+RECORD_FIELDS = ("index", "id", "label", "split", "group", "source", "source_ref", "license", "subject",
+                 "fixed_split", "phash", "orig_width", "orig_height", "orig_mode", "orig_rgb")
+
+
+def _row(record: ImageRecord) -> list[Any]:
+    row = [getattr(record, name) for name in RECORD_FIELDS]
+    row[RECORD_FIELDS.index("phash")] = f"{record.phash:016x}"  # 64-bit: exact in any JSON reader as text
+    return row
+
+
+def manifest_json(manifest: Manifest) -> dict[str, Any]:
+    """The JSON form of ``manifest`` (what :func:`write_manifest` saves)."""
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "name": manifest.name, "version": manifest.version, "image_size": manifest.image_size,
+        "seed": manifest.seed, "config_hash": manifest.config_hash,
+        "class_names": list(manifest.class_names), "split_names": list(manifest.split_names),
+        "doi": manifest.doi, "concept_doi": manifest.concept_doi,
+        "dataset_metadata": manifest.metadata.raw,
+        "sources": list(manifest.sources),
+        "skipped": [s.to_dict() for s in manifest.skipped],
+        "duplicates": list(manifest.duplicates),
+        "near_duplicate_groups": [list(g) for g in manifest.near_duplicate_groups],
+        "excluded": list(manifest.excluded),
+        "changelog": manifest.changelog,
+        "record_fields": list(RECORD_FIELDS),
+        "records": [_row(r) for r in manifest.records],
+    }
+
+
+def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``manifest.json`` (one record per line: diffs between versions stay readable)."""
+    data = manifest_json(manifest)
+    records = data.pop("records")
+    head = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in records)
+    path = out_dir / MANIFEST_FILE
+    path.write_text(f'{head[:-2]},\n "records": [\n{lines}\n ]\n}}\n', encoding="utf-8")
+    return [path]
+
+
+def read_manifest(release_dir: str | Path) -> Manifest:
+    """The :class:`Manifest` a release was built with, from its ``manifest.json``.
+
+    Raises
+    ------
+    ReleaseFormatError
+        When the file is missing (a release built before manifests existed, or not a release), is
+        not JSON, or is of another format or version.
+    """
+    path = Path(release_dir) / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        msg = (f"'{release_dir}' has no {MANIFEST_FILE}: it is not a release folder, or was built by a toolkit "
+               "older than the manifest (issue 19).")
+        raise ReleaseFormatError(msg, path=path) from err
+    except (OSError, ValueError) as err:
+        msg = f"'{path}' cannot be read as JSON ({err})."
+        raise ReleaseFormatError(msg, path=path) from err
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        found = (data.get("format"), data.get("format_version")) if isinstance(data, dict) else type(data).__name__
+        msg = f"'{path}' is not a {FORMAT} version {FORMAT_VERSION} (found {found})."
+        raise ReleaseFormatError(msg, path=path)
+    fields = data["record_fields"]
+    records = []
+    for row in data["records"]:
+        values = dict(zip(fields, row, strict=True))
+        values["phash"] = int(values["phash"], 16)
+        values["orig_rgb"] = tuple(values["orig_rgb"]) if values["orig_rgb"] is not None else None
+        records.append(ImageRecord(**values))
+    return Manifest(
+        name=data["name"], version=data["version"], image_size=data["image_size"],
+        class_names=tuple(data["class_names"]), split_names=tuple(data["split_names"]), records=tuple(records),
+        skipped=tuple(SkippedItem(source=s["source"], source_ref=s["source_ref"], reason=SkipReason(s["reason"]),
+                                  detail=s["detail"]) for s in data["skipped"]),
+        duplicates=tuple(data["duplicates"]), near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]),
+        excluded=tuple(data["excluded"]), changelog=data["changelog"], sources=tuple(data["sources"]),
+        metadata=parse_metadata(data["dataset_metadata"]), seed=data["seed"],
+        config_hash=data["config_hash"], doi=data["doi"], concept_doi=data["concept_doi"],
+    )
