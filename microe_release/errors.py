@@ -46,6 +46,27 @@ class ProcessingError(MicroeReleaseError):
     """An item could not be turned into a processed image."""
 
 
+class ImageRejectedError(ProcessingError):
+    """One image cannot be used (unreadable, truncated, a decompression bomb, a malformed row ...).
+
+    The build skips the item and reports it; ``microe predict`` reports the file and goes on.
+
+    Attributes
+    ----------
+    reason : str
+        The skip reason (a :class:`~microe_release.records.SkipReason` value).
+    detail : str
+        What exactly was wrong.
+    """
+
+    hint = "fix or remove the file (or row); the build reports every skipped item in build-report.json"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
 class SkippedItemError(ProcessingError):
     """Raised under ``--strict`` for the first item the build would otherwise skip and report.
 

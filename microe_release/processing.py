@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from .errors import ImageRejectedError
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
 from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
@@ -27,15 +28,6 @@ ALPHA_BACKGROUND = 255
 
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
-
-
-class _Skip(Exception):
-    """Internal: carries a skip reason out of the decode helpers."""
-
-    def __init__(self, reason: SkipReason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 def to_gray(img: Image.Image) -> Image.Image:
@@ -125,11 +117,11 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
 
     Raises
     ------
-    _Skip
+    ImageRejectedError
         With the reason the image cannot be used.
     """
     if not data:
-        raise _Skip(SkipReason.EMPTY, "the file has 0 bytes")
+        raise ImageRejectedError(SkipReason.EMPTY, "the file has 0 bytes")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -143,13 +135,13 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
                 img.draft("RGB" if orig_mode in ("RGB", "YCbCr") else "L" if orig_mode == "L" else None, (size, size))
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise _Skip(SkipReason.BOMB, f"more than {MAX_IMAGE_PIXELS} pixels: {err}") from err
+        raise ImageRejectedError(SkipReason.BOMB, f"more than {MAX_IMAGE_PIXELS} pixels: {err}") from err
     except UnidentifiedImageError as err:
-        raise _Skip(SkipReason.UNREADABLE, "not an image Pillow can identify") from err
+        raise ImageRejectedError(SkipReason.UNREADABLE, "not an image Pillow can identify") from err
     except (OSError, EOFError, SyntaxError, ValueError) as err:
         text = str(err)
         reason = SkipReason.TRUNCATED if ("truncat" in text.lower() or isinstance(err, EOFError)) else SkipReason.UNREADABLE
-        raise _Skip(reason, f"{type(err).__name__}: {text}") from err
+        raise ImageRejectedError(reason, f"{type(err).__name__}: {text}") from err
     img = _orient(img)
     gray = square_resize(to_gray(img), size)
     return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode, colour_means(img)
@@ -160,19 +152,19 @@ def parse_pixels(text: str) -> np.ndarray:
 
     Raises
     ------
-    _Skip
+    ImageRejectedError
         MALFORMED_ROW when the values are not integers 0..255 or not a square count.
     """
     parts = text.split()
     side = int(round(len(parts) ** 0.5))
     if not parts or side * side != len(parts):
-        raise _Skip(SkipReason.MALFORMED_ROW, f"pixels has {len(parts)} values, not a square number (e.g. 2304 = 48x48)")
+        raise ImageRejectedError(SkipReason.MALFORMED_ROW, f"pixels has {len(parts)} values, not a square number (e.g. 2304 = 48x48)")
     try:
         values = np.array(parts, dtype=np.int64)
     except ValueError as err:
-        raise _Skip(SkipReason.MALFORMED_ROW, "pixels holds a value that is not an integer") from err
+        raise ImageRejectedError(SkipReason.MALFORMED_ROW, "pixels holds a value that is not an integer") from err
     if values.min() < 0 or values.max() > 255:
-        raise _Skip(SkipReason.MALFORMED_ROW, f"pixel values must be 0..255, got {values.min()}..{values.max()}")
+        raise ImageRejectedError(SkipReason.MALFORMED_ROW, f"pixel values must be 0..255, got {values.min()}..{values.max()}")
     return values.astype(np.uint8).reshape(side, side)
 
 
@@ -201,14 +193,14 @@ def _load_pixels(load: Load, size: int) -> _Pixels:
         gray = square_resize(Image.fromarray(raw, "L"), size)
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
     if path is None:
-        raise _Skip(SkipReason.UNREADABLE, "the source gave no file, pixels or face to decode")
+        raise ImageRejectedError(SkipReason.UNREADABLE, "the source gave no file, pixels or face to decode")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError as err:
-        raise _Skip(SkipReason.MISSING, f"file vanished: {path}") from err
+        raise ImageRejectedError(SkipReason.MISSING, f"file vanished: {path}") from err
     except OSError as err:
-        raise _Skip(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
+        raise ImageRejectedError(SkipReason.UNREADABLE, f"{type(err).__name__}: {err}") from err
     return decode_image(data, size)
 
 
@@ -290,8 +282,8 @@ def process_loads(loads: list[Load], size: int, sink: SpillSink | None = None) -
     for load in loads:
         try:
             decoded.append((len(results), _load_pixels(load, size)))
-        except _Skip as skip:
-            results.append(Refused(skip.reason, skip.detail))
+        except ImageRejectedError as skip:
+            results.append(Refused(SkipReason(skip.reason), skip.detail))
             continue
         results.append(None)
     parts: list[bytes] = []

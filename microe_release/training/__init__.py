@@ -159,15 +159,16 @@ class ReferenceModel:
             One entry per path, in order: ``file``, ``label``, ``confidence`` and ``probabilities``; or,
             for a file that cannot be read, ``file`` and ``error`` (the others are still predicted).
         """
-        from ..processing import _Skip, decode_image
+        from ..errors import ImageRejectedError
+        from ..processing import decode_image
 
         errors: dict[int, str] = {}
         pixels = []
         for index, path in enumerate(paths):
             try:
                 array, *_ = decode_image(Path(path).read_bytes(), self.image_size)
-            except _Skip as skip:
-                errors[index] = (f"cannot read '{path}': {skip.reason.value} ({skip.detail}); pass an image "
+            except ImageRejectedError as skip:
+                errors[index] = (f"cannot read '{path}': {skip.reason} ({skip.detail}); pass an image "
                                  "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
                 continue
             except OSError as err:

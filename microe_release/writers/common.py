@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,62 +36,6 @@ def file_sha256(path: Path) -> str:
     """
     stat = path.stat()
     return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-
-
-class HashingWriter:
-    """A binary file that hashes what is written to it (``sha256`` once closed).
-
-    Writing and hashing run in a helper thread (both free the GIL on large blocks), so the caller
-    prepares the next block meanwhile; at most two blocks wait, so memory stays bounded.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
-    >>> with HashingWriter(path) as out:
-    ...     out.write(b"abc")
-    >>> out.sha256[:16], file_sha256(path)[:16]
-    ('ba7816bf8f01cfea', 'ba7816bf8f01cfea')
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sha256 = ""
-        self._handle = open(path, "wb")  # noqa: SIM115 - closed in __exit__
-        self._digest = hashlib.sha256()
-        self._helper = ThreadPoolExecutor(1, thread_name_prefix="microe-hash")
-        self._pending: deque[Future[None]] = deque()
-
-    def _store(self, data: bytes) -> None:
-        self._handle.write(data)
-        self._digest.update(data)
-
-    def write(self, data: bytes) -> None:
-        self._pending.append(self._helper.submit(self._store, data))
-        while len(self._pending) > 2:
-            self._pending.popleft().result()
-
-    def __enter__(self) -> HashingWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            while self._pending:
-                self._pending.popleft().result()
-        finally:
-            self._helper.shutdown()
-            self._handle.close()
-        if exc[0] is None:
-            self.sha256 = self._digest.hexdigest()
-
-
-def remember_sha256(path: Path, digest: str | None = None) -> str:
-    """``digest`` when a writer hashed ``path`` while writing it (maybe in another process), else :func:`file_sha256`.
-
-    The hash handed over is not stored: a later reader of the file (another writer, a check) gets
-    it from :func:`file_sha256`, which reads the file.
-    """
-    return digest if digest is not None else file_sha256(path)
 
 
 def data_files(out_dir: Path) -> list[Path]:
