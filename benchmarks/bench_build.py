@@ -37,7 +37,7 @@ from PIL import Image  # noqa: E402
 
 from microe_release import build_release  # noqa: E402
 from microe_release.config import ReleaseConfig, SourceConfig  # noqa: E402
-from microe_release.parallel import default_workers  # noqa: E402
+from microe_release.workers import default_workers  # noqa: E402
 
 SIZE = 48
 

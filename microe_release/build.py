@@ -22,13 +22,14 @@ from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .licenses import get_license
 from .metadata import DatasetMetadata, load_metadata
-from .parallel import process_batches, worker_pool
+from .parallel import process_batches
 from .processing import Refused
 from .progress import finish_bar, progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
 from .store import ImageStore
+from .workers import worker_pool
 from .writers.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def collect_records(
                        enabled=progress)
     items = _iter_source_items(config, skipped, strict, seen, bar.update)
     if engine == "ray":
-        from .distributed import process_batches_ray
+        from .parallel import process_batches_ray
 
         batches = process_batches_ray(items, size=config.image_size, workers=workers, address=ray_address)
     else:

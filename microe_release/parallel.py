@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import multiprocessing
-import os
-import threading
+import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
+from .distributed import MAX_TASK_RETRIES, ordered_quiet_context, ray_session
 from .processing import PackedBatch, load_of, process_loads
 from .records import ProcessedImage, SkippedItem, SourceItem
 from .store import SpillSink
+from .workers import default_workers, worker_pool
 
 #: Items sent to a worker at once: large enough to amortise the round trip, small enough to balance load.
 BATCH_SIZE = 128
@@ -22,46 +22,10 @@ BATCH_SIZE = 128
 WINDOW_PER_WORKER = 4
 
 
-def default_workers() -> int:
-    """All the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _batches(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
-
-
-def start_method() -> str:
-    """``fork`` where the platform has it and this process runs no other thread, else ``spawn``.
-
-    Forked workers start in milliseconds with the parent's imports; a spawned one starts a new
-    interpreter and imports numpy, Pillow and the caller's main module (~0.3 s, on every core).
-    Forking beside live threads (pyarrow's pools, a progress-bar monitor, a notebook kernel) can
-    deadlock the child, so then the pool spawns.
-    """
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
-
-
-@contextlib.contextmanager
-def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
-    """The build's process pool, its workers started now (None with one worker: work in this process).
-
-    Start it before any thread (so it may fork) and pass it to :func:`process_batches`.
-    """
-    workers = workers or default_workers()
-    if workers == 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method())) as pool:
-        pool.submit(int).result()  # starts the workers (a fork must come before any thread)
-        yield pool
 
 
 def process_batches(
@@ -108,3 +72,54 @@ def process_items(
     """:func:`process_batches`, one processed image or skip report per item, in order."""
     for batch, packed in process_batches(items, size=size, workers=workers):
         yield from packed.unpack(batch)
+
+
+#: Source items per Ray Data block, processed by one task in one call (Ray Data's own per-batch
+#: slicing cost more than it spread): large enough that Ray's per-task overhead is small against
+#: ~1 s of decoding, small enough to spread over every worker and bound a worker's memory (~10 MB).
+LISTING_BLOCK = 1024
+
+
+def _process_listing_batch(batch: Any, size: int) -> Any:
+    """Ray task body: a block of pickled loads in, one row out (the block's start and its PackedBatch)."""
+    import pyarrow as pa
+
+    loads = [pickle.loads(blob) for blob in batch.column("load").to_pylist()]
+    packed = process_loads(loads, size)
+    start = batch.column("position")[0].as_py()
+    return pa.table({"start": pa.array([start], pa.int64()),
+                     "packed": pa.array([pickle.dumps(packed, protocol=5)], pa.large_binary())})
+
+
+def _listing_blocks(items: list[SourceItem]) -> list[Any]:
+    """The source listing as Arrow tables of pickled loads (the only per-image data the driver sends)."""
+    import pyarrow as pa
+
+    blocks = []
+    for start in range(0, len(items), LISTING_BLOCK):
+        chunk = items[start:start + LISTING_BLOCK]
+        blocks.append(pa.table({
+            "position": pa.array(range(start, start + len(chunk)), pa.int64()),
+            "load": pa.array([pickle.dumps(load_of(item), protocol=5) for item in chunk], pa.binary())}))
+    return blocks
+
+
+def process_batches_ray(items: Iterable[SourceItem], *, size: int, address: str | None = None,
+                        workers: int | None = None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
+    """Like :func:`~microe_release.parallel.process_batches`, as Ray Data tasks; results stream back in order.
+
+    A task whose worker dies is retried by Ray (its items are processed again, with the same result),
+    so a lost worker costs time, not images.
+    """
+    with ray_session(address, workers) as ray, ordered_quiet_context(ray):
+        listing = list(items)
+        blocks = _listing_blocks(listing)
+        if not blocks:
+            return
+        dataset = ray.data.from_arrow(blocks).map_batches(
+            _process_listing_batch, batch_size=None, batch_format="pyarrow", fn_kwargs={"size": size},
+            max_retries=MAX_TASK_RETRIES)
+        for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for start, blob in zip(batch.column("start").to_pylist(), batch.column("packed").to_pylist(), strict=True):
+                packed = pickle.loads(blob)
+                yield listing[start:start + len(packed.results)], packed

@@ -2,7 +2,7 @@
 
 A tqdm bar starts tqdm's monitor thread (``tqdm.monitor_interval``, 10 s) and leaves it running
 for the rest of the process; a live thread stops the build pool from forking
-(:func:`microe_release.parallel.start_method`), so the next build in the same process would
+(:func:`microe_release.workers.start_method`), so the next build in the same process would
 spawn its workers. The bars here are a tqdm subclass without that thread; a bar that is off is the
 same class, disabled.
 """

@@ -39,20 +39,20 @@ def test_process_items_same_results_in_order_with_any_workers() -> None:
 def test_pool_forks_only_without_other_threads_and_both_give_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from microe_release import parallel
+    from microe_release import workers
 
-    assert parallel.start_method() == ("fork" if threading.active_count() == 1 else "spawn")
+    assert workers.start_method() == ("fork" if threading.active_count() == 1 else "spawn")
     stop = threading.Event()
     waiting = threading.Thread(target=stop.wait, daemon=True)
     waiting.start()
     try:
-        assert parallel.start_method() == "spawn"  # a live thread: forking could deadlock the child
+        assert workers.start_method() == "spawn"  # a live thread: forking could deadlock the child
     finally:
         stop.set()
         waiting.join()
 
     def ids(method: str) -> list[str]:
-        monkeypatch.setattr(parallel, "start_method", lambda: method)
+        monkeypatch.setattr(workers, "start_method", lambda: method)
         return [r.id for r in process_items(itertools.islice(_endless([0]), 300), size=48, workers=2)]
 
     assert ids("spawn") == ids("fork")

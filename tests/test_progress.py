@@ -15,18 +15,18 @@ import pytest
 from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
-from microe_release import parallel as parallel_module
+from microe_release import workers as workers_module
 from microe_release.cli import main, progress_enabled
 from microe_release.config import load_config
 from microe_release.dedup import GROUP_STEPS, assign_groups
 from microe_release.labels import CLASS_NAMES
-from microe_release.parallel import start_method
 from microe_release.progress import progress_bar
 from microe_release.records import ImageRecord
 from microe_release.report import generate_report
 from microe_release.sources import count_source_items, get_source_format
 from microe_release.splitting import assign_splits
 from microe_release.validation import CHECKS, validate_release
+from microe_release.workers import start_method
 from tests.fixtures.sources import make_multi_source_config
 
 #: Images of the demo builds here: enough for every stage, small for a 2-core machine.
@@ -139,7 +139,7 @@ def test_build_release_progress_keeps_pool_forking(tmp_path: Path, monkeypatch: 
         chosen.append(start_method())
         return chosen[-1]
 
-    monkeypatch.setattr(parallel_module, "start_method", spy)
+    monkeypatch.setattr(workers_module, "start_method", spy)
     _build_with_progress(demo_config(count=64), tmp_path / "second")
     assert chosen == [before]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from ..distributed import check_engine
 from ..errors import ValidationError
-from ..parallel import default_workers, worker_pool
 from ..progress import progress_bar
+from ..workers import default_workers, worker_pool
 from .citation import check_agreement, check_citation_files
 from .croissant import check_croissant
 from .data import check_load_dataset, check_parquet
@@ -100,7 +100,7 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     decoders = max(1, default_workers() - len(side) - 1) if big and set(names) & set(NEEDS_IMAGES) else 0
     report = ValidationReport(release=str(root))
     found: dict[str, tuple[list[Issue], dict[str, Any], float]] = {}
-    # the pool before anything else, so that it may fork (see parallel.start_method)
+    # the pool before anything else, so that it may fork (see workers.start_method)
     with (worker_pool(min(len(side), default_workers()) + decoders or 1) as pool,
           progress_bar(total=len(names), desc="validate", unit="check", enabled=progress) as bar):
         futures = {name: pool.submit(_run_check, root, name) for name in side} if pool else {}

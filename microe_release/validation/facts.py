@@ -156,7 +156,7 @@ def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
 
 
 #: Column names of :func:`facts_to_columns`; ``--engine ray`` declares their Arrow types
-#: (``distributed._facts_schema``), which names the pixel digest's column ``text_digest``.
+#: (``ray_facts._facts_schema``), which names the pixel digest's column ``text_digest``.
 _DIGEST_COLUMN = "text_digest"
 
 

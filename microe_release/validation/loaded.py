@@ -201,7 +201,7 @@ class LoadedRelease:
     def facts(self) -> list[ImageFacts]:
         """What the checks need of every parquet image, in row order (see :mod:`.facts`)."""
         if self.engine == "ray":
-            from ..distributed import image_facts_ray
+            from .ray_facts import image_facts_ray
 
             facts = image_facts_ray(self.rows.files, self.image_size, address=self.ray_address)
             if len(facts) != len(self.rows.ids):
