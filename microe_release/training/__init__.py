@@ -69,23 +69,23 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress)
     x_test, y_test = tensors.parts["test"]
     device = resolve_device(config.device)
-    decision = facts["logit_adjustment"]
+    decision = facts.logit_adjustment
     offsets = torch.tensor(decision["offsets"]) if decision else None
-    _, probs = evaluate(model, x_test, y_test, mean=facts["mean"], std=facts["std"], side=facts["input_size"],
-                        device=device, precision=facts["precision"], tta=config.tta, adjustment=offsets)
+    _, probs = evaluate(model, x_test, y_test, mean=facts.mean, std=facts.std, side=facts.input_size,
+                        device=device, precision=facts.precision, tta=config.tta, adjustment=offsets)
     probs_np = probs.numpy()
     metrics = classification_metrics(y_test.numpy(), probs_np.argmax(1), CLASS_NAMES)
     hardware = describe_hardware(device)
-    metrics.update({"epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
-                    "train_seconds": round(facts["train_seconds"], 2),
-                    "images_per_second": round(facts["images_per_second"], 1),
+    metrics.update({"epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
+                    "train_seconds": round(facts.train_seconds, 2),
+                    "images_per_second": round(facts.images_per_second, 1),
                     "wall_seconds": round(time.perf_counter() - started, 2),
-                    "seed": config.seed, "hardware": hardware, "precision": facts["precision"],
-                    "precision_rule": facts["precision_rule"],
+                    "seed": config.seed, "hardware": hardware, "precision": facts.precision,
+                    "precision_rule": facts.precision_rule,
                     "data": {"release": tensors.name, "version": tensors.version,
                              "content_hash": tensors.content_hash,
                              "splits": {k: len(v[1]) for k, v in tensors.parts.items()}},
-                    "history": facts["history"]})
+                    "history": list(facts.history)})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     safetensors_torch.save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
@@ -94,19 +94,19 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     run.pop("history")
     model_config = {
         "arch": config.arch, "class_names": list(CLASS_NAMES), "image_size": image_size,
-        "input_size": facts["input_size"],
-        "normalisation": {"scale": 1 / 255, "mean": facts["mean"], "std": facts["std"]},
+        "input_size": facts.input_size,
+        "normalisation": {"scale": 1 / 255, "mean": facts.mean, "std": facts.std},
         "decision": {"tta": config.tta, "logit_adjustment": decision},
         "release": {"name": tensors.name, "version": tensors.version, "content_hash": tensors.content_hash},
         "splits": {k: len(v[1]) for k, v in tensors.parts.items()}, "carved_validation": tensors.carved_validation,
-        "train": run, "device": facts["device"], "precision": facts["precision"],
-        "precision_rule": facts["precision_rule"], "batch_size": facts["batch_size"],
-        "peak_lr": facts["peak_lr"], "epochs_run": facts["epochs_run"], "best_epoch": facts["best_epoch"],
+        "train": run, "device": facts.device, "precision": facts.precision,
+        "precision_rule": facts.precision_rule, "batch_size": facts.batch_size,
+        "peak_lr": facts.peak_lr, "epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
         "hardware": hardware, "torch_version": torch.__version__,
     }
     save_json(out / "config.json", model_config)
     save_json(out / "metrics.json", metrics)
-    plot_curves(facts["history"], out / "training_curves.png")
+    plot_curves(facts.history, out / "training_curves.png")
     plot_confusion(metrics["confusion_matrix"], CLASS_NAMES, out / "confusion_matrix.png")
     plot_samples(x_test, y_test.numpy(), probs_np, CLASS_NAMES, out / "sample_predictions.png")
     (out / "README.md").write_text(model_card(model_config, metrics), encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def save_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def plot_curves(history: list[dict[str, float]], path: Path) -> None:
+def plot_curves(history: Sequence[dict[str, float]], path: Path) -> None:
     """Train/validation accuracy and loss by epoch (the paper's Fig. 8)."""
     import matplotlib
 

@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import TrainingError
 from ..models import INPUT_SIZES, build_model
@@ -26,6 +26,10 @@ BASE_BATCH = 128
 
 #: Share of free GPU memory the uint8 training images may take to live on the GPU (else batches are pinned).
 RESIDENT_SHARE = 0.25
+
+
+#: The arithmetic a model trains in.
+Precision = Literal["fp32", "bf16"]
 
 
 @dataclass(kw_only=True)
@@ -67,6 +71,26 @@ class TrainConfig:
         if self.precision not in ("auto", "fp32", "bf16"):
             msg = f"--precision must be auto, fp32 or bf16, got '{self.precision}'."
             raise TrainingError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FitResult:
+    """What :func:`fit` learnt and measured, beside the model (written to config.json and metrics.json)."""
+
+    mean: float  # input normalisation of the training images
+    std: float
+    input_size: int  # the architecture's input side in pixels
+    device: str  # "cpu" or "cuda"
+    precision: Precision
+    precision_rule: str  # why that precision (see PRECISION_RULES)
+    batch_size: int
+    peak_lr: float
+    history: tuple[dict[str, float], ...]  # one row of losses and accuracies per epoch
+    best_epoch: int
+    epochs_run: int
+    train_seconds: float
+    images_per_second: float
+    logit_adjustment: dict[str, Any] | None  # the rare-class decision rule chosen on validation (None: plain argmax)
 
 
 #: Share of the epochs (the last ones) trained with :func:`balanced_weights` under ``deferred_weights``.
@@ -119,7 +143,7 @@ PRECISION_RULES = {
 }
 
 
-def choose_precision(name: str, device: Any) -> tuple[str, str]:
+def choose_precision(name: str, device: Any) -> tuple[Precision, str]:
     """The arithmetic to train in and the rule that gave it, decided from the hardware alone (never timed).
 
     Parameters
@@ -146,7 +170,7 @@ def choose_precision(name: str, device: Any) -> tuple[str, str]:
     import torch
 
     if name != "auto":
-        return name, f"pinned: --precision {name}"
+        return name, f"pinned: --precision {name}"  # type: ignore[return-value]  # checked: fp32 or bf16
     if device.type == "cuda":
         key = "cuda-bf16" if torch.cuda.is_bf16_supported() else "cuda-fp32"
         return ("bf16" if key == "cuda-bf16" else "fp32"), PRECISION_RULES[key]
@@ -185,8 +209,8 @@ def _place(x: Any, device: Any) -> Any:
 
 
 def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: int,
-        progress: bool = False) -> tuple[Any, dict[str, Any]]:
-    """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, run facts)."""
+        progress: bool = False) -> tuple[Any, FitResult]:
+    """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, :class:`FitResult`)."""
     import torch
     import torch.nn.functional as F
 
@@ -270,10 +294,8 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     if config.adjust_logits and len(y_val):
         val_logits = predict_logits(model, x_val, tta=config.tta, **evaluate_kwargs)
         adjustment = choose_logit_adjustment(val_logits, y_val, y_train, num_classes=num_classes)
-    facts = {"mean": mean, "std": std, "input_size": side, "device": device.type, "precision": precision,
-             "precision_rule": precision_rule, "batch_size": batch, "peak_lr": peak_lr, "history": history,
-             "best_epoch": best_epoch,
-             "epochs_run": len(history), "train_seconds": train_seconds,
-             "images_per_second": len(x_train) * len(history) / max(train_seconds, 1e-9),
-             "logit_adjustment": adjustment}
-    return model, facts
+    return model, FitResult(
+        mean=mean, std=std, input_size=side, device=device.type, precision=precision, precision_rule=precision_rule,
+        batch_size=batch, peak_lr=peak_lr, history=tuple(history), best_epoch=best_epoch, epochs_run=len(history),
+        train_seconds=train_seconds, images_per_second=len(x_train) * len(history) / max(train_seconds, 1e-9),
+        logit_adjustment=adjustment)

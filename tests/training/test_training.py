@@ -74,7 +74,7 @@ def test_shuffled_labels_and_untrained_model_cannot_pass(release: Path) -> None:
     config = TrainConfig(epochs=6, patience=6, seed=0, augment=False, device="cpu")
     model, facts = fit(shuffled, config, num_classes=len(CLASS_NAMES))
     x_test, y_test = tensors.parts["test"]
-    kwargs = {"mean": facts["mean"], "std": facts["std"], "side": 48, "device": torch.device("cpu")}
+    kwargs = {"mean": facts.mean, "std": facts.std, "side": 48, "device": torch.device("cpu")}
     _, probs = evaluate(model, x_test, y_test, **kwargs)
     assert float((probs.argmax(1) == y_test).float().mean()) < LEARNED
     torch.manual_seed(0)
