@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MicroeReleaseError
+from ..errors import ReleaseFormatError
 from ..labels import CLASS_NAMES
 
 #: Two class means closer than this share of the median pairwise distance are flagged as hard to tell apart.
@@ -25,7 +25,7 @@ def load_images(root: Path) -> tuple[np.ndarray, np.ndarray, list[str], list[str
     shards = sorted((root / "data").glob("*.parquet"))
     if not shards:
         msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
-        raise MicroeReleaseError(msg)
+        raise ReleaseFormatError(msg, path=root)
     images, labels, splits, sources, ids, index = [], [], [], [], [], []
     for path in shards:
         table = pq.read_table(path, columns=["image", "label", "source", "id", "index"])
