@@ -56,17 +56,6 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 SYNONYMS: dict[str, str] = {word: name for name, words in _SYNONYMS.items() for word in words}
 
 
-def class_index(name: str) -> int:
-    """Return the ClassLabel id of a canonical class name.
-
-    Examples
-    --------
-    >>> class_index("happy")
-    4
-    """
-    return CLASS_NAMES.index(name)
-
-
 def normalize_label(raw: str, overrides: Mapping[str, str] | None = None) -> str | None:
     """Map a source's raw label onto one of :data:`CLASS_NAMES`.
 

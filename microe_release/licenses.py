@@ -18,11 +18,6 @@ class License:
     url: str
     zenodo_id: str
 
-    @property
-    def legalcode(self) -> str:
-        """The legal code's URL."""
-        return self.url + "legalcode" if self.url.endswith("/") else self.url
-
     def text(self, *, beside: Path | None = None) -> str:
         """The full licence text.
 
