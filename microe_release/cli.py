@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,10 @@ Examples:
 """
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="microe-release", prog_name="microe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
@@ -41,7 +46,12 @@ def main(debug: bool, verbose: int, quiet: bool) -> None:
     """Build, validate and publish FAIR releases of the Microe facial-expression dataset."""
     level = (logging.DEBUG if (verbose > 1 or debug) else logging.INFO if verbose
              else logging.ERROR if quiet else logging.WARNING)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # the toolkit's own warnings at `level`; other libraries' (mlcroissant warns once per row) only with -v
+    logging.basicConfig(level=level if (verbose or debug) else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("microe_release").setLevel(level)
+    # SIGTERM (a scheduler's stop, `timeout`) unwinds like Ctrl-C: a build removes its staging folders
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 @main.command(epilog="""
@@ -308,7 +318,7 @@ def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     from .training import train as train_model
     metrics = train_model(release_dir, out_dir, progress=progress_enabled(), **options)
     click.echo(f"trained {options['arch']} in {metrics['train_seconds']:.0f} s, {metrics['wall_seconds']:.0f} s wall "
-               f"({metrics['epochs_run']} epochs, best {metrics['best_epoch']}, "
+               f"({metrics['epochs_run']} epoch{'s' if metrics['epochs_run'] != 1 else ''}, best {metrics['best_epoch']}, "
                f"{metrics['images_per_second']:.0f} img/s) -> {out_dir}")
     click.echo(f"  test accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro']['f1']:.3f}, "
                f"contempt recall {metrics['per_class']['contempt']['recall']:.3f}")

@@ -90,7 +90,8 @@ class SkippedItemError(ProcessingError):
 class ReleaseFormatError(MicroeReleaseError):
     """A release folder's own files cannot be read: missing, damaged, or of another format version."""
 
-    hint = "rebuild the release with `microe build` (the same sources, config and seed give the same files)"
+    hint = ("point at a release folder written by `microe build`; rebuild an older one (the same sources, config "
+            "and seed give the same files)")
 
     def __init__(self, msg: str, *, path: Path | None = None) -> None:
         super().__init__(msg)

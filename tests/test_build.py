@@ -207,3 +207,20 @@ def test_bench_build_reports_build_against_the_limit_for_ferplus_layout(tmp_path
     assert figures["build_vs_limit"] > 0 and "build / limit =" in done.stdout
     labels = (tmp_path / "data" / "ferplus-80" / "FER2013Train" / "label.csv").read_text().splitlines()
     assert len(labels) == 64 and labels[0].startswith('fer0000000.png,"(0, 0, 48, 48)",')
+
+
+def test_build_stopped_by_sigterm_leaves_nothing_behind(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "rel"
+    command = [sys.executable, "-m", "microe_release.cli", "-q", "build", "--demo", "--count", "20000", "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".rel.partial-*")) and time.monotonic() < deadline:  # the build has started
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -22,12 +22,17 @@ from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 logger = logging.getLogger(__name__)
 
 
-def _token(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        msg = f"{name} is not set; export it in the environment (tokens are never read from arguments or files)."
-        raise PublishError(msg, hint=f"export {name}=<your token> and run the same command again.")
-    return value
+def _tokens(*names: str) -> list[str]:
+    """The tokens ``names`` from the environment; every missing one is named in one error."""
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        which = " and ".join(missing)
+        msg = (f"{which} {'is' if len(missing) == 1 else 'are'} not set; export "
+               f"{'it' if len(missing) == 1 else 'them'} in the environment (tokens are never read from arguments "
+               "or files).")
+        exports = " ".join(f"{name}=<your token>" for name in missing)
+        raise PublishError(msg, hint=f"export {exports} and run the same command again.")
+    return [os.environ[name] for name in names]
 
 
 def zenodo_name(rel: str) -> str:
@@ -178,8 +183,8 @@ def publish_release(
                "publish a folder written by `microe build`.")
         raise PublishError(msg)
     # tokens first: a missing one must fail in a second, before validation and before any state is written
-    hf_token = _token("HF_TOKEN") if hf_repo else ""
-    zenodo_token = _token("ZENODO_TOKEN") if zenodo else ""
+    hf_token, zenodo_token = (_tokens("HF_TOKEN", "ZENODO_TOKEN") if hf_repo and zenodo
+                              else [*_tokens("HF_TOKEN"), ""] if hf_repo else ["", *_tokens("ZENODO_TOKEN")])
     where = registry_path(registry, metadata=metadata)
     check_registry_location(where)
     report = validate_release(root)

@@ -76,8 +76,8 @@ def read_manifest(release_dir: str | Path) -> Manifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        msg = (f"'{release_dir}' has no {MANIFEST_FILE}: it is not a release folder, or was built by a toolkit "
-               "older than the manifest (issue 19).")
+        msg = (f"'{release_dir}' has no {MANIFEST_FILE}: it is not a release folder written by `microe build`, "
+               "or one written before releases carried a manifest.")
         raise ReleaseFormatError(msg, path=path) from err
     except (OSError, ValueError) as err:
         msg = f"'{path}' cannot be read as JSON ({err})."

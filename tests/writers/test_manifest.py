@@ -52,7 +52,7 @@ def test_manifest_that_cannot_be_read_is_one_error(built, tmp_path: Path, damage
     with pytest.raises(ReleaseFormatError, match=match):
         read_manifest(copy)
     result = CliRunner().invoke(main, ["diff", str(out), str(copy)])
-    assert result.exit_code == 1 and result.output.count("\n") == 1 and "Hint: rebuild the release" in result.output
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "Hint: point at a release folder" in result.output
 
 
 def test_previous_release_keeps_splits_and_changelog_comes_from_manifests(built, tmp_path: Path) -> None:
