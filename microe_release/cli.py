@@ -335,7 +335,7 @@ others are still predicted on stdout; with --json it is an entry {"file", "error
 is unusable (re-run microe train); 2 usage error.
 """)
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))  # a missing one is reported
 @click.option("--json", "as_json", is_flag=True, help="Print label and per-class confidences as JSON.")
 @handle_errors
 def predict(model_dir: Path, images: tuple[Path, ...], as_json: bool) -> None:

@@ -146,6 +146,8 @@ def test_predict_files_of_several_formats(trained: tuple[Path, dict], release: P
     broken.write_bytes(b"not an image")
     bad = CliRunner().invoke(main, ["predict", str(model_dir), str(broken)])
     assert bad.exit_code == 1 and "cannot read" in bad.stderr and bad.stdout == ""
+    missing = CliRunner().invoke(main, ["predict", str(model_dir), str(paths[0]), str(tmp_path / "gone.png")])
+    assert missing.exit_code == 1 and "gone.png" in missing.stderr and missing.stdout.count("\n") == 1
 
 
 def test_logit_adjustment_is_chosen_on_validation_and_saved(trained: tuple[Path, dict]) -> None:
