@@ -17,7 +17,7 @@ from .config import ReleaseConfig
 from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_manifests
 from .distributed import check_engine
-from .errors import OutputExistsError, SkippedItemError, WriteError
+from .errors import ConfigError, OutputExistsError, SkippedItemError, WriteError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .licenses import get_license
@@ -74,6 +74,20 @@ def _check_out_dir(out_dir: Path, config: ReleaseConfig) -> None:
             msg = (f"--out '{out_dir}' holds {what} ('{path}'); a build replaces its --out folder, which would "
                    f"delete it. Choose a new folder, e.g. --out '{out_dir / 'release'}'.")
             raise OutputExistsError(msg, path=out_dir)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-", 1)[0].split("+", 1)[0].split("."))
+
+
+def _previous_release(previous: str | Path, config: ReleaseConfig) -> Manifest:
+    """The ``--previous`` release's manifest, which must be an older version than this build's."""
+    old = read_manifest(previous)
+    if _version_key(old.version) >= _version_key(config.version):
+        msg = (f"--previous '{previous}' is version {old.version}, not older than this build's {config.version}; "
+               "give the release this one follows, or raise the version in release.toml (or --version).")
+        raise ConfigError(msg, field="previous")
+    return old
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> Path:
@@ -148,7 +162,7 @@ def collect_records(
 
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
-              *, strict: bool, previous: str | Path | None, metadata: DatasetMetadata,
+              *, strict: bool, old: Manifest | None, metadata: DatasetMetadata,
               pool: ProcessPoolExecutor | None = None, progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
@@ -160,7 +174,6 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     records, on_request, excluded = apply_exclusions(
         records, load_exclusions(config.exclusions_path, required=config.exclusions is not None))
     skipped.extend(on_request)
-    old = read_manifest(previous) if previous is not None else None
     if old is not None:  # images of the previous version keep their split: versions stay comparable
         earlier = {r.id: r.split for r in old.records}
         records = [replace(r, fixed_split=earlier[r.id]) if r.id in earlier else r for r in records]
@@ -254,6 +267,10 @@ def build_release(
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
         load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
+        old = _previous_release(previous, config) if previous is not None else None
+        if metadata.version != config.version:
+            logger.warning("dataset.yaml says version %s, the release is built as %s (release.toml or --version); "
+                           "make them agree", metadata.version, config.version)
         staging = _prepare_out_dir(out_dir, force)
         spill = staging.with_name(staging.name + ".spill")  # beside the release, never in it
         try:
@@ -262,7 +279,7 @@ def build_release(
                     config, store, strict=strict, workers=workers, progress=progress, engine=engine,
                     ray_address=ray_address, pool=pool)
                 processed = time.perf_counter()
-                manifest = _assemble(config, records, skipped, seen, strict=strict, previous=previous,
+                manifest = _assemble(config, records, skipped, seen, strict=strict, old=old,
                                      metadata=metadata, pool=pool, progress=progress)
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,

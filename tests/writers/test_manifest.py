@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
 from microe_release.cli import main
-from microe_release.errors import ReleaseFormatError
+from microe_release.errors import ConfigError, ReleaseFormatError
 from microe_release.records import ImageRecord
 from microe_release.writers.manifest import MANIFEST_FILE, read_manifest, write_manifest
 
@@ -65,3 +66,16 @@ def test_previous_release_keeps_splits_and_changelog_comes_from_manifests(built,
     assert result.exit_code == 0, result.output
     diff = json.loads(result.output)
     assert len(diff["added"]) == len(newer.records) - len(set(earlier) & {r.id for r in newer.records})
+
+
+def test_previous_must_be_an_older_version(built, tmp_path: Path) -> None:
+    out, _ = built
+    with pytest.raises(ConfigError, match=r"--previous '.*' is version 1.0.0, not older than this build's 1.0.0"):
+        build_release(demo_config(count=80), tmp_path / "again", workers=1, previous=out)
+    assert not (tmp_path / "again").exists()
+
+
+def test_version_disagreeing_with_dataset_yaml_is_warned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="microe_release"):
+        build_release(demo_config(count=60, version="2.0.0"), tmp_path / "r", workers=1)
+    assert "dataset.yaml says version 1.0.0, the release is built as 2.0.0" in caplog.text
