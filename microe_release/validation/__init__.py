@@ -19,6 +19,7 @@ from .fair import assess_fair
 from .files import check_checksums
 from .leakage import check_leakage
 from .loaded import LoadedRelease
+from .manifest import check_manifest
 from .report import Issue, Severity, ValidationReport
 from .tabular import check_csv_matches_parquet, check_datapackage
 
@@ -54,6 +55,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
     "load_dataset": check_load_dataset,
     "datapackage": check_datapackage,
     "csv": check_csv_matches_parquet,
+    "manifest": check_manifest,
     "croissant": check_croissant,
     "citation": check_citation_files,
     "agreement": check_agreement,

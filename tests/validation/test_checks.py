@@ -43,7 +43,7 @@ def _issues(path: Path) -> set[tuple[str, str]]:
 def test_validate_fresh_release_is_clean(built: Path) -> None:
     report = validate_release(built)
     assert report.errors() == [], [i.to_dict() for i in report.errors()]
-    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "croissant",
+    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "manifest", "croissant",
                              "citation", "agreement", "leakage"]
     assert report.stats["croissant_records"] == report.stats["csv_rows"] == report.stats["images"] == 240
     metrics = [row["metric"] for row in report.fair]
@@ -217,3 +217,24 @@ def test_side_checks_in_worker_processes_report_the_same(release: Path, monkeypa
     assert {k: v for k, v in side.stats.items() if k != "seconds"} == {
         k: v for k, v in here.stats.items() if k != "seconds"}
     assert side.checks == here.checks and {"datapackage-profile", "croissant"} <= {i.code for i in side.issues}
+
+
+def test_manifest_that_disagrees_with_the_data_is_caught(release: Path) -> None:
+    import hashlib
+
+    path = release / "manifest.json"
+    data = json.loads(path.read_text())
+    labels = data["record_fields"].index("label")
+    first = data["records"][0]
+    first[labels] = "contempt" if first[labels] != "contempt" else "happy"
+    del data["records"][1]
+    path.write_text(json.dumps(data))
+    sums = (release / "SHA256SUMS").read_text().splitlines()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    (release / "SHA256SUMS").write_text("".join(
+        (f"{digest}  manifest.json" if line.endswith("  manifest.json") else line) + "\n" for line in sums))
+    report = validate_release(release, checks=["checksums", "manifest"])
+    codes = [(i.code, i.message) for i in report.errors()]
+    assert [c for c, _ in codes] == ["manifest-mismatch", "manifest-mismatch"], codes
+    assert any("differs from its parquet row: label" in m for _, m in codes)
+    assert any("is in the parquet shards but not in manifest.json" in m for _, m in codes)
