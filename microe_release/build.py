@@ -162,7 +162,7 @@ def collect_records(
 
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
-              *, strict: bool, old: Manifest | None, metadata: DatasetMetadata,
+              *, strict: bool, old: Manifest | None, metadata: DatasetMetadata, exclusions: dict[str, dict[str, str]],
               pool: ProcessPoolExecutor | None = None, progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
@@ -171,8 +171,7 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     if strict and conflicts:
         raise _strict_error(conflicts[0])
     skipped.extend(conflicts)
-    records, on_request, excluded = apply_exclusions(
-        records, load_exclusions(config.exclusions_path, required=config.exclusions is not None))
+    records, on_request, excluded = apply_exclusions(records, exclusions)
     skipped.extend(on_request)
     if old is not None:  # images of the previous version keep their split: versions stay comparable
         earlier = {r.id: r.split for r in old.records}
@@ -266,7 +265,7 @@ def build_release(
         pool = stack.enter_context(worker_pool(workers)) if engine == "local" else None
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
-        load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
+        exclusions = load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
         old = _previous_release(previous, config) if previous is not None else None
         if metadata.version != config.version:
             logger.warning("dataset.yaml says version %s, the release is built as %s (release.toml or --version); "
@@ -279,7 +278,7 @@ def build_release(
                     config, store, strict=strict, workers=workers, progress=progress, engine=engine,
                     ray_address=ray_address, pool=pool)
                 processed = time.perf_counter()
-                manifest = _assemble(config, records, skipped, seen, strict=strict, old=old,
+                manifest = _assemble(config, records, skipped, seen, strict=strict, old=old, exclusions=exclusions,
                                      metadata=metadata, pool=pool, progress=progress)
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,

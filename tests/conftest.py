@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["tests.fixtures.sources"]
@@ -17,3 +19,11 @@ def _offline_hf(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
     monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+@pytest.fixture
+def release(built: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the module's ``built`` release, for a test that changes it."""
+    from tests.fixtures.sources import copy_release
+
+    return copy_release(built, tmp_path)

@@ -28,7 +28,6 @@ from microe_release.publishing.zenodo import ZenodoClient
 from microe_release.validation import validate_release
 from tests.fixtures.hub_server import FakeHub
 from tests.fixtures.loopback import Fault
-from tests.fixtures.sources import copy_release
 from tests.fixtures.zenodo_server import FakeZenodo
 
 pytestmark = pytest.mark.integration
@@ -62,11 +61,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pub") / "microe-1.0.0"
     build_release(demo_config(count=120), out, workers=1)
     return out
-
-
-@pytest.fixture
-def release(built: Path, tmp_path: Path) -> Path:
-    return copy_release(built, tmp_path)
 
 
 def _publish(release: Path, servers, tmp_path: Path, **kwargs):

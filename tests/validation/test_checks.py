@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from microe_release import build_release, demo_config
 from microe_release.cli import main
 from microe_release.validation import validate_release
-from tests.fixtures.sources import copy_release
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +28,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("built") / "release"
     build_release(demo_config(count=240), out, workers=1)
     return out
-
-
-@pytest.fixture
-def release(built: Path, tmp_path: Path) -> Path:
-    return copy_release(built, tmp_path)
 
 
 def _issues(path: Path) -> set[tuple[str, str]]:
