@@ -15,9 +15,11 @@ import numpy as np
 
 from ..labels import CLASS_NAMES
 from ..progress import progress_bar
+from ..writers.manifest import read_manifest
+from ..writers.report import colour_dominance, original_dimensions
 from . import figures
 from .features import edges, hog_lbp, region_properties
-from .stats import class_means, composition, intensity, load_images, quality, read_build_report
+from .stats import class_means, composition, intensity, load_images, quality
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
                     progress: bool = False) -> dict[str, Any]:
     """Write ``index.html`` (self-contained), each figure as PNG, and every number in ``report.json``.
 
+    The numbers come from the release's ``manifest.json``, the pixels from its ``data/*.parquet``.
+
     Parameters
     ----------
     release_dir : str or Path
@@ -65,22 +69,27 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     model_dir : str or Path, optional
         A folder written by ``microe train``: its metrics and pictures join the page.
     progress : bool
-        Show a bar over the figures on stderr ("report", the figure being drawn on its right; the
-        total is known once the images are loaded).
+        Show a bar over the figures on stderr.
 
     Returns
     -------
     dict
         The content of report.json.
+
+    Raises
+    ------
+    ReleaseFormatError
+        When the release has no readable manifest.json or no parquet shards.
     """
     started = time.perf_counter()
     root, out = Path(release_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     bar = progress_bar(desc="report", unit="figure", enabled=progress)
     bar.set_postfix_str("loading images")
-    build = read_build_report(root)
-    images, labels, splits, sources, _ids, _index = load_images(root)
-    comp = composition(labels, splits, sources, build)
+    manifest = read_manifest(root)
+    images, labels, splits = load_images(root, manifest)
+    comp = composition(manifest)
+    colour = colour_dominance(manifest)
     means, mean_numbers = class_means(images, labels)
     pixel_stats = intensity(images, labels)
     sample_maps, feature_numbers = _feature_samples(images, labels)
@@ -92,7 +101,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
                                                          split_array == split, f"{split} split")
     drawings["class_means"] = functools.partial(figures.means_figure, means, mean_numbers["distance"])
     drawings["intensity"] = functools.partial(figures.intensity_figure, pixel_stats)
-    drawings["colour_dominance"] = functools.partial(figures.colour_figure, build.get("colour_dominance", {}))
+    drawings["colour_dominance"] = functools.partial(figures.colour_figure, colour)
     drawings["features"] = functools.partial(figures.features_figure, sample_maps)
     bar.total = len(drawings)
     pngs: dict[str, bytes] = {}
@@ -105,13 +114,13 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     for name, data in pngs.items():
         (out / f"{name}.png").write_bytes(data)
     numbers = {
-        "release": {"name": build.get("name"), "version": build.get("version"), "image_size": build.get("image_size")},
+        "release": {"name": manifest.name, "version": manifest.version, "image_size": manifest.image_size},
         "composition": comp,
         "class_means": mean_numbers,
-        "image_statistics": {"original_dimensions": build.get("original_dimensions", {}),
-                             "colour_dominance": build.get("colour_dominance", {}), "intensity": pixel_stats},
+        "image_statistics": {"original_dimensions": original_dimensions(manifest), "colour_dominance": colour,
+                             "intensity": pixel_stats},
         "features": feature_numbers,
-        "quality": quality(root, build),
+        "quality": quality(root, manifest),
         "model": model,
         "figures": sorted(f"{name}.png" for name in pngs),
     }

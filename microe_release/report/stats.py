@@ -1,9 +1,8 @@
-"""Every number of the analysis report, computed from a release's own files."""
+"""Every number of the analysis report: facts from the release's manifest.json, pixels from its parquet shards."""
 
 from __future__ import annotations
 
 import io
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,49 +11,53 @@ import numpy as np
 
 from ..errors import ReleaseFormatError
 from ..labels import CLASS_NAMES
+from ..records import Manifest
+from ..writers.manifest import read_manifest
 
 #: Two class means closer than this share of the median pairwise distance are flagged as hard to tell apart.
 CLOSE_MEANS_SHARE = 0.6
 
 
-def load_images(root: Path) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
-    """All images ``(N, H, W)`` uint8 with labels, splits, sources, ids and indices, in index order."""
+def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All images ``(N, H, W)`` uint8 with their class indices and splits, in the manifest's index order."""
     import pyarrow.parquet as pq
     from PIL import Image
 
+    records = sorted((manifest or read_manifest(root)).records, key=lambda r: r.index)
     shards = sorted((root / "data").glob("*.parquet"))
     if not shards:
         msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
         raise ReleaseFormatError(msg, path=root)
-    images, labels, splits, sources, ids, index = [], [], [], [], [], []
+    pixels: dict[str, bytes] = {}
     for path in shards:
-        table = pq.read_table(path, columns=["image", "label", "source", "id", "index"])
-        images += [np.asarray(Image.open(io.BytesIO(b))) for b in
-                   table.column("image").combine_chunks().field("bytes").to_pylist()]
-        labels += table.column("label").to_pylist()
-        sources += table.column("source").to_pylist()
-        ids += table.column("id").to_pylist()
-        index += table.column("index").to_pylist()
-        splits += [path.name.split("-", 1)[0]] * table.num_rows
-    order = np.argsort(index)
-    return (np.stack(images)[order], np.asarray(labels)[order], [splits[i] for i in order],
-            [sources[i] for i in order], [ids[i] for i in order], [index[i] for i in order])
+        table = pq.read_table(path, columns=["id", "image"])
+        pixels.update(zip(table.column("id").to_pylist(),
+                          table.column("image").combine_chunks().field("bytes").to_pylist(), strict=True))
+    try:
+        images = [np.asarray(Image.open(io.BytesIO(pixels.pop(r.id)))) for r in records]
+    except KeyError as err:
+        msg = f"image {err} of '{root}/manifest.json' is in no data/*.parquet shard; run `microe validate {root}`."
+        raise ReleaseFormatError(msg, path=root) from None
+    class_index = {name: i for i, name in enumerate(CLASS_NAMES)}
+    return np.stack(images), np.asarray([class_index[r.label] for r in records]), [str(r.split) for r in records]
 
 
-def composition(labels: np.ndarray, splits: list[str], sources: list[str], build: dict[str, Any]) -> dict[str, Any]:
+def composition(manifest: Manifest) -> dict[str, Any]:
     """Counts per class and split (Fig. 1) and per source, imbalance ratio, licences per source."""
-    split_names = [s for s in ("train", "validation", "test") if s in set(splits)]
-    per = Counter(zip(splits, labels.tolist(), strict=True))
-    by_class = {c: int((labels == i).sum()) for i, c in enumerate(CLASS_NAMES)}
-    present = [v for v in by_class.values() if v]
+    records = manifest.records
+    per = Counter((r.split, r.label) for r in records)
+    by_split = Counter(r.split for r in records)
+    by_class = Counter(r.label for r in records)
+    split_names = [s for s in ("train", "validation", "test") if by_split[s]]
+    present = [by_class[c] for c in CLASS_NAMES if by_class[c]]
     return {
-        "total": int(len(labels)),
-        "by_class": by_class,
-        "by_split": {s: splits.count(s) for s in split_names},
-        "by_split_class": {s: {c: per.get((s, i), 0) for i, c in enumerate(CLASS_NAMES)} for s in split_names},
-        "by_source": dict(sorted(Counter(sources).items())),
+        "total": len(records),
+        "by_class": {c: by_class[c] for c in CLASS_NAMES},
+        "by_split": {s: by_split[s] for s in split_names},
+        "by_split_class": {s: {c: per[s, c] for c in CLASS_NAMES} for s in split_names},
+        "by_source": dict(sorted(Counter(r.source for r in records).items())),
         "imbalance_ratio": round(max(present) / min(present), 3) if present else None,
-        "licences": {s["name"]: s.get("license") for s in build.get("sources", [])},
+        "licences": {s["name"]: s.get("license") for s in manifest.sources},
     }
 
 
@@ -72,6 +75,11 @@ def class_means(images: np.ndarray, labels: np.ndarray) -> tuple[dict[str, np.nd
                    "threshold": f"distance under {CLOSE_MEANS_SHARE} x the median pairwise distance"}
 
 
+def _spread(values: np.ndarray) -> dict[str, float]:
+    return {k: round(float(v), 3) for k, v in (("mean", np.mean(values)), ("std", np.std(values)),
+                                               ("p5", np.percentile(values, 5)), ("p95", np.percentile(values, 95)))}
+
+
 def intensity(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     """Pixel histograms per class, and the spread of brightness (mean) and contrast (std) per image."""
     flat = images.reshape(len(images), -1)
@@ -80,44 +88,29 @@ def intensity(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     out: dict[str, Any] = {"histogram_bins": 256, "per_class": {}}
     for i, c in enumerate(CLASS_NAMES):
         mask = labels == i
-        if not mask.any():
-            continue
-        hist = np.bincount(flat[mask].ravel(), minlength=256)
-        out["per_class"][c] = {
-            "histogram": hist.tolist(),
-            "brightness": {k: round(float(f(brightness[mask])), 3) for k, f in
-                           (("mean", np.mean), ("std", np.std), ("p5", lambda a: np.percentile(a, 5)),
-                            ("p95", lambda a: np.percentile(a, 95)))},
-            "contrast": {k: round(float(f(contrast[mask])), 3) for k, f in
-                         (("mean", np.mean), ("std", np.std), ("p5", lambda a: np.percentile(a, 5)),
-                          ("p95", lambda a: np.percentile(a, 95)))},
-        }
+        if mask.any():
+            out["per_class"][c] = {"histogram": np.bincount(flat[mask].ravel(), minlength=256).tolist(),
+                                   "brightness": _spread(brightness[mask]), "contrast": _spread(contrast[mask])}
     return out
 
 
-def quality(root: Path, build: dict[str, Any]) -> dict[str, Any]:
+def quality(root: Path, manifest: Manifest) -> dict[str, Any]:
     """Skipped items by reason, duplicates, conflicts, leakage and a validation summary."""
     from ..validation import validate_release
 
     report = validate_release(root, checks=["checksums", "parquet", "agreement", "leakage"])
-    reasons = build.get("skipped_by_reason", {})
+    reasons = dict(sorted(Counter(item.reason.value for item in manifest.skipped).items()))
     return {
         "skipped_by_reason": reasons,
-        "skipped_total": int(sum(reasons.values())),
-        "duplicates_merged": len(build.get("duplicates_merged", [])),
-        "near_duplicate_groups": len(build.get("near_duplicate_groups", [])),
-        "near_duplicate_images": int(sum(len(g) for g in build.get("near_duplicate_groups", []))),
-        "label_conflicts": int(reasons.get("label conflict", 0)),
-        "excluded_on_request": len(build.get("excluded_on_request", [])),
+        "skipped_total": len(manifest.skipped),
+        "duplicates_merged": len(manifest.duplicates),
+        "near_duplicate_groups": len(manifest.near_duplicate_groups),
+        "near_duplicate_images": sum(len(g) for g in manifest.near_duplicate_groups),
+        "label_conflicts": reasons.get("label conflict", 0),
+        "excluded_on_request": len(manifest.excluded),
         "leakage": {"checked": True, "issues": [i.to_dict() for i in report.issues if i.code.startswith("leak")]},
         "validation": {"checks": report.checks, "errors": len(report.errors()),
                        "warnings": len(report.issues) - len(report.errors()),
                        "issues": [i.to_dict() for i in report.sorted_issues()[:50]],
                        "note": "fast checks only; `microe validate` runs every check"},
     }
-
-
-def read_build_report(root: Path) -> dict[str, Any]:
-    """build-report.json, or {} when absent."""
-    path = root / "build-report.json"
-    return json.loads(path.read_text()) if path.is_file() else {}

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,11 @@ from PIL import Image
 
 from microe_release import build_release, demo_config
 from microe_release.cli import main
+from microe_release.errors import ReleaseFormatError
 from microe_release.labels import CLASS_NAMES
 from microe_release.report import SECTIONS, generate_report
 from microe_release.report.stats import load_images
+from microe_release.writers.manifest import read_manifest
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +62,39 @@ def test_report_numbers_match_the_release(made: tuple[Path, Path, dict]) -> None
     assert numbers["quality"]["skipped_total"] == len(build["skipped"])
     assert numbers["quality"]["validation"]["errors"] == 0 and numbers["quality"]["leakage"]["issues"] == []
     assert numbers["image_statistics"]["original_dimensions"] == build["original_dimensions"]
+    assert numbers["image_statistics"]["colour_dominance"] == build["colour_dominance"]
     for name in numbers["figures"]:
         assert Image.open(out / name).size[0] > 100, name
     assert set(numbers["features"]) == {"happy", "surprised", "angry"}
     assert numbers["features"]["happy"]["region"]["area"] > 0
+
+
+def test_report_numbers_match_the_manifest(made: tuple[Path, Path, dict]) -> None:
+    release, _, numbers = made
+    manifest = read_manifest(release)
+    comp, quality = numbers["composition"], numbers["quality"]
+    assert comp["total"] == len(manifest.records)
+    assert comp["by_class"] == manifest.class_counts()
+    assert comp["by_split"] == {s: n for s, n in manifest.split_counts().items() if n}
+    assert comp["by_split_class"] == {s: manifest.class_counts(s) for s in comp["by_split"]}
+    assert comp["by_source"] == dict(sorted(Counter(r.source for r in manifest.records).items()))
+    assert comp["licences"] == {s["name"]: s["license"] for s in manifest.sources}
+    assert quality["skipped_by_reason"] == dict(sorted(Counter(s.reason.value for s in manifest.skipped).items()))
+    assert quality["skipped_total"] == len(manifest.skipped)
+    assert quality["duplicates_merged"] == len(manifest.duplicates)
+    assert quality["near_duplicate_groups"] == len(manifest.near_duplicate_groups)
+    assert numbers["release"] == {"name": manifest.name, "version": manifest.version, "image_size": manifest.image_size}
+
+
+def test_report_without_manifest_is_one_error(made: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    release, _, _ = made
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy)
+    (copy / "manifest.json").unlink()
+    with pytest.raises(ReleaseFormatError, match="has no manifest.json"):
+        generate_report(copy, tmp_path / "r")
+    result = CliRunner().invoke(main, ["report", str(copy), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "Hint: point at a release folder" in result.output
 
 
 def test_report_with_model_and_cli(made: tuple[Path, Path, dict], tmp_path: Path) -> None:
