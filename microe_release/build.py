@@ -61,7 +61,7 @@ def _iter_source_items(config: ReleaseConfig, skipped: list[SkippedItem], strict
 
 
 def _check_out_dir(out_dir: Path, config: ReleaseConfig) -> None:
-    """Refuse an ``--out`` that is, or holds, the user's own files: replacing it would delete them."""
+    """Refuse an ``--out`` that is or holds the user's own files (replacing it would delete them)."""
     inputs = [("the current folder", Path.cwd()), ("your home folder", Path.home())]
     inputs += [(f"the {what}", path) for what, path in (("config file", config.config_path),
                                                           ("metadata file", config.metadata),
@@ -124,10 +124,7 @@ def collect_records(
     config: ReleaseConfig, store: ImageStore, *, strict: bool, workers: int | None, progress: bool,
     engine: str = "local", ray_address: str | None = None, pool: ProcessPoolExecutor | None = None,
 ) -> tuple[list[ImageRecord], list[SkippedItem], dict[str, int]]:
-    """Read, decode and process every source item; the image bytes go to ``store``.
-
-    Returns the records, the skipped items and the items seen per source.
-    """
+    """Records, skipped items and items seen per source, of every source item; the bytes go to ``store``."""
     skipped: list[SkippedItem] = []
     seen: dict[str, int] = {}
     records: list[ImageRecord] = []
@@ -218,7 +215,7 @@ def build_release(
     config : ReleaseConfig
         From :func:`microe_release.load_config` or :func:`microe_release.demo_config`.
     out_dir : str or Path
-        The release folder; written atomically (staging folder renamed at the end).
+        The release folder, written atomically (a staging folder renamed at the end).
     force : bool
         Replace a non-empty ``out_dir``.
     strict : bool
@@ -228,15 +225,13 @@ def build_release(
     images : bool
         Also write ``images/{split}/{label}/{id}.png``.
     progress : bool
-        Show progress bars on stderr: "decode" (a total where :func:`~microe_release.sources.count_source_items`
-        knows one), "dedup", "split", then "write parquet", "write csv", "write metadata".
+        Show progress bars on stderr.
     previous : str or Path, optional
-        The previous release folder: the build writes ``CHANGELOG.md`` from :func:`microe diff`.
+        The previous (older) release: its splits are kept and ``CHANGELOG.md`` is written.
     engine : {"local", "ray"}
-        Where the per-image work runs: a process pool here (``workers``), or Ray Data tasks
-        (:mod:`microe_release.distributed`); the release files are the same.
+        A process pool here, or Ray Data tasks (docs/scale-out.md); the files are the same.
     ray_address : str, optional
-        A Ray cluster to join with ``engine="ray"`` (default: start a local Ray with ``workers`` CPUs).
+        A Ray cluster to join with ``engine="ray"`` (default: a local Ray with ``workers`` CPUs).
 
     Returns
     -------

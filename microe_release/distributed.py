@@ -1,17 +1,4 @@
-"""``--engine ray``: the Ray session the build and the validator run their per-image work in.
-
-Only the per-image work runs on Ray, as Ray Data ``map_batches``: decoding, gray conversion,
-resizing, hashing and PNG encoding for ``microe build``
-(:func:`microe_release.parallel.process_batches_ray`, the same
-:func:`~microe_release.processing.process_loads` the local pool runs), and the image facts for
-``microe validate`` (:mod:`microe_release.validation.ray_facts`). The global steps (exact and near-duplicate
-groups, label conflicts, stratified group splits, leakage) stay on the driver and see only small
-per-image records, so both engines write byte-identical releases.
-
-Without an address a local Ray is started for the call (and stopped after it); with one
-(``--ray-address auto`` or ``ray://host:10001``) the call joins that cluster. A Ray already started
-in this process (``ray.init()`` by the caller) is used as it is.
-"""
+"""``--engine ray``: the Ray session the build and the validator run their per-image work in (docs/scale-out.md)."""
 
 from __future__ import annotations
 
@@ -24,19 +11,16 @@ from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-#: Times a task whose worker process dies (killed, out of memory, node lost) is run again. Only such
-#: system failures are retried: a bad image is not an exception but a reported skip.
+#: Times a task whose worker process dies is run again (a bad image is a reported skip, not a failure).
 MAX_TASK_RETRIES = 3
 
-#: What to run when the extra is missing.
 INSTALL_HINT = "pip install 'microe-release[ray]'"
 
-#: The engines ``--engine`` accepts.
 ENGINES = ("local", "ray")
 
 
 def check_engine(engine: str) -> None:
-    """An unknown engine name is a configuration error that lists the valid ones."""
+    """Refuse an unknown engine name, listing the valid ones."""
     if engine not in ENGINES:
         msg = f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}."
         raise ConfigError(msg, field="engine")

@@ -11,7 +11,7 @@ from typing import Any
 
 from .distributed import MAX_TASK_RETRIES, ordered_quiet_context, ray_session
 from .processing import PackedBatch, load_of, process_loads
-from .records import ProcessedImage, SkippedItem, SourceItem
+from .records import SourceItem
 from .store import SpillSink
 from .workers import default_workers, worker_pool
 
@@ -34,12 +34,9 @@ def process_batches(
 ) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
     """Process items in order on ``workers`` processes (1: in this process), a batch at a time.
 
-    Workers get only what they read of each item (:func:`~microe_release.processing.load_of`) and
-    send back one :class:`~microe_release.processing.PackedBatch`. At most
-    ``workers * WINDOW_PER_WORKER`` batches are in flight, so a source of any size is streamed.
-    ``pool`` (from :func:`worker_pool`) is used when given, else one is started for the call. With
-    ``sink`` (:meth:`ImageStore.sink <microe_release.store.ImageStore.sink>`), pool workers append the
-    image bytes to the build's image store themselves (PackedBatch.spill).
+    At most ``workers * WINDOW_PER_WORKER`` batches are in flight, so a source of any size streams.
+    ``pool`` (from :func:`worker_pool`) is used when given; with ``sink`` pool workers append the
+    image bytes to the build's image store themselves.
     """
     workers = workers or default_workers()
     if pool is not None:
@@ -66,22 +63,13 @@ def _pooled(items: Iterable[SourceItem], size: int, pool: ProcessPoolExecutor, w
         yield done, future.result()
 
 
-def process_items(
-    items: Iterable[SourceItem], *, size: int, workers: int | None = None
-) -> Iterator[ProcessedImage | SkippedItem]:
-    """:func:`process_batches`, one processed image or skip report per item, in order."""
-    for batch, packed in process_batches(items, size=size, workers=workers):
-        yield from packed.unpack(batch)
-
-
-#: Source items per Ray Data block, processed by one task in one call (Ray Data's own per-batch
-#: slicing cost more than it spread): large enough that Ray's per-task overhead is small against
-#: ~1 s of decoding, small enough to spread over every worker and bound a worker's memory (~10 MB).
+#: Source items per Ray Data block, one task each: Ray's per-task overhead stays small against ~1 s
+#: of decoding, and a worker's memory stays bounded (~10 MB).
 LISTING_BLOCK = 1024
 
 
 def _process_listing_batch(batch: Any, size: int) -> Any:
-    """Ray task body: a block of pickled loads in, one row out (the block's start and its PackedBatch)."""
+    """Ray task body: a block of pickled loads in, one row (the block's start, its PackedBatch) out."""
     import pyarrow as pa
 
     loads = [pickle.loads(blob) for blob in batch.column("load").to_pylist()]
@@ -92,7 +80,7 @@ def _process_listing_batch(batch: Any, size: int) -> Any:
 
 
 def _listing_blocks(items: list[SourceItem]) -> list[Any]:
-    """The source listing as Arrow tables of pickled loads (the only per-image data the driver sends)."""
+    """The source listing as Arrow tables of pickled loads."""
     import pyarrow as pa
 
     blocks = []
@@ -106,11 +94,7 @@ def _listing_blocks(items: list[SourceItem]) -> list[Any]:
 
 def process_batches_ray(items: Iterable[SourceItem], *, size: int, address: str | None = None,
                         workers: int | None = None) -> Iterator[tuple[list[SourceItem], PackedBatch]]:
-    """Like :func:`~microe_release.parallel.process_batches`, as Ray Data tasks; results stream back in order.
-
-    A task whose worker dies is retried by Ray (its items are processed again, with the same result),
-    so a lost worker costs time, not images.
-    """
+    """:func:`process_batches` as Ray Data tasks, in order; a task whose worker dies is run again."""
     with ray_session(address, workers) as ray, ordered_quiet_context(ray):
         listing = list(items)
         blocks = _listing_blocks(listing)

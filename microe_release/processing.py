@@ -14,13 +14,12 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from .errors import ImageRejectedError
 from .fingerprints import content_id, encode_png, perceptual_hashes
 from .pixeltext import pixel_rows
-from .records import ProcessedImage, SkippedItem, SkipReason, SourceItem
+from .records import SkipReason, SourceItem
 from .store import ImageStore, SpillSink
 
 logger = logging.getLogger(__name__)
 
-#: Images with more pixels than this are refused as decompression bombs. Pillow's own default
-#: (about 89.5 MP, 1024 * 1024 * 1024 // 4 // 3): no real face photo comes near it.
+#: Images with more pixels are refused as decompression bombs (Pillow's own default, ~89.5 MP).
 MAX_IMAGE_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
 #: Background that transparent pixels are composited onto before the gray conversion.
@@ -31,13 +30,7 @@ _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 
 
 def to_gray(img: Image.Image) -> Image.Image:
-    """Convert any Pillow mode to 8-bit gray (``L``), scaling 16-bit and compositing alpha on white.
-
-    Examples
-    --------
-    >>> to_gray(Image.new("RGB", (2, 2), (255, 0, 0))).getpixel((0, 0))
-    76
-    """
+    """Convert any Pillow mode to 8-bit gray (``L``), scaling 16-bit and compositing alpha on white."""
     mode = img.mode
     if mode == "L":
         return img
@@ -79,18 +72,14 @@ _COLOUR_MODES = frozenset({"RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB"
 
 
 def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
-    """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one.
-
-    The means are exact integer sums over contiguous band planes (no float copy of the image).
-    """
+    """Mean red, green and blue of a colour image (on a small reduction), or None for a gray one."""
     if img.mode not in _COLOUR_MODES:
         return None
     factor = max(1, min(img.size) // 64)
     small = img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img
     if small.mode != "RGB":
         small = small.convert("RGB")
-    planes = np.ascontiguousarray(np.asarray(small).reshape(-1, 3).T)  # one plane per band: fast sums
-    means = planes.sum(axis=1, dtype=np.uint64) / (small.width * small.height)
+    means = np.asarray(small).reshape(-1, 3).sum(axis=0, dtype=np.uint64) / (small.width * small.height)
     if img.mode == "P" and np.ptp(means) < 1.0:  # a gray palette is not colour
         return None
     red, green, blue = means.tolist()
@@ -98,7 +87,7 @@ def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
 
 
 def _orient(img: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation, if there is one (a transposed copy only when needed)."""
+    """Apply the EXIF orientation, if there is one."""
     try:
         if img.getexif().get(ExifTags.Base.Orientation, 1) in (1, None):
             return img
@@ -109,16 +98,9 @@ def _orient(img: Image.Image) -> Image.Image:
 
 
 def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
-    """Decode image bytes to a ``size`` x ``size`` uint8 gray array.
+    """``size`` x ``size`` uint8 gray pixels, original width, height, mode and mean RGB (colour only).
 
-    Returns
-    -------
-    (pixels, original width, original height, original mode, mean RGB of a colour original or None)
-
-    Raises
-    ------
-    ImageRejectedError
-        With the reason the image cannot be used.
+    Raises :class:`ImageRejectedError` with the reason the image cannot be used.
     """
     if not data:
         raise ImageRejectedError(SkipReason.EMPTY, "the file has 0 bytes")
@@ -148,13 +130,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
 
 
 def parse_pixels(text: str) -> np.ndarray:
-    """Parse FER2013's space-separated gray values into a square uint8 array.
-
-    Raises
-    ------
-    ImageRejectedError
-        MALFORMED_ROW when the values are not integers 0..255 or not a square count.
-    """
+    """FER2013's space-separated gray values as a square uint8 array (else MALFORMED_ROW)."""
     parts = text.split()
     side = int(round(len(parts) ** 0.5))
     if not parts or side * side != len(parts):
@@ -173,7 +149,7 @@ Load = tuple[str | None, str | None, tuple[int, int] | None, str]
 
 
 def load_of(item: SourceItem) -> Load:
-    """The part of ``item`` a worker reads (the rest stays with the caller)."""
+    """The part of ``item`` a worker reads."""
     return item.path, item.pixels, item.synthetic, item.label
 
 
@@ -182,14 +158,10 @@ _Pixels = tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]
 
 def _load_pixels(load: Load, size: int) -> _Pixels:
     path, text, synthetic, label = load
-    if text is not None:
-        raw = parse_pixels(text)
-        gray = square_resize(Image.fromarray(raw, "L"), size)
-        return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
-    if synthetic is not None:
+    if text is not None or synthetic is not None:
         from .synthetic import render_face
 
-        raw = render_face(synthetic[0], synthetic[1], label)
+        raw = parse_pixels(text) if text is not None else render_face(*synthetic, label)  # type: ignore[misc]
         gray = square_resize(Image.fromarray(raw, "L"), size)
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
     if path is None:
@@ -205,7 +177,7 @@ def _load_pixels(load: Load, size: int) -> _Pixels:
 
 
 class Measured(NamedTuple):
-    """What processing learnt about one image (its bytes are in :attr:`PackedBatch.blob`)."""
+    """What processing learnt about one image (its bytes are in the batch's blob or spill)."""
 
     id: str
     png_length: int
@@ -228,15 +200,13 @@ class Refused(NamedTuple):
 class PackedBatch:
     """A processed batch as it crosses a process boundary: one buffer of bytes, small facts per item.
 
-    ``blob`` holds, for each :class:`Measured` item in order, its PNG bytes then its CSV pixel text,
-    so the receiver writes a batch with one call and unpickles no per-image byte strings. A pool
-    worker writes it to its own spill file instead (``spill``: that file and the offset) and sends
-    back only the facts.
+    ``blob`` holds each :class:`Measured` item's PNG bytes then its CSV pixel text, in order; a pool
+    worker appends it to the image store itself and sends back only ``spill`` (file, offset).
     """
 
     blob: bytes
     results: list[Measured | Refused]
-    spill: tuple[str, int] | None = None  # (file, offset) when the worker wrote the blob itself
+    spill: tuple[str, int] | None = None
 
     def store_into(self, store: ImageStore) -> None:
         """Give the batch's bytes to the build's image store (by id)."""
@@ -246,36 +216,12 @@ class PackedBatch:
         else:
             store.add_spilled(self.spill[0], self.spill[1], sizes)
 
-    def unpack(self, items: list[SourceItem]) -> list[ProcessedImage | SkippedItem]:
-        """The batch as :class:`ProcessedImage` and :class:`SkippedItem` objects of ``items``."""
-        out: list[ProcessedImage | SkippedItem] = []
-        offset = 0
-        blob = self.blob
-        if self.spill is not None:
-            with open(self.spill[0], "rb") as handle:
-                handle.seek(self.spill[1])
-                blob = handle.read(sum(r.png_length + r.text_length for r in self.results if isinstance(r, Measured)))
-        for item, result in zip(items, self.results, strict=True):
-            if isinstance(result, Refused):
-                out.append(SkippedItem(source=item.source, source_ref=item.source_ref, reason=result.reason,
-                                       detail=result.detail))
-                continue
-            png_end = offset + result.png_length
-            text_end = png_end + result.text_length
-            out.append(ProcessedImage(
-                item=item, id=result.id, png=blob[offset:png_end], pixels_text=blob[png_end:text_end],
-                phash=result.phash, orig_width=result.orig_width, orig_height=result.orig_height,
-                orig_mode=result.orig_mode, orig_rgb=result.orig_rgb))
-            offset = text_end
-        return out
-
 
 def process_loads(loads: list[Load], size: int, sink: SpillSink | None = None) -> PackedBatch:
-    """Process a batch (the unit of work sent to a worker process or Ray task).
+    """Process a batch (the unit of work of a pool worker or a Ray task).
 
-    Decoding is per item (Pillow); hashing and the CSV pixel text run once over the whole batch.
-    With ``sink`` (a pool worker's) the bytes are appended to the build's image store
-    (:class:`~microe_release.store.SpillSink`), not sent back to the caller.
+    Decoding is per item; hashing and the CSV pixel text run once over the whole batch. With a pool
+    worker's ``sink`` the bytes go to the build's image store instead of back to the caller.
     """
     results: list[Measured | Refused | None] = []
     decoded: list[tuple[int, _Pixels]] = []
@@ -299,21 +245,3 @@ def process_loads(loads: list[Load], size: int, sink: SpillSink | None = None) -
     if sink is not None:
         return PackedBatch(b"", results, sink.append(blob))  # type: ignore[arg-type]
     return PackedBatch(blob, results)  # type: ignore[arg-type]  # every None was replaced above
-
-
-def process_batch(items: list[SourceItem], size: int) -> list[ProcessedImage | SkippedItem]:
-    """:func:`process_loads` of ``items``, as :class:`ProcessedImage` / :class:`SkippedItem` objects."""
-    return process_loads([load_of(item) for item in items], size).unpack(items)
-
-
-def process_item(item: SourceItem, size: int) -> ProcessedImage | SkippedItem:
-    """Turn one source item into a processed image, or say why it is skipped.
-
-    Parameters
-    ----------
-    item : SourceItem
-        What an adapter found.
-    size : int
-        The release's square side in pixels.
-    """
-    return process_batch([item], size)[0]

@@ -1,10 +1,4 @@
-"""One image store per build: the processed bytes of every image (PNG and CSV pixel text), by id.
-
-The bytes live in append-only spill files inside the store's folder, never in memory: this
-process's own file, and the files pool workers append to through a :class:`SpillSink`. Where each
-image's bytes lie (file, offset, lengths) is known only here; the writers ask for them by id, in the
-order they write. :meth:`ImageStore.close` closes every file handle; the folder is the caller's.
-"""
+"""One image store per build: every image's processed bytes (PNG and CSV pixel text), by id, on disk."""
 
 from __future__ import annotations
 
@@ -26,11 +20,7 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class SpillSink:
-    """Where a pool worker appends a processed batch (picklable: a folder name).
-
-    Each call opens the worker's own file (``worker-<pid>.spill``), appends and closes it, so no
-    handle outlives the call and no state is kept in the worker process.
-    """
+    """Where a pool worker appends a processed batch: its own file, opened and closed per call."""
 
     folder: str
 
@@ -44,12 +34,7 @@ class SpillSink:
 
 
 class ImageStore:
-    """Processed image bytes by id: :meth:`put` or :meth:`add_spilled`, then :meth:`png` and :meth:`text`.
-
-    Parameters
-    ----------
-    folder : Path
-        A new folder for the spill files (made here; the caller removes it).
+    """Processed image bytes by id, in append-only spill files in ``folder`` (the caller removes it).
 
     Examples
     --------
@@ -85,10 +70,7 @@ class ImageStore:
             offset += png_length + text_length
 
     def put_batch(self, blob: bytes, sizes: Iterable[tuple[str, int, int]]) -> None:
-        """Store a batch written back to back: for each ``(id, PNG length, text length)``, PNG then text.
-
-        An id already stored keeps its first bytes (an exact duplicate has the same ones).
-        """
+        """Store a batch: for each ``(id, PNG length, text length)``, PNG then text (first copy of an id kept)."""
         self._writer.write(blob)
         self._add(self._own, self._written, sizes)
         self._written += len(blob)
@@ -100,12 +82,6 @@ class ImageStore:
     def sink(self) -> SpillSink:
         """What pool workers append to (their own files in this store's folder)."""
         return SpillSink(str(self.folder))
-
-    def __contains__(self, image_id: object) -> bool:
-        return image_id in self._entries
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
     def png_length(self, image_id: str) -> int:
         """Size of an image's PNG in bytes."""
@@ -136,7 +112,7 @@ class ImageStore:
         return (self.png(image_id) for image_id in image_ids)
 
     def close(self) -> None:
-        """Close every file handle (the spill files stay until the caller removes the folder)."""
+        """Close every file handle."""
         self._writer.close()
         for fd in self._readers.values():
             os.close(fd)

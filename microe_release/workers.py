@@ -19,13 +19,7 @@ def default_workers() -> int:
 
 
 def start_method() -> str:
-    """``fork`` where the platform has it and this process runs no other thread, else ``spawn``.
-
-    Forked workers start in milliseconds with the parent's imports; a spawned one starts a new
-    interpreter and imports numpy, Pillow and the caller's main module (~0.3 s, on every core).
-    Forking beside live threads (pyarrow's pools, a progress-bar monitor, a notebook kernel) can
-    deadlock the child, so then the pool spawns.
-    """
+    """``fork`` where available and no other thread runs (forking beside threads can deadlock), else ``spawn``."""
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return "fork"
     return "spawn"
@@ -33,10 +27,7 @@ def start_method() -> str:
 
 @contextlib.contextmanager
 def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
-    """The build's process pool, its workers started now (None with one worker: work in this process).
-
-    Start it before any thread (so it may fork) and pass it to :func:`process_batches`.
-    """
+    """The build's process pool, its workers started now, before any thread (None with one worker)."""
     workers = workers or default_workers()
     if workers == 1:
         yield None

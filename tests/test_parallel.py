@@ -7,8 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from microe_release.parallel import BATCH_SIZE, WINDOW_PER_WORKER, process_items
-from microe_release.records import ProcessedImage, SourceItem
+from microe_release.parallel import BATCH_SIZE, WINDOW_PER_WORKER, process_batches
+from microe_release.processing import Measured, Refused
+from microe_release.records import SourceItem
+
+
+def process_items(items: Iterator[SourceItem], *, size: int, workers: int) -> Iterator[Measured | Refused]:
+    for _, packed in process_batches(items, size=size, workers=workers):
+        yield from packed.results
 
 
 def _endless(counter: list[int]) -> Iterator[SourceItem]:
@@ -22,7 +28,7 @@ def test_process_items_reads_ahead_a_bounded_window() -> None:
     consumed = [0]
     results = process_items(_endless(consumed), size=48, workers=2)
     first = list(itertools.islice(results, 10))
-    assert all(isinstance(r, ProcessedImage) for r in first)
+    assert all(isinstance(r, Measured) for r in first)
     assert consumed[0] <= (2 * WINDOW_PER_WORKER + 1) * BATCH_SIZE
     results.close()
 

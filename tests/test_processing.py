@@ -11,14 +11,29 @@ from PIL import Image, ImageFilter
 
 from microe_release.fingerprints import content_id, encode_png, perceptual_hash
 from microe_release.pixeltext import pixel_rows
-from microe_release.processing import decode_image, parse_pixels, process_item, to_gray
-from microe_release.records import ProcessedImage, SkippedItem, SkipReason, SourceItem
+from microe_release.processing import (
+    Measured,
+    Refused,
+    decode_image,
+    load_of,
+    parse_pixels,
+    process_loads,
+    to_gray,
+)
+from microe_release.records import SkipReason, SourceItem
 from tests.fixtures.sources import corrupt_images, face, odd_images
 
 
 def _item(path: Path | None = None, pixels: str | None = None) -> SourceItem:
     return SourceItem(source="t", source_ref="ref", raw_label="happy", label="happy", license="x",
                       path=str(path) if path else None, pixels=pixels)
+
+
+def _process(item: SourceItem) -> tuple[Measured | Refused, bytes]:
+    """One item through the workers' batch function: its result and its PNG bytes."""
+    packed = process_loads([load_of(item)], 48)
+    result = packed.results[0]
+    return result, packed.blob[:result.png_length] if isinstance(result, Measured) else b""
 
 
 def test_decode_image_every_format_gives_square_gray(tmp_path: Path) -> None:
@@ -82,32 +97,31 @@ def test_decode_image_centre_crops_before_resizing() -> None:
 
 
 @pytest.mark.parametrize("reason", ["truncated image", "zero-byte file", "unreadable image", "decompression bomb"])
-def test_process_item_bad_file_is_skipped_with_reason(tmp_path: Path, reason: str) -> None:
+def test_process_loads_bad_file_is_skipped_with_reason(tmp_path: Path, reason: str) -> None:
     path = corrupt_images(tmp_path)[reason]
-    result = process_item(_item(path), 48)
-    assert isinstance(result, SkippedItem)
+    result, _ = _process(_item(path))
+    assert isinstance(result, Refused)
     assert result.reason.value == reason
-    assert result.source_ref == "ref"
 
 
-def test_process_item_missing_file_is_skipped(tmp_path: Path) -> None:
-    result = process_item(_item(tmp_path / "gone.png"), 48)
-    assert isinstance(result, SkippedItem) and result.reason is SkipReason.MISSING
+def test_process_loads_missing_file_is_skipped(tmp_path: Path) -> None:
+    result, _ = _process(_item(tmp_path / "gone.png"))
+    assert isinstance(result, Refused) and result.reason is SkipReason.MISSING
 
 
 def test_parse_pixels_rejects_bad_rows() -> None:
     assert parse_pixels("0 1 2 3").tolist() == [[0, 1], [2, 3]]
     for bad, match in (("1 2 3", "not a square"), ("1 2 x 4", "not an integer"), ("1 2 3 256", "0..255")):
-        result = process_item(_item(pixels=bad), 48)
-        assert isinstance(result, SkippedItem) and result.reason is SkipReason.MALFORMED_ROW
+        result, _ = _process(_item(pixels=bad))
+        assert isinstance(result, Refused) and result.reason is SkipReason.MALFORMED_ROW
         assert match in result.detail
 
 
-def test_process_item_fer_pixels_round_trip() -> None:
+def test_process_loads_fer_pixels_round_trip() -> None:
     pixels = np.asarray(face(1).resize((48, 48)))
-    result = process_item(_item(pixels=" ".join(map(str, pixels.ravel()))), 48)
-    assert isinstance(result, ProcessedImage)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(result.png))), pixels)
+    result, png = _process(_item(pixels=" ".join(map(str, pixels.ravel()))))
+    assert isinstance(result, Measured)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels)
     assert result.id == content_id(pixels)
 
 
