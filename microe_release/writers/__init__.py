@@ -1,10 +1,4 @@
-"""Release writers, one module per output format.
-
-The data writers (``write_<format>(manifest, out_dir, store) -> list[Path]``) read the image bytes
-from the build's :class:`~microe_release.store.ImageStore`; the metadata writers
-(``write_<format>(manifest, out_dir) -> list[Path]``) need only the manifest and the files written
-before them.
-"""
+"""Release writers, one module per output format; ``write_release_files`` runs them all."""
 
 from __future__ import annotations
 
@@ -18,29 +12,26 @@ from ..progress import progress_bar
 from ..records import Manifest
 from ..store import ImageStore
 from .card import write_card
-from .citation import write_citation
+from .citation import write_citation, write_datacite, write_zenodo
 from .croissant import write_croissant
 from .csv import write_csv
-from .datacite import write_datacite
 from .datapackage import write_datapackage
 from .images import write_images
 from .license import write_checksums, write_license
 from .manifest import write_manifest
 from .parquet import write_parquet
 from .report import write_build_report
-from .zenodo import write_zenodo
 
 logger = logging.getLogger(__name__)
 
-#: The data writers, in the order a build runs them (``images`` only with ``--images``).
+#: The data writers, in build order (``images`` only with ``--images``).
 DATA_WRITERS: dict[str, Callable[[Manifest, Path, ImageStore], list[Path]]] = {
     "parquet": write_parquet,
     "csv": write_csv,
     "images": write_images,
 }
 
-#: The metadata writers, in the order a build runs them after the data (the card, datapackage and
-#: croissant read the data files' sizes and hashes; SHA256SUMS is written after all of them).
+#: The metadata writers, in build order: after the data, whose sizes and hashes card, datapackage and croissant read.
 WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
     "manifest": write_manifest,
     "card": write_card,
@@ -53,20 +44,11 @@ WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
 }
 
 
-def _stage(name: str) -> str:
-    """The write stage a writer belongs to, as the progress bar names it."""
-    return f"write {name}" if name in DATA_WRITERS else "write metadata"
-
-
 def write_release_files(
     manifest: Manifest, out_dir: Path, store: ImageStore, *, images: bool = False, progress: bool = False,
     tool_version: str = "",
 ) -> list[Path]:
-    """Run every writer (``images`` only when asked) and the build report into ``out_dir``.
-
-    With ``progress``, a bar on stderr counts the writers, the build report and SHA256SUMS, named by
-    stage ("write parquet", "write csv", "write images", "write metadata") with the file on the right.
-    """
+    """Run every writer (``images`` only when asked), the build report and SHA256SUMS into ``out_dir``."""
     data = [name for name in DATA_WRITERS if images or name != "images"]
     bar = progress_bar(total=len(data) + len(WRITERS) + 2, desc="write", unit="step", enabled=progress)
     written: list[Path] = []
@@ -77,7 +59,7 @@ def write_release_files(
         ("checksums", lambda: write_checksums(manifest, out_dir)),  # last: it hashes every other file
     ]
     for name, step in steps:
-        bar.set_description(_stage(name), refresh=False)
+        bar.set_description(f"write {name}" if name in DATA_WRITERS else "write metadata", refresh=False)
         bar.set_postfix_str(name)
         started = time.perf_counter()
         if name == "build report" and manifest.changelog:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import Counter
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,7 @@ from .report import build_counts
 
 
 def size_category(count: int) -> str:
-    """The Hub's ``size_categories`` bucket.
-
-    Examples
-    --------
-    >>> size_category(41000)
-    '10K<n<100K'
-    """
+    """The Hub's ``size_categories`` bucket, e.g. ``'10K<n<100K'`` for 41,000."""
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
         if count < limit:
@@ -49,7 +44,7 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         "pretty_name": meta.pretty_name,
         "license": meta.license.lower(),
         "task_categories": list(meta.task_categories),
-        "task_ids": list(meta.task_ids),
+        **({"task_ids": list(meta.task_ids)} if meta.task_ids else {}),
         "size_categories": [size_category(len(manifest.records))],
         "tags": ["facial-expression-recognition", "emotion", "faces", "microe"],
         "configs": [{
@@ -58,8 +53,6 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         }],
         "dataset_info": info,
     }
-    if not header["task_ids"]:
-        del header["task_ids"]
     if meta.gated:
         header["extra_gated_prompt"] = (
             "This dataset contains images of human faces. To access it, agree to use it for research on "
@@ -87,28 +80,22 @@ def balance_figures(manifest: Manifest) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+@cache
+def _template() -> Any:
+    """The card template, compiled once per process."""
     return Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
-                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-
-
-def card_template() -> Any:
-    """The compiled card template (compiled once per process; a build warms it up while images decode)."""
-    return _environment().get_template("card.md.j2")
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True).get_template("card.md.j2")
 
 
 def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``README.md``; returns the file written."""
     header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
-    counts = build_counts(manifest)
-    body = card_template().render(
+    body = _template().render(
         meta=manifest.metadata,
         manifest=manifest,
-        counts=counts,
+        counts=build_counts(manifest),
         skipped=len(manifest.skipped),
-        reason_counts={r: sum(1 for s in manifest.skipped if s.reason.value == r)
-                       for r in sorted({s.reason.value for s in manifest.skipped})},
+        reason_counts=dict(sorted(Counter(s.reason.value for s in manifest.skipped).items())),
         near_bits=NEAR_DUPLICATE_BITS,
         max_pixels=MAX_IMAGE_PIXELS,
         alpha_background=ALPHA_BACKGROUND,

@@ -10,29 +10,17 @@ from typing import Any
 
 from ..records import Manifest
 
-#: Bytes read per step when hashing.
-_HASH_BLOCK = 1 << 20
-
-#: Where a DOI resolves.
-DOI_RESOLVER = "https://doi.org/"
-
 
 @lru_cache(maxsize=256)
 def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read from disk (again only while the file is untouched).
+    """Hex sha256 of a file, memoised while its size, mtime, ctime and inode stay the same.
 
-    The memo is keyed by the file's status change time (``st_ctime_ns``) and inode as well as its
-    size and modification time: every write, and every ``os.utime``, changes the ctime, so an edit
-    that keeps size and mtime is read again. Nothing remembered while writing is reused: the
-    release's own checks (``microe validate``) hash every file themselves.
+    Every write and every ``os.utime`` changes the ctime, so an edit that keeps size and mtime is read again.
     """
     stat = path.stat()
     return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -51,21 +39,21 @@ def write_json(path: Path, data: Any) -> Path:
 
 def doi_url(doi: str) -> str:
     """``https://doi.org/<doi>``."""
-    return DOI_RESOLVER + doi
+    return f"https://doi.org/{doi}"
 
 
-def source_urls(manifest: Manifest) -> list[tuple[str, str]]:
-    """``(source name, url)`` of every source that gives a URL."""
-    return [(s["name"], s["url"]) for s in manifest.sources if s.get("url")]
+def source_urls(manifest: Manifest) -> list[str]:
+    """The URL of every source that gives one."""
+    return [s["url"] for s in manifest.sources if s.get("url")]
 
 
 def citation_text(manifest: Manifest) -> str:
     """A one-line, APA-like citation of this version."""
     meta = manifest.metadata
     authors = ", ".join(f"{c.family}, {c.given[:1]}." for c in meta.creators)
-    year = meta.date_published[:4]
-    doi = f" https://doi.org/{manifest.doi}" if manifest.doi else ""
-    return f"{authors} ({year}). {meta.citation_title} (Version {manifest.version}) [Data set]. {meta.publisher or ''}.{doi}".replace(" .", ".")
+    doi = f" {doi_url(manifest.doi)}" if manifest.doi else ""
+    text = f"{authors} ({meta.date_published[:4]}). {meta.citation_title} (Version {manifest.version}) [Data set]."
+    return f"{text} {meta.publisher or ''}.{doi}".replace(" .", ".")
 
 
 def bibtex(manifest: Manifest) -> str:
@@ -79,8 +67,7 @@ def bibtex(manifest: Manifest) -> str:
         "version": manifest.version,
         "publisher": meta.publisher or "",
         "howpublished": "Dataset",
+        "doi": manifest.doi,
     }
-    if manifest.doi:
-        fields["doi"] = manifest.doi
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
     return f"@misc{{{key},\n{body}\n}}"

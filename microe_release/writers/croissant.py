@@ -9,48 +9,19 @@ from ..licenses import get_license
 from ..records import Manifest
 from .common import bibtex, data_files, doi_url, file_sha256, source_urls, write_json
 
-#: Croissant version this writer targets.
-CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
+#: Context entries that are not simply ``term: "cr:<term>"``.
+_SPECIAL_TERMS: dict[str, Any] = {
+    "@language": "en", "@vocab": "https://schema.org/", "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/", "examples": {"@id": "cr:examples", "@type": "@json"}, "sc": "https://schema.org/",
+}
 
 #: The JSON-LD context mlcroissant 1.1 writes (same terms, same order).
-CONTEXT: dict[str, Any] = {
-    "@language": "en",
-    "@vocab": "https://schema.org/",
-    "citeAs": "cr:citeAs",
-    "column": "cr:column",
-    "conformsTo": "dct:conformsTo",
-    "cr": "http://mlcommons.org/croissant/",
-    "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"},
-    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/",
-    "equivalentProperty": "cr:equivalentProperty",
-    "examples": {"@id": "cr:examples", "@type": "@json"},
-    "extract": "cr:extract",
-    "field": "cr:field",
-    "fileProperty": "cr:fileProperty",
-    "fileObject": "cr:fileObject",
-    "fileSet": "cr:fileSet",
-    "format": "cr:format",
-    "includes": "cr:includes",
-    "isLiveDataset": "cr:isLiveDataset",
-    "jsonPath": "cr:jsonPath",
-    "key": "cr:key",
-    "md5": "cr:md5",
-    "parentField": "cr:parentField",
-    "path": "cr:path",
-    "recordSet": "cr:recordSet",
-    "references": "cr:references",
-    "regex": "cr:regex",
-    "repeated": "cr:repeated",
-    "replace": "cr:replace",
-    "samplingRate": "cr:samplingRate",
-    "sc": "https://schema.org/",
-    "separator": "cr:separator",
-    "source": "cr:source",
-    "subField": "cr:subField",
-    "transform": "cr:transform",
-}
+CONTEXT: dict[str, Any] = {term: _SPECIAL_TERMS.get(term, f"cr:{term}") for term in (
+    "@language @vocab citeAs column conformsTo cr rai data dataType dct equivalentProperty examples extract field "
+    "fileProperty fileObject fileSet format includes isLiveDataset jsonPath key md5 parentField path recordSet "
+    "references regex repeated replace samplingRate sc separator source subField transform").split()}
 
 PARQUET = "application/x-parquet"
 
@@ -64,26 +35,25 @@ def _parquet_column(column: str, **extra: Any) -> dict[str, Any]:
     return {"fileSet": {"@id": "parquet-files"}, "extract": {"column": column}, **extra}
 
 
-def build_croissant(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
-    """The Croissant JSON-LD as a dict (hashes and sizes read from the written files)."""
+def _file_object(out_dir: Path, path: Path, description: str, encoding: str) -> dict[str, Any]:
+    rel = path.relative_to(out_dir).as_posix()
+    return {"@type": "cr:FileObject", "@id": rel, "name": path.name, "description": description,
+            "contentSize": f"{path.stat().st_size} B", "contentUrl": rel, "encodingFormat": encoding,
+            "sha256": file_sha256(path)}
+
+
+def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``croissant.json`` (sizes and hashes read from the data files); returns the file written."""
     meta = manifest.metadata
     sheet = meta.datasheet
     lic = get_license(meta.license)
-    distribution: list[dict[str, Any]] = []
-    for path in data_files(out_dir):
-        rel = path.relative_to(out_dir).as_posix()
-        distribution.append({"@type": "cr:FileObject", "@id": rel, "name": path.name,
-                             "description": f"{path.stem.split('-')[0]} split shard",
-                             "contentSize": f"{path.stat().st_size} B", "contentUrl": rel,
-                             "encodingFormat": PARQUET, "sha256": file_sha256(path)})
-    distribution.append({"@type": "cr:FileSet", "@id": "parquet-files", "name": "parquet-files",
-                         "description": "All parquet shards; the split is in each file's name.",
-                         "encodingFormat": PARQUET, "includes": "data/*.parquet"})
-    csv_path = out_dir / "microe.csv"
-    distribution.append({"@type": "cr:FileObject", "@id": "microe.csv", "name": "microe.csv",
-                         "description": "All images as FER2013-style pixel rows.",
-                         "contentSize": f"{csv_path.stat().st_size} B", "contentUrl": "microe.csv",
-                         "encodingFormat": "text/csv", "sha256": file_sha256(csv_path)})
+    distribution = [
+        *(_file_object(out_dir, path, f"{path.stem.split('-')[0]} split shard", PARQUET) for path in data_files(out_dir)),
+        {"@type": "cr:FileSet", "@id": "parquet-files", "name": "parquet-files",
+         "description": "All parquet shards; the split is in each file's name.",
+         "encodingFormat": PARQUET, "includes": "data/*.parquet"},
+        _file_object(out_dir, out_dir / "microe.csv", "All images as FER2013-style pixel rows.", "text/csv"),
+    ]
     names = ", ".join(f"{i} = {n}" for i, n in enumerate(manifest.class_names))
     label_names = {
         "@type": "cr:RecordSet", "@id": "label_names", "name": "label_names",
@@ -119,7 +89,7 @@ def build_croissant(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         "@type": "sc:Dataset",
         "name": manifest.name,
         "description": meta.description,
-        "conformsTo": CONFORMS_TO,
+        "conformsTo": "http://mlcommons.org/croissant/1.1",
         "citeAs": bibtex(manifest),
         "creator": [
             {"@type": "sc:Person", "name": c.full_name,
@@ -132,7 +102,7 @@ def build_croissant(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         "license": lic.url,
         "url": doi_url(manifest.doi) if manifest.doi else (meta.homepage or ""),
         "version": manifest.version,
-        "isBasedOn": [url for _, url in source_urls(manifest)],
+        "isBasedOn": source_urls(manifest),
         "rai:dataCollection": sheet.get("collection", ""),
         "rai:dataCollectionType": "Secondary Data Analysis",
         "rai:dataPreprocessingProtocol": (
@@ -149,9 +119,4 @@ def build_croissant(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     }
     if manifest.doi:
         croissant["identifier"] = doi_url(manifest.doi)
-    return {k: v for k, v in croissant.items() if v not in ("", [], None)}
-
-
-def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
-    """Write ``croissant.json``; returns the file written."""
-    return [write_json(out_dir / "croissant.json", build_croissant(manifest, out_dir))]
+    return [write_json(out_dir / "croissant.json", {k: v for k, v in croissant.items() if v not in ("", [], None)})]

@@ -9,14 +9,8 @@ from ..licenses import get_license
 from ..records import Manifest
 from .common import data_files, doi_url, file_sha256, write_json
 
-#: The Data Package v2 profile.
-PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
-#: IANA media type of parquet files.
-PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-
-
-def table_schema(manifest: Manifest) -> dict[str, Any]:
+def _table_schema(manifest: Manifest) -> dict[str, Any]:
     """The Table Schema of ``microe.csv``."""
     side = manifest.image_size
     return {
@@ -46,38 +40,26 @@ def table_schema(manifest: Manifest) -> dict[str, Any]:
     }
 
 
-def build_datapackage(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
-    """The descriptor as a dict (hashes and sizes read from the written files)."""
+def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``datapackage.json`` (sizes and hashes read from the data files); returns the file written."""
     meta = manifest.metadata
     lic = get_license(meta.license)
     csv_path = out_dir / "microe.csv"
     resources: list[dict[str, Any]] = [{
-        "name": "microe-csv",
-        "type": "table",
-        "path": "microe.csv",
-        "title": "All images, FER2013-style CSV",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "bytes": csv_path.stat().st_size,
-        "hash": "sha256:" + file_sha256(csv_path),
-        "dialect": {"delimiter": ",", "header": True},
-        "schema": table_schema(manifest),
+        "name": "microe-csv", "type": "table", "path": "microe.csv", "title": "All images, FER2013-style CSV",
+        "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+        "bytes": csv_path.stat().st_size, "hash": "sha256:" + file_sha256(csv_path),
+        "dialect": {"delimiter": ",", "header": True}, "schema": _table_schema(manifest),
     }]
-    for path in data_files(out_dir):
-        # No "bytes" here: frictionless reads parquet through pyarrow, never streams its bytes, and so
-        # reports every parquet byte count as wrong ("actual is None"). Sizes are in croissant.json,
-        # SHA256SUMS holds every hash, and `microe validate` checks this hash itself.
-        resources.append({
-            "name": path.stem,
-            "path": path.relative_to(out_dir).as_posix(),
-            "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
-            "format": "parquet",
-            "mediatype": PARQUET_MEDIATYPE,
-            "hash": "sha256:" + file_sha256(path),
-        })
+    # No "bytes" for the shards: frictionless reads parquet through pyarrow and reports every parquet byte
+    # count as wrong ("actual is None"); the sizes are in croissant.json.
+    resources += [{
+        "name": path.stem, "path": path.relative_to(out_dir).as_posix(),
+        "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
+        "format": "parquet", "mediatype": "application/vnd.apache.parquet", "hash": "sha256:" + file_sha256(path),
+    } for path in data_files(out_dir)]
     package: dict[str, Any] = {
-        "$schema": PROFILE,
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": manifest.name.lower(),
         "id": doi_url(manifest.doi) if manifest.doi else None,
         "title": meta.title,
@@ -98,9 +80,4 @@ def build_datapackage(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
                      **({"path": s["url"]} if s.get("url") else {})} for s in manifest.sources],
         "resources": resources,
     }
-    return {k: v for k, v in package.items() if v not in (None, [], "")}
-
-
-def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
-    """Write ``datapackage.json``; returns the file written."""
-    return [write_json(out_dir / "datapackage.json", build_datapackage(manifest, out_dir))]
+    return [write_json(out_dir / "datapackage.json", {k: v for k, v in package.items() if v not in (None, [], "")})]

@@ -18,7 +18,7 @@ def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
     lic = get_license(meta.license)
     text = lic.text(beside=meta.path.parent if meta.path is not None else None)
     path = out_dir / "LICENSE"
-    path.write_text(f"{manifest.metadata.title}, version {manifest.version}\n"
+    path.write_text(f"{meta.title}, version {manifest.version}\n"
                     f"Licence: {lic.title} ({lic.spdx}), {lic.url}\n"
                     f"Each image also carries its source's licence: see the `license` column.\n\n"
                     f"{text}", encoding="utf-8")
@@ -26,13 +26,9 @@ def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
 
 
 def release_files(out_dir: Path) -> list[str]:
-    """Every file of a release (POSIX paths, sorted); the checksum file, publishing state and build leftovers excluded."""
-    files = []
-    for path in out_dir.rglob("*"):
-        rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in (CHECKSUMS, "publish-state.json"):
-            files.append(rel)
-    return sorted(files)
+    """Every file of a release (POSIX paths, sorted) but the checksum file and the publishing state."""
+    files = (path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*") if path.is_file())
+    return sorted(rel for rel in files if rel not in (CHECKSUMS, "publish-state.json"))
 
 
 def write_checksums(manifest: Manifest, out_dir: Path) -> list[Path]:

@@ -1,9 +1,4 @@
-"""``manifest.json``: the release's :class:`~microe_release.records.Manifest`, saved and read back.
-
-Every command that needs to know a release's images (``diff``, ``publish``, ``report``,
-``build --previous``) reads this file; none rebuilds a manifest from the parquet shards. The
-records are stored as rows under ``record_fields`` (a 41,000-image release: about 6 MB).
-"""
+"""``manifest.json``: the release's :class:`~microe_release.records.Manifest`, saved and read back."""
 
 from __future__ import annotations
 
@@ -32,9 +27,9 @@ def _row(record: ImageRecord) -> list[Any]:
     return row
 
 
-def manifest_json(manifest: Manifest) -> dict[str, Any]:
-    """The JSON form of ``manifest`` (what :func:`write_manifest` saves)."""
-    return {
+def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``manifest.json`` (one record per line: diffs between versions stay readable)."""
+    head = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "name": manifest.name, "version": manifest.version, "image_size": manifest.image_size,
         "seed": manifest.seed, "config_hash": manifest.config_hash,
@@ -48,30 +43,16 @@ def manifest_json(manifest: Manifest) -> dict[str, Any]:
         "excluded": list(manifest.excluded),
         "changelog": manifest.changelog,
         "record_fields": list(RECORD_FIELDS),
-        "records": [_row(r) for r in manifest.records],
     }
-
-
-def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
-    """Write ``manifest.json`` (one record per line: diffs between versions stay readable)."""
-    data = manifest_json(manifest)
-    records = data.pop("records")
-    head = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-    lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in records)
+    text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)
+    rows = ",\n".join(json.dumps(_row(r), ensure_ascii=False, separators=(",", ":")) for r in manifest.records)
     path = out_dir / MANIFEST_FILE
-    path.write_text(f'{head[:-2]},\n "records": [\n{lines}\n ]\n}}\n', encoding="utf-8")
+    path.write_text(f'{text[:-2]},\n "records": [\n{rows}\n ]\n}}\n', encoding="utf-8")
     return [path]
 
 
 def read_manifest(release_dir: str | Path) -> Manifest:
-    """The :class:`Manifest` a release was built with, from its ``manifest.json``.
-
-    Raises
-    ------
-    ReleaseFormatError
-        When the file is missing (a release built before manifests existed, or not a release), is
-        not JSON, or is of another format or version.
-    """
+    """The :class:`Manifest` a release was built with; :class:`ReleaseFormatError` when it has no readable one."""
     path = Path(release_dir) / MANIFEST_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -96,8 +77,7 @@ def read_manifest(release_dir: str | Path) -> Manifest:
     return Manifest(
         name=data["name"], version=data["version"], image_size=data["image_size"],
         class_names=tuple(data["class_names"]), split_names=tuple(data["split_names"]), records=tuple(records),
-        skipped=tuple(SkippedItem(source=s["source"], source_ref=s["source_ref"], reason=SkipReason(s["reason"]),
-                                  detail=s["detail"]) for s in data["skipped"]),
+        skipped=tuple(SkippedItem(**{**s, "reason": SkipReason(s["reason"])}) for s in data["skipped"]),
         duplicates=tuple(data["duplicates"]), near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]),
         excluded=tuple(data["excluded"]), changelog=data["changelog"], sources=tuple(data["sources"]),
         metadata=parse_metadata(data["dataset_metadata"]), seed=data["seed"],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..features import arrow_schema
+from ..features import VALUE_COLUMNS, arrow_schema
 from ..records import ImageRecord, Manifest
 from ..store import ImageStore
 
@@ -19,12 +19,8 @@ MAX_SHARD_BYTES = 500 * 1024 * 1024
 ROW_GROUP_SIZE = 1000
 
 
-def shard_names(split: str, count: int) -> list[str]:
-    """``['data/train-00000-of-00002.parquet', ...]``."""
-    return [f"data/{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
-
-
 def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRecord]]:
+    """``records`` cut into equal runs of at most about ``MAX_SHARD_BYTES`` of PNG."""
     total = sum(store.png_length(r.id) for r in records)
     count = max(1, math.ceil(total / MAX_SHARD_BYTES))
     per = math.ceil(len(records) / count) if records else 0
@@ -32,7 +28,7 @@ def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRec
 
 
 def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
-    """Write every split's shards, rows in index order; returns the files written."""
+    """Write every split's shards, ``data/{split}-0000i-of-0000N.parquet``, rows in index order; returns the files."""
     schema = arrow_schema(manifest.class_names)
     image_type = schema.field("image").type
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
@@ -40,8 +36,8 @@ def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
     for split in manifest.split_names:
         shards = _shards(manifest.records_of(split), store)
-        for name, shard in zip(shard_names(split, len(shards)), shards, strict=True):
-            path = out_dir / name
+        for i, shard in enumerate(shards):
+            path = out_dir / f"data/{split}-{i:05d}-of-{len(shards):05d}.parquet"
             with pq.ParquetWriter(path, schema, compression="snappy") as writer:
                 for start in range(0, max(len(shard), 1), ROW_GROUP_SIZE):
                     chunk = shard[start:start + ROW_GROUP_SIZE]
@@ -49,15 +45,9 @@ def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[
                         [pa.array(list(store.iter_png(r.id for r in chunk)), pa.binary()),
                          pa.array([f"{r.id}.png" for r in chunk], pa.string())],
                         fields=list(image_type))  # built from columns: no dict per row
-                    table = pa.Table.from_pydict({
-                        "image": image,
-                        "label": [label_ids[r.label] for r in chunk],
-                        "id": [r.id for r in chunk],
-                        "index": [r.index for r in chunk],
-                        "source": [r.source for r in chunk],
-                        "source_ref": [r.source_ref for r in chunk],
-                        "license": [r.license for r in chunk],
-                    }, schema=schema)
+                    columns = {name: [getattr(r, name) for r in chunk] for name, _ in VALUE_COLUMNS}
+                    table = pa.Table.from_pydict(
+                        {"image": image, "label": [label_ids[r.label] for r in chunk], **columns}, schema=schema)
                     writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
             written.append(path)
     return written
