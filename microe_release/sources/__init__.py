@@ -30,13 +30,10 @@ def get_source_format(name: str, *, where: str = "format") -> type[SourceFormat]
 
 
 def count_source_items(sources: Iterable[SourceConfig]) -> int | None:
-    """The number of items a build reads from ``sources``, or None where one is not cheap.
+    """The number of items a build reads from ``sources`` (the progress bar's total), or None where one is not cheap.
 
-    Each adapter counts its own (:meth:`SourceFormat.count`): synthetic sources give ``count``;
-    FER2013 and FER+ CSVs their non-empty rows; image-folder and filename-pattern sources their files
-    (one folder walk). A labelled-csv source has no cheap count, and then the whole total is None. The
-    count is the progress bar's total, an estimate: a quoted CSV field that spans lines counts once
-    per line.
+    Each adapter counts its own (:meth:`SourceFormat.count`); a labelled-csv source has none, and then
+    the total is None. An estimate: a quoted CSV field that spans lines counts once per line.
 
     Examples
     --------

@@ -55,7 +55,6 @@ def compile_pattern(pattern: str, *, field_name: str, path: Path | None, group: 
     return compiled
 
 
-
 #: What adapters yield: an item to decode, or an item already known to be unusable.
 Found = SourceItem | SkippedItem
 
@@ -69,14 +68,14 @@ def image_extensions() -> frozenset[str]:
 
 
 class SourceFormat(Protocol):
-    """A source adapter.
+    """A source adapter; adapters subclass it and keep the defaults they need.
 
     Attributes
     ----------
     name : str
         The ``format`` value in ``release.toml``.
     EXTENSIONS : frozenset of str
-        File extensions it reads (empty when it reads no image files).
+        File extensions it reads (empty: every image type Pillow opens, or no image files).
     OPTIONS : dict
         Its own ``[[source]]`` keys: ``key -> (type, default)``; a default of None means required.
     NEEDS_PATH : bool
@@ -84,32 +83,30 @@ class SourceFormat(Protocol):
     """
 
     name: ClassVar[str]
-    EXTENSIONS: ClassVar[frozenset[str]]
-    OPTIONS: ClassVar[dict[str, tuple[type, Any]]]
-    NEEDS_PATH: ClassVar[bool]
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
+    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {}
+    NEEDS_PATH: ClassVar[bool] = True
 
     @classmethod
     def check(cls, source: SourceConfig) -> None:
-        """Raise ConfigError for options that are wrong before any file is read."""
+        """Raise ConfigError for options that are wrong before any file is read (default: none)."""
 
     @classmethod
     def count(cls, source: SourceConfig) -> int | None:
         """How many items :meth:`iter_items` will yield, where a listing or a line count gives it cheaply."""
+        return None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
         """Yield every item of the source, in a deterministic order."""
+        raise NotImplementedError
 
 
 def require_path(source: SourceConfig, path: Path, *, what: str, is_dir: bool) -> Path:
     """Return ``path`` or raise SourceNotFoundError naming the source and the key to fix."""
-    ok = path.is_dir() if is_dir else path.is_file()
-    if not ok:
-        kind = "folder" if is_dir else "file"
-        msg = (
-            f"source '{source.name}': {what} {kind} '{path}' does not exist; "
-            f"fix 'path' (relative to the release.toml) or the format's own keys."
-        )
+    if not (path.is_dir() if is_dir else path.is_file()):
+        msg = (f"source '{source.name}': {what} {'folder' if is_dir else 'file'} '{path}' does not exist; "
+               "fix 'path' (relative to the release.toml) or the format's own keys.")
         raise SourceNotFoundError(msg, source=source.name, path=path)
     return path
 
@@ -121,11 +118,7 @@ def count_lines(path: Path) -> int:
 
 
 def walk_files(root: Path) -> Iterator[tuple[str, str]]:
-    """``(absolute path, POSIX path relative to root)`` of every non-hidden file below ``root``.
-
-    Sorted (deterministic on any file system); plain strings, since sources hold many files.
-    Folder links are not followed; file links are checked by :func:`file_item`.
-    """
+    """Sorted ``(absolute path, POSIX path relative to root)`` of every non-hidden file; folder links not followed."""
     top = str(root)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -138,16 +131,7 @@ def walk_files(root: Path) -> Iterator[tuple[str, str]]:
 
 def is_inside(root: Path, candidate: Path) -> bool:
     """True when ``candidate`` (after resolving ``..`` and links) lies inside ``root``."""
-    try:
-        candidate.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def relative_ref(root: Path, path: Path) -> str:
-    """``path`` relative to ``root`` in POSIX form, for ``source_ref``."""
-    return path.relative_to(root).as_posix()
+    return candidate.resolve().is_relative_to(root.resolve())
 
 
 def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -> SkippedItem:
@@ -155,50 +139,21 @@ def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -
     return SkippedItem(source=source.name, source_ref=ref, reason=reason, detail=detail)
 
 
-def subject_of(source: SourceConfig, file_name: str) -> str | None:
-    """The subject id that ``subject_pattern`` finds in a file name, if any."""
-    if source.subject_pattern is None:
-        return None
-    match = source.subject_pattern.search(file_name)
-    return match.group("subject") if match else None
-
-
-def labelled_item(
-    source: SourceConfig,
-    *,
-    ref: str,
-    raw_label: str,
-    path: str | None = None,
-    pixels: str | None = None,
-    subject: str | None = None,
-    split: str | None = None,
-    builtin: dict[str, str] | None = None,
-) -> Found:
-    """Map a raw label (with the source's overrides and exclusions) and build the item.
-
-    ``builtin`` holds a format's own codes (FER2013 integers); the source's ``labels`` win over it.
-    """
+def labelled_item(source: SourceConfig, *, ref: str, raw_label: str, path: str | None = None, pixels: str | None = None,
+                  subject: str | None = None, split: str | None = None, builtin: dict[str, str] | None = None) -> Found:
+    """Map a raw label (``builtin``: a format's own codes, overridden by the source's ``labels``) and build the item."""
     raw = raw_label.strip()
-    if source.exclude and (raw in source.exclude or raw.lower() in {e.lower() for e in source.exclude}):
+    if raw.lower() in {e.lower() for e in source.exclude}:
         return skip(source, ref, SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
-    overrides = {**builtin, **source.labels} if builtin else source.labels
-    label = normalize_label(raw, overrides)
+    label = normalize_label(raw, {**builtin, **source.labels} if builtin else source.labels)
     if label is None:
         detail = f"label '{raw}' is not a known synonym; map it with labels = {{ \"{raw}\" = \"<class>\" }} or exclude it"
         return skip(source, ref, SkipReason.UNKNOWN_LABEL, detail)
     if subject is None and path is not None and source.subject_pattern is not None:
-        subject = subject_of(source, os.path.basename(path))
-    return SourceItem(
-        source=source.name,
-        source_ref=ref,
-        raw_label=raw,
-        label=label,
-        license=source.license,
-        subject=subject,
-        split=split if source.keep_splits else None,
-        path=path,
-        pixels=pixels,
-    )
+        match = source.subject_pattern.search(os.path.basename(path))
+        subject = match.group("subject") if match else None
+    return SourceItem(source=source.name, source_ref=ref, raw_label=raw, label=label, license=source.license,
+                      subject=subject, split=split if source.keep_splits else None, path=path, pixels=pixels)
 
 
 def file_item(source: SourceConfig, root: Path, path: str, ref: str, raw_label: str, **kwargs: Any) -> Found:

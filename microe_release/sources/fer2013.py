@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..errors import SourceError
 from ..labels import FER2013_CODES
 from ..records import SkipReason
-from .base import Found, SourceConfig, count_lines, labelled_item, require_path, skip
+from .base import Found, SourceConfig, SourceFormat, count_lines, labelled_item, require_path, skip
 
 #: FER2013's Usage column, mapped to release split names (kept with keep_splits = true).
 USAGE_SPLITS = {"training": "train", "publictest": "validation", "privatetest": "test"}
 
 
-class Fer2013Csv:
+class Fer2013Csv(SourceFormat):
     """Adapter for ``format = "fer2013-csv"``."""
 
     name: ClassVar[str] = "fer2013-csv"
     EXTENSIONS: ClassVar[frozenset[str]] = frozenset({".csv"})
-    OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {}
-    NEEDS_PATH: ClassVar[bool] = True
-
-    @classmethod
-    def check(cls, source: SourceConfig) -> None:
-        """Nothing to check beyond the common keys."""
 
     @classmethod
     def count(cls, source: SourceConfig) -> int | None:

@@ -15,6 +15,7 @@ from ..records import SkipReason
 from .base import (
     Found,
     SourceConfig,
+    SourceFormat,
     count_lines,
     file_item,
     is_inside,
@@ -54,6 +55,17 @@ def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, 
     return winners[0], ""
 
 
+def _votes(row: list[str]) -> tuple[list[int], str]:
+    """The ten vote counts of a label.csv row, or why the row is malformed."""
+    if len(row) != 2 + len(FERPLUS_COLUMNS):
+        return [], f"{len(row)} fields, expected 12 (image, box and 10 vote counts)"
+    try:
+        votes = [int(v) for v in row[2:]]
+    except ValueError:
+        return [], "a vote count is not an integer"
+    return votes, "a vote count is negative" if min(votes) < 0 else ""
+
+
 def _file_kind(path: str) -> str | None:
     """"file" (a regular file), "link" (a link to a file) or None (missing, or not a file), in one stat."""
     try:
@@ -66,10 +78,7 @@ def _file_kind(path: str) -> str | None:
 
 
 def _folder_kinds(folder: str) -> dict[str, str]:
-    """``_file_kind`` of every entry of ``folder`` in one directory read (no stat per regular file).
-
-    Entries that are neither files nor links are left out; a name not in the map is checked alone.
-    """
+    """``_file_kind`` of the files and links in ``folder``, in one directory read (no stat per regular file)."""
     kinds: dict[str, str] = {}
     try:
         with os.scandir(folder) as entries:
@@ -88,13 +97,12 @@ def _is_plain_name(name: str) -> bool:
     return bool(name) and name not in (".", "..") and "/" not in name and os.sep not in name
 
 
-class FerPlus:
+class FerPlus(SourceFormat):
     """Adapter for ``format = "ferplus"`` (key ``min_agreement``, default 0.5)."""
 
     name: ClassVar[str] = "ferplus"
     EXTENSIONS: ClassVar[frozenset[str]] = frozenset({".png"})
     OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {"min_agreement": (float, 0.5)}
-    NEEDS_PATH: ClassVar[bool] = True
 
     @classmethod
     def check(cls, source: SourceConfig) -> None:
@@ -132,19 +140,9 @@ class FerPlus:
                 for row in reader:
                     if not row:
                         continue
-                    if len(row) != 2 + len(FERPLUS_COLUMNS):
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
-                                   f"{len(row)} fields, expected 12 (image, box and 10 vote counts)")
-                        continue
-                    try:
-                        votes = [int(v) for v in row[2:]]
-                    except ValueError:
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
-                                   "a vote count is not an integer")
-                        continue
-                    if min(votes) < 0:
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW,
-                                   "a vote count is negative")
+                    votes, malformed = _votes(row)
+                    if malformed:
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW, malformed)
                         continue
                     name = row[0].strip()
                     plain = _is_plain_name(name)
@@ -157,8 +155,7 @@ class FerPlus:
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.NO_CONSENSUS,
-                                   why)
+                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.NO_CONSENSUS, why)
                         continue
                     kind = kinds.get(name) if plain else None
                     if kind != "file":  # not listed (another spelling, another folder) or a link: look at it

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..records import SkipReason
-from .base import (
-    Found,
-    SourceConfig,
-    compile_pattern,
-    file_item,
-    image_extensions,
-    require_path,
-    skip,
-    walk_files,
-)
+from .base import Found, SourceConfig, compile_pattern, file_item, skip
+from .image_folder import ImageFolder
 
 
-class FilenamePattern:
+class FilenamePattern(ImageFolder):
     """Adapter for ``format = "filename-pattern"``: ``pattern`` has groups ``label`` (and ``subject``)."""
 
     name: ClassVar[str] = "filename-pattern"
-    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
     OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {"pattern": (str, None)}
-    NEEDS_PATH: ClassVar[bool] = True
 
     @classmethod
     def check(cls, source: SourceConfig) -> None:
@@ -34,24 +24,12 @@ class FilenamePattern:
                         group="label")
 
     @classmethod
-    def count(cls, source: SourceConfig) -> int | None:
-        """One item per file (one folder walk)."""
-        return sum(1 for _ in walk_files(source.path)) if source.path.is_dir() else None
-
-    @classmethod
-    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
-        """Yield one item per file whose name matches the pattern."""
-        root = require_path(source, source.path, what="image", is_dir=True)
+    def item(cls, source: SourceConfig, root: Path, path: str, ref: str) -> Found:
+        """The image labelled by the pattern's groups in its file name."""
         pattern = compile_pattern(source.options["pattern"], field_name="pattern", path=None, group="label")
-        extensions = image_extensions()
-        for path, ref in walk_files(root):
-            suffix, name = os.path.splitext(ref)[1].lower(), os.path.basename(ref)
-            if suffix not in extensions:
-                yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{suffix}' is not an image type Pillow opens")
-                continue
-            match = pattern.search(name)
-            if match is None:
-                yield skip(source, ref, SkipReason.NAME_MISMATCH, f"'{name}' does not match '{pattern.pattern}'")
-                continue
-            groups = match.groupdict()
-            yield file_item(source, root, path, ref, groups["label"] or "", subject=groups.get("subject"))
+        name = os.path.basename(ref)
+        match = pattern.search(name)
+        if match is None:
+            return skip(source, ref, SkipReason.NAME_MISMATCH, f"'{name}' does not match '{pattern.pattern}'")
+        groups = match.groupdict()
+        return file_item(source, root, path, ref, groups["label"] or "", subject=groups.get("subject"))

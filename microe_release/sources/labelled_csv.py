@@ -13,37 +13,26 @@ from ..records import SkippedItem, SkipReason
 from .base import (
     Found,
     SourceConfig,
+    SourceFormat,
     file_item,
     image_extensions,
     is_inside,
-    relative_ref,
     require_path,
     skip,
     walk_files,
 )
 
 
-class LabelledCsv:
+class LabelledCsv(SourceFormat):
     """Adapter for ``format = "labelled-csv"`` (keys ``csv``, ``image_dir``, ``image_column``, ``label_column``)."""
 
     name: ClassVar[str] = "labelled-csv"
-    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
     OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {
         "csv": (str, None),
         "image_dir": (str, "."),
         "image_column": (str, "image"),
         "label_column": (str, "label"),
     }
-    NEEDS_PATH: ClassVar[bool] = True
-
-    @classmethod
-    def check(cls, source: SourceConfig) -> None:
-        """Nothing to check before reading."""
-
-    @classmethod
-    def count(cls, source: SourceConfig) -> int | None:
-        """None: rows plus the images no row names have no cheap count."""
-        return None
 
     @classmethod
     def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
@@ -51,6 +40,7 @@ class LabelledCsv:
         root = require_path(source, source.path, what="source", is_dir=True)
         csv_path = require_path(source, root / source.options["csv"], what="labels CSV", is_dir=False)
         image_dir = require_path(source, root / source.options["image_dir"], what="image", is_dir=True)
+        csv_ref = csv_path.relative_to(root).as_posix()
         listed: set[str] = set()
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -65,7 +55,6 @@ class LabelledCsv:
                     )
                     raise SourceError(msg, source=source.name, path=csv_path)
                 columns[key] = header.index(wanted)
-            csv_ref = relative_ref(root, csv_path)
             for row in reader:
                 if not row:
                     continue
@@ -81,18 +70,17 @@ class LabelledCsv:
                 if not is_inside(image_dir, path):
                     yield skip(source, ref, SkipReason.PATH_ESCAPE, f"image '{name}' resolves outside '{image_dir}'")
                     continue
+                file_ref = path.relative_to(root).as_posix()
                 if not path.is_file():
-                    yield skip(source, relative_ref(root, path), SkipReason.MISSING,
-                               f"named at {ref} but not found in '{image_dir}'")
+                    yield skip(source, file_ref, SkipReason.MISSING, f"named at {ref} but not found in '{image_dir}'")
                     continue
-                file_ref = relative_ref(root, path)
                 listed.add(file_ref)
                 found = file_item(source, root, str(path), file_ref, raw_label)
                 if isinstance(found, SkippedItem):  # a label problem is fixed in the CSV row
                     found = replace(found, source_ref=ref, detail=f"{found.detail} (image {found.source_ref})")
                 yield found
         extensions = image_extensions()
-        image_prefix = relative_ref(root, image_dir)
+        image_prefix = image_dir.relative_to(root).as_posix()
         for _, rel in walk_files(image_dir):
             ref = rel if image_prefix == "." else f"{image_prefix}/{rel}"
             if ref not in listed and os.path.splitext(rel)[1].lower() in extensions:

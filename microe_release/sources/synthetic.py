@@ -8,14 +8,13 @@ from typing import Any, ClassVar
 from ..errors import ConfigError
 from ..records import SourceItem
 from ..synthetic import plan_faces
-from .base import Found, SourceConfig
+from .base import Found, SourceConfig, SourceFormat
 
 
-class Synthetic:
+class Synthetic(SourceFormat):
     """Adapter for ``format = "synthetic"`` (keys ``count``, ``seed``)."""
 
     name: ClassVar[str] = "synthetic"
-    EXTENSIONS: ClassVar[frozenset[str]] = frozenset()
     OPTIONS: ClassVar[dict[str, tuple[type, Any]]] = {"count": (int, 2400), "seed": (int, 1234), "size": (int, 96)}
     NEEDS_PATH: ClassVar[bool] = False
 
