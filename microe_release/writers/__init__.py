@@ -14,12 +14,10 @@ from ..store import ImageStore
 from .card import write_card
 from .citation import write_citation, write_datacite, write_zenodo
 from .croissant import write_croissant
-from .csv import write_csv
+from .data import write_csv, write_images, write_parquet
 from .datapackage import write_datapackage
-from .images import write_images
 from .license import write_checksums, write_license
 from .manifest import write_manifest
-from .parquet import write_parquet
 from .report import write_build_report
 
 logger = logging.getLogger(__name__)

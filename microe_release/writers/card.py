@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -16,17 +17,14 @@ from ..licenses import get_license
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import Manifest
 from .common import bibtex, citation_text
-from .parquet import split_sizes
+from .data import split_sizes
 from .report import build_counts
 
 
 def size_category(count: int) -> str:
     """The Hub's ``size_categories`` bucket, e.g. ``'10K<n<100K'`` for 41,000."""
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
-        if count < limit:
-            return name
-    return "n>10M"
+    names = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "n>10M")
+    return names[bisect.bisect_right((1_000, 10_000, 100_000, 1_000_000, 10_000_000), count)]
 
 
 def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
@@ -35,8 +33,8 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     sizes = split_sizes(out_dir, manifest.split_names)
     info = {
         "features": features_yaml(manifest.class_names),
-        "splits": [{"name": s, "num_bytes": sizes[s]["num_bytes"], "num_examples": sizes[s]["num_examples"]}
-                   for s in manifest.split_names],
+        "splits": [{"name": s, "num_bytes": n["num_bytes"], "num_examples": n["num_examples"]}
+                   for s, n in sizes.items()],
         "download_size": sum(s["download_size"] for s in sizes.values()),
         "dataset_size": sum(s["num_bytes"] for s in sizes.values()),
     }
@@ -47,10 +45,8 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         **({"task_ids": list(meta.task_ids)} if meta.task_ids else {}),
         "size_categories": [size_category(len(manifest.records))],
         "tags": ["facial-expression-recognition", "emotion", "faces", "microe"],
-        "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": s, "path": f"data/{s}-*"} for s in manifest.split_names],
-        }],
+        "configs": [{"config_name": "default",
+                     "data_files": [{"split": s, "path": f"data/{s}-*"} for s in manifest.split_names]}],
         "dataset_info": info,
     }
     if meta.gated:
@@ -58,8 +54,7 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
             "This dataset contains images of human faces. To access it, agree to use it for research on "
             "facial-expression recognition only, not to identify people, and to honour takedown requests.")
         header["extra_gated_fields"] = {
-            "Name": "text", "Affiliation": "text", "Country": "country",
-            "Intended use": "text",
+            "Name": "text", "Affiliation": "text", "Country": "country", "Intended use": "text",
             "I agree not to use this dataset to identify people or to make decisions about them": "checkbox",
         }
     return header
@@ -69,13 +64,11 @@ def balance_figures(manifest: Manifest) -> dict[str, Any]:
     """Class balance figures for the card's bias section."""
     counts = manifest.class_counts()
     total = max(sum(counts.values()), 1)
-    present = {k: v for k, v in counts.items() if v}
-    rarest = min(present, key=lambda k: (present[k], k)) if present else ""
-    commonest = max(present, key=lambda k: (present[k], k)) if present else ""
+    present = sorted((n, k) for k, n in counts.items() if n)  # rarest first, ties by name
     return {
         "shares": {k: 100.0 * v / total for k, v in counts.items()},
-        "rarest": rarest, "commonest": commonest,
-        "ratio": (present[commonest] / present[rarest]) if present else 0.0,
+        "rarest": present[0][1] if present else "", "commonest": present[-1][1] if present else "",
+        "ratio": present[-1][0] / present[0][0] if present else 0.0,
         "missing": [k for k, v in counts.items() if not v],
     }
 
@@ -91,22 +84,12 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``README.md``; returns the file written."""
     header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
     body = _template().render(
-        meta=manifest.metadata,
-        manifest=manifest,
-        counts=build_counts(manifest),
-        skipped=len(manifest.skipped),
+        meta=manifest.metadata, manifest=manifest, counts=build_counts(manifest), balance=balance_figures(manifest),
+        skipped=len(manifest.skipped), merged=len(manifest.duplicates), near_groups=len(manifest.near_duplicate_groups),
         reason_counts=dict(sorted(Counter(s.reason.value for s in manifest.skipped).items())),
-        near_bits=NEAR_DUPLICATE_BITS,
-        max_pixels=MAX_IMAGE_PIXELS,
-        alpha_background=ALPHA_BACKGROUND,
-        merged=len(manifest.duplicates),
-        balance=balance_figures(manifest),
-        citation=citation_text(manifest),
-        bibtex=bibtex(manifest),
-        doi=manifest.doi,
-        concept_doi=manifest.concept_doi,
+        near_bits=NEAR_DUPLICATE_BITS, max_pixels=MAX_IMAGE_PIXELS, alpha_background=ALPHA_BACKGROUND,
+        citation=citation_text(manifest), bibtex=bibtex(manifest), doi=manifest.doi, concept_doi=manifest.concept_doi,
         license_url=get_license(manifest.metadata.license).url,
-        near_groups=len(manifest.near_duplicate_groups),
     )
     path = out_dir / "README.md"
     path.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")

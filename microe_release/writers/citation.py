@@ -17,18 +17,13 @@ def write_citation(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``CITATION.cff`` (Citation File Format 1.2.0, ``type: dataset``); returns the file written."""
     meta = manifest.metadata
     cff: dict[str, Any] = {
-        "cff-version": "1.2.0",
-        "message": "If you use this dataset, please cite it as below.",
-        "type": "dataset",
-        "title": meta.citation_title,
-        "version": manifest.version,
-        "date-released": meta.date_published,
+        "cff-version": "1.2.0", "message": "If you use this dataset, please cite it as below.", "type": "dataset",
+        "title": meta.citation_title, "version": manifest.version, "date-released": meta.date_published,
         "abstract": meta.description,
         "authors": [{"family-names": c.family, "given-names": c.given,
                      **({"affiliation": c.affiliation} if c.affiliation else {}),
                      **({"orcid": f"https://orcid.org/{c.orcid}"} if c.orcid else {})} for c in meta.creators],
-        "license": get_license(meta.license).spdx,
-        "keywords": list(meta.keywords),
+        "license": get_license(meta.license).spdx, "keywords": list(meta.keywords),
     }
     if meta.homepage:
         cff["url"] = meta.homepage
@@ -50,17 +45,12 @@ def write_zenodo(manifest: Manifest, out_dir: Path) -> list[Path]:
     if meta.homepage:
         related.append({"identifier": meta.homepage, "relation": "isDocumentedBy", "scheme": "url"})
     record: dict[str, Any] = {
-        "upload_type": "dataset",
-        "title": f"{meta.title} (version {manifest.version})",
-        "publication_date": meta.date_published,
-        "description": f"<p>{html.escape(meta.description)}</p>",
+        "upload_type": "dataset", "title": f"{meta.title} (version {manifest.version})",
+        "publication_date": meta.date_published, "description": f"<p>{html.escape(meta.description)}</p>",
         "creators": [{"name": f"{c.family}, {c.given}", **({"affiliation": c.affiliation} if c.affiliation else {}),
                       **({"orcid": c.orcid} if c.orcid else {})} for c in meta.creators],
-        "access_right": "open",
-        "license": get_license(meta.license).zenodo_id,
-        "keywords": list(meta.keywords),
-        "version": manifest.version,
-        "related_identifiers": related,
+        "access_right": "open", "license": get_license(meta.license).zenodo_id, "keywords": list(meta.keywords),
+        "version": manifest.version, "related_identifiers": related,
     }
     if manifest.doi:
         record["doi"] = manifest.doi
@@ -90,8 +80,7 @@ def write_datacite(manifest: Manifest, out_dir: Path) -> list[Path]:
         "publicationYear": meta.date_published[:4],
         "subjects": [{"subject": k} for k in meta.keywords],
         "dates": [{"date": meta.date_published, "dateType": "Issued"}],
-        "language": "en",
-        "sizes": [f"{len(manifest.records)} images"],
+        "language": "en", "sizes": [f"{len(manifest.records)} images"],
         "formats": ["application/vnd.apache.parquet", "text/csv", "image/png"],
         "version": manifest.version,
         "rightsList": [{"rights": lic.title, "rightsUri": lic.url, "rightsIdentifier": lic.spdx.lower(),

@@ -37,11 +37,6 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
-def doi_url(doi: str) -> str:
-    """``https://doi.org/<doi>``."""
-    return f"https://doi.org/{doi}"
-
-
 def source_urls(manifest: Manifest) -> list[str]:
     """The URL of every source that gives one."""
     return [s["url"] for s in manifest.sources if s.get("url")]
@@ -51,7 +46,7 @@ def citation_text(manifest: Manifest) -> str:
     """A one-line, APA-like citation of this version."""
     meta = manifest.metadata
     authors = ", ".join(f"{c.family}, {c.given[:1]}." for c in meta.creators)
-    doi = f" {doi_url(manifest.doi)}" if manifest.doi else ""
+    doi = f" https://doi.org/{manifest.doi}" if manifest.doi else ""
     text = f"{authors} ({meta.date_published[:4]}). {meta.citation_title} (Version {manifest.version}) [Data set]."
     return f"{text} {meta.publisher or ''}.{doi}".replace(" .", ".")
 

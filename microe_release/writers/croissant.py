@@ -7,14 +7,15 @@ from typing import Any
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import bibtex, data_files, doi_url, file_sha256, source_urls, write_json
+from .common import bibtex, data_files, file_sha256, source_urls, write_json
 
 #: Context entries that are not simply ``term: "cr:<term>"``.
 _SPECIAL_TERMS: dict[str, Any] = {
     "@language": "en", "@vocab": "https://schema.org/", "conformsTo": "dct:conformsTo",
     "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
     "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/", "examples": {"@id": "cr:examples", "@type": "@json"}, "sc": "https://schema.org/",
+    "dct": "http://purl.org/dc/terms/", "examples": {"@id": "cr:examples", "@type": "@json"},
+    "sc": "https://schema.org/",
 }
 
 #: The JSON-LD context mlcroissant 1.1 writes (same terms, same order).
@@ -26,13 +27,12 @@ CONTEXT: dict[str, Any] = {term: _SPECIAL_TERMS.get(term, f"cr:{term}") for term
 PARQUET = "application/x-parquet"
 
 
-def _field(record_set: str, name: str, data_type: str, description: str, source: dict[str, Any]) -> dict[str, Any]:
-    return {"@type": "cr:Field", "@id": f"{record_set}/{name}", "name": name, "description": description,
-            "dataType": data_type, "source": source}
-
-
-def _parquet_column(column: str, **extra: Any) -> dict[str, Any]:
-    return {"fileSet": {"@id": "parquet-files"}, "extract": {"column": column}, **extra}
+def _field(name: str, data_type: str, description: str, extract: dict[str, str] | None = None,
+           **source: Any) -> dict[str, Any]:
+    """A field of the ``examples`` record set, read from the parquet shards (by default, their column ``name``)."""
+    return {"@type": "cr:Field", "@id": f"examples/{name}", "name": name, "description": description,
+            "dataType": data_type,
+            "source": {"fileSet": {"@id": "parquet-files"}, "extract": extract or {"column": name}, **source}}
 
 
 def _file_object(out_dir: Path, path: Path, description: str, encoding: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
     sheet = meta.datasheet
     lic = get_license(meta.license)
     distribution = [
-        *(_file_object(out_dir, path, f"{path.stem.split('-')[0]} split shard", PARQUET) for path in data_files(out_dir)),
+        *(_file_object(out_dir, p, f"{p.stem.split('-')[0]} split shard", PARQUET) for p in data_files(out_dir)),
         {"@type": "cr:FileSet", "@id": "parquet-files", "name": "parquet-files",
          "description": "All parquet shards; the split is in each file's name.",
          "encodingFormat": PARQUET, "includes": "data/*.parquet"},
@@ -71,38 +71,29 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
         "description": f"One face image per record: {len(manifest.records)} in all.",
         "key": {"@id": "examples/id"},
         "field": [
-            _field("examples", "image", "sc:ImageObject",
-                   f"{manifest.image_size}x{manifest.image_size} 8-bit grayscale PNG.",
-                   _parquet_column("image", transform={"jsonPath": "bytes"})),
-            {**_field("examples", "label", "sc:Integer", f"Emotion class id ({names}).", _parquet_column("label")),
+            _field("image", "sc:ImageObject", f"{manifest.image_size}x{manifest.image_size} 8-bit grayscale PNG.",
+                   transform={"jsonPath": "bytes"}),
+            {**_field("label", "sc:Integer", f"Emotion class id ({names})."),
              "references": {"field": {"@id": "label_names/id"}}},
-            _field("examples", "split", "sc:Text", "train, validation or test (from the shard's file name).",
-                   {"fileSet": {"@id": "parquet-files"}, "extract": {"fileProperty": "fullpath"},
-                    "transform": {"regex": split_regex}}),
-            _field("examples", "id", "sc:Text", "Content id of the processed pixels.", _parquet_column("id")),
-            _field("examples", "index", "sc:Integer", "Position in id order (0..N-1).", _parquet_column("index")),
-            _field("examples", "source", "sc:Text", "The public source the image comes from.", _parquet_column("source")),
+            _field("split", "sc:Text", "train, validation or test (from the shard's file name).",
+                   {"fileProperty": "fullpath"}, transform={"regex": split_regex}),
+            _field("id", "sc:Text", "Content id of the processed pixels."),
+            _field("index", "sc:Integer", "Position in id order (0..N-1)."),
+            _field("source", "sc:Text", "The public source the image comes from."),
         ],
     }
     croissant: dict[str, Any] = {
-        "@context": CONTEXT,
-        "@type": "sc:Dataset",
-        "name": manifest.name,
-        "description": meta.description,
-        "conformsTo": "http://mlcommons.org/croissant/1.1",
-        "citeAs": bibtex(manifest),
+        "@context": CONTEXT, "@type": "sc:Dataset", "name": manifest.name, "description": meta.description,
+        "conformsTo": "http://mlcommons.org/croissant/1.1", "citeAs": bibtex(manifest),
         "creator": [
             {"@type": "sc:Person", "name": c.full_name,
              **({"affiliation": {"@type": "sc:Organization", "name": c.affiliation}} if c.affiliation else {}),
              **({"identifier": f"https://orcid.org/{c.orcid}"} if c.orcid else {})}
             for c in meta.creators
         ],
-        "datePublished": meta.date_published,
-        "keywords": list(meta.keywords),
-        "license": lic.url,
-        "url": doi_url(manifest.doi) if manifest.doi else (meta.homepage or ""),
-        "version": manifest.version,
-        "isBasedOn": source_urls(manifest),
+        "datePublished": meta.date_published, "keywords": list(meta.keywords), "license": lic.url,
+        "url": f"https://doi.org/{manifest.doi}" if manifest.doi else (meta.homepage or ""),
+        "version": manifest.version, "isBasedOn": source_urls(manifest),
         "rai:dataCollection": sheet.get("collection", ""),
         "rai:dataCollectionType": "Secondary Data Analysis",
         "rai:dataPreprocessingProtocol": (
@@ -114,9 +105,8 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
         "rai:dataUseCases": sheet.get("uses", ""),
         "rai:dataLimitations": sheet.get("limitations", ""),
         "rai:dataReleaseMaintenancePlan": sheet.get("maintenance", ""),
-        "distribution": distribution,
-        "recordSet": [label_names, examples],
+        "distribution": distribution, "recordSet": [label_names, examples],
     }
     if manifest.doi:
-        croissant["identifier"] = doi_url(manifest.doi)
+        croissant["identifier"] = f"https://doi.org/{manifest.doi}"
     return [write_json(out_dir / "croissant.json", {k: v for k, v in croissant.items() if v not in ("", [], None)})]

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import data_files, doi_url, file_sha256, write_json
+from .common import data_files, file_sha256, write_json
 
 
 def _table_schema(manifest: Manifest) -> dict[str, Any]:
@@ -60,14 +60,9 @@ def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
     } for path in data_files(out_dir)]
     package: dict[str, Any] = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": manifest.name.lower(),
-        "id": doi_url(manifest.doi) if manifest.doi else None,
-        "title": meta.title,
-        "description": meta.description,
-        "version": manifest.version,
-        "created": f"{meta.date_published}T00:00:00Z",
-        "homepage": meta.homepage,
-        "keywords": list(meta.keywords),
+        "name": manifest.name.lower(), "id": f"https://doi.org/{manifest.doi}" if manifest.doi else None,
+        "title": meta.title, "description": meta.description, "version": manifest.version,
+        "created": f"{meta.date_published}T00:00:00Z", "homepage": meta.homepage, "keywords": list(meta.keywords),
         "licenses": [{"name": lic.spdx, "path": lic.url, "title": lic.title}],
         "contributors": [
             {"title": c.full_name, "givenName": c.given, "familyName": c.family,

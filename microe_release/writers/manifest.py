@@ -78,8 +78,8 @@ def read_manifest(release_dir: str | Path) -> Manifest:
         name=data["name"], version=data["version"], image_size=data["image_size"],
         class_names=tuple(data["class_names"]), split_names=tuple(data["split_names"]), records=tuple(records),
         skipped=tuple(SkippedItem(**{**s, "reason": SkipReason(s["reason"])}) for s in data["skipped"]),
-        duplicates=tuple(data["duplicates"]), near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]),
-        excluded=tuple(data["excluded"]), changelog=data["changelog"], sources=tuple(data["sources"]),
+        duplicates=tuple(data["duplicates"]), excluded=tuple(data["excluded"]), sources=tuple(data["sources"]),
+        near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]), changelog=data["changelog"],
         metadata=parse_metadata(data["dataset_metadata"]), seed=data["seed"],
         config_hash=data["config_hash"], doi=data["doi"], concept_doi=data["concept_doi"],
     )

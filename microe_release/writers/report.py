@@ -69,16 +69,9 @@ def colour_dominance(manifest: Manifest) -> dict[str, dict[str, Any]]:
 def write_build_report(manifest: Manifest, out_dir: Path, *, tool_version: str = "") -> list[Path]:
     """Write ``build-report.json`` (deterministic: no clock, no absolute paths); returns the file written."""
     report = {
-        "tool": "microe-release",
-        "tool_version": tool_version,
-        "config_hash": manifest.config_hash,
-        "name": manifest.name,
-        "version": manifest.version,
-        "image_size": manifest.image_size,
-        "seed": manifest.seed,
-        "class_names": list(manifest.class_names),
-        "splits": list(manifest.split_names),
-        "sources": manifest.sources,
+        "tool": "microe-release", "tool_version": tool_version, "config_hash": manifest.config_hash,
+        "name": manifest.name, "version": manifest.version, "image_size": manifest.image_size, "seed": manifest.seed,
+        "class_names": list(manifest.class_names), "splits": list(manifest.split_names), "sources": manifest.sources,
         "counts": build_counts(manifest),
         "original_dimensions": original_dimensions(manifest),
         "colour_dominance": colour_dominance(manifest),

@@ -1,8 +1,11 @@
-"""``data/{split}-0000i-of-0000N.parquet``: the Hugging Face datasets layout."""
+"""The data files, read from the image store: parquet shards, ``microe.csv`` and the ``images/`` tree."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +21,12 @@ MAX_SHARD_BYTES = 500 * 1024 * 1024
 #: Rows per parquet row group: small groups let the Hub viewer and streaming readers fetch little.
 ROW_GROUP_SIZE = 1000
 
+#: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers.
+CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license")
+
+#: CSV rows joined per write.
+CHUNK = 1024
+
 
 def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRecord]]:
     """``records`` cut into equal runs of at most about ``MAX_SHARD_BYTES`` of PNG."""
@@ -28,7 +37,7 @@ def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRec
 
 
 def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
-    """Write every split's shards, ``data/{split}-0000i-of-0000N.parquet``, rows in index order; returns the files."""
+    """Write every split's shards, ``data/{split}-0000i-of-0000N.parquet`` (the Hugging Face datasets layout)."""
     schema = arrow_schema(manifest.class_names)
     image_type = schema.field("image").type
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
@@ -65,3 +74,40 @@ def split_sizes(out_dir: Path, split_names: tuple[str, ...]) -> dict[str, dict[s
             download += path.stat().st_size
         sizes[split] = {"num_examples": rows, "num_bytes": num_bytes, "download_size": download}
     return sizes
+
+
+@cache
+def _csv_field(value: str) -> bytes:
+    """One free-text CSV field (source, licence), quoted only where RFC 4180 needs it."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([value])
+    return buf.getvalue().encode("utf-8")
+
+
+def write_csv(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
+    """Write ``microe.csv``, FER2013-style, in index order (RFC 4180, ``\\n`` line ends); returns the file written.
+
+    The pixel text (digits and single spaces, never quoted) comes ready-made from the image store.
+    """
+    label_ids = {name: i for i, name in enumerate(manifest.class_names)}
+    path = out_dir / "microe.csv"
+    with open(path, "wb") as handle:
+        handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
+        for start in range(0, len(manifest.records), CHUNK):
+            handle.write(b"".join(
+                b"%d,%s,%s,%d,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(), label_ids[r.label],
+                                                 store.text(r.id), str(r.split).encode(), _csv_field(r.source),
+                                                 _csv_field(r.license))
+                for r in manifest.records[start:start + CHUNK]))
+    return [path]
+
+
+def write_images(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
+    """Write each PNG as ``images/{split}/{label}/{id}.png`` (the ImageFolder layout); returns the files written."""
+    for split in manifest.split_names:
+        for label in manifest.class_names:
+            (out_dir / "images" / split / label).mkdir(parents=True, exist_ok=True)
+    written = [out_dir / "images" / str(r.split) / r.label / f"{r.id}.png" for r in manifest.records]
+    for record, path in zip(manifest.records, written, strict=True):
+        path.write_bytes(store.png(record.id))
+    return written
