@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,6 @@ Examples:
 """
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    sys.exit(128 + signum)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="microe-release", prog_name="microe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
@@ -51,7 +49,7 @@ def main(debug: bool, verbose: int, quiet: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("microe_release").setLevel(level)
     # SIGTERM (a scheduler's stop, `timeout`) unwinds like Ctrl-C: a build removes its staging folders
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 @main.command(epilog="""
@@ -72,8 +70,7 @@ def init(directory: str, force: bool) -> None:
     """
     from .starter import write_starter_files
 
-    written = write_starter_files(directory, force=force)
-    for path in written:
+    for path in write_starter_files(directory, force=force):
         click.echo(f"wrote {path}")
     folder = Path(directory)
     click.echo(f"next: microe build --config {folder / 'release.toml'} --out {folder / 'release'}")
@@ -101,10 +98,8 @@ def init(directory: str, force: bool) -> None:
               help="With --demo: your dataset.yaml (default: the one shipped with the toolkit).")
 @engine_options
 @handle_errors
-def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force: bool, strict: bool,
-          workers: int | None, images: bool, no_progress: bool, previous: Path | None,
-          version_override: str | None, exclusions: Path | None, metadata_file: Path | None, engine: str,
-          ray_address: str | None) -> None:
+def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, no_progress: bool,
+          version_override: str | None, exclusions: Path | None, metadata_file: Path | None, **options: Any) -> None:
     """Build a release folder (parquet + card + CSV + build report) from sources."""
     from .build import build_release
     from .config import demo_config, load_config
@@ -118,22 +113,15 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, force
     config = (demo_config(count=count, version=version_override, exclusions=exclusions, metadata=metadata_file) if demo
               else load_config(config_path))  # type: ignore[arg-type]
     started = time.perf_counter()
-    manifest = build_release(config, out_dir, force=force, strict=strict, workers=workers, images=images,
-                             progress=not no_progress and progress_enabled(), previous=previous, engine=engine,
-                             ray_address=ray_address)
+    manifest = build_release(config, out_dir, progress=not no_progress and progress_enabled(), **options)
     seconds = time.perf_counter() - started
-    total = len(manifest.records)
-    click.echo(f"built {manifest.name} {manifest.version}: {total} images in {seconds:.1f} s -> {out_dir}")
-    splits = ", ".join(f"{name} {n}" for name, n in manifest.split_counts().items())
-    click.echo(f"  splits:  {splits}")
-    classes = ", ".join(f"{name} {n}" for name, n in manifest.class_counts().items())
-    click.echo(f"  classes: {classes}")
+    click.echo(f"built {manifest.name} {manifest.version}: {len(manifest.records)} images in {seconds:.1f} s -> {out_dir}")
+    click.echo("  splits:  " + ", ".join(f"{name} {n}" for name, n in manifest.split_counts().items()))
+    click.echo("  classes: " + ", ".join(f"{name} {n}" for name, n in manifest.class_counts().items()))
     if manifest.duplicates:
         click.echo(f"  merged:  {len(manifest.duplicates)} identical images kept once")
     if manifest.skipped:
-        reasons: dict[str, int] = {}
-        for item in manifest.skipped:
-            reasons[item.reason.value] = reasons.get(item.reason.value, 0) + 1
+        reasons = Counter(item.reason.value for item in manifest.skipped)
         listed = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
         click.echo(f"  skipped: {len(manifest.skipped)} ({listed}); see {out_dir / 'build-report.json'}")
     else:
@@ -158,8 +146,6 @@ Examples:
 @handle_errors
 def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_address: str | None) -> None:
     """Check every file of a release offline; exit 0 clean, 1 on any error."""
-    import json
-
     from .validation import validate_release
 
     report = validate_release(release_dir, engine=engine, ray_address=ray_address, progress=progress_enabled())
@@ -185,8 +171,6 @@ Examples:
 @handle_errors
 def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
     """Images added, removed (with reasons), relabelled and moved between two releases."""
-    import json
-
     from .diff import changelog_markdown, diff_releases
 
     result = diff_releases(old_dir, new_dir)
@@ -238,8 +222,8 @@ Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
 @click.option("--metadata", "metadata_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The dataset.yaml the release was built from: the registry is kept beside it.")
 @handle_errors
-def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool, dry_run: bool,
-            hf_endpoint: str | None, zenodo_url: str | None, registry: Path | None, metadata_file: Path | None) -> None:
+def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, dry_run: bool, metadata_file: Path | None,
+            **options: Any) -> None:
     """Publish a validated release to Zenodo (DOI) and the Hub (tag v{version}); re-running resumes.
 
     Tokens are checked first and the release is validated before anything is sent; --dry-run does
@@ -254,9 +238,8 @@ def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, sandbox: bool,
         from huggingface_hub.utils import disable_progress_bars
 
         disable_progress_bars()
-    result = publish_release(release_dir, hf_repo=hf_repo, zenodo=zenodo, sandbox=sandbox, dry_run=dry_run,
-                             hf_endpoint=hf_endpoint, zenodo_url=zenodo_url, registry=registry,
-                             metadata=metadata_file)
+    result = publish_release(release_dir, hf_repo=hf_repo, zenodo=zenodo, dry_run=dry_run, metadata=metadata_file,
+                             **options)
     click.echo(f"registry of published versions: {result['registry']}")
     if dry_run:
         click.echo("dry run: tokens present, release valid, nothing sent. The plan:")
@@ -340,8 +323,6 @@ is unusable (re-run microe train); 2 usage error.
 @handle_errors
 def predict(model_dir: Path, images: tuple[Path, ...], as_json: bool) -> None:
     """Label image files (any format Pillow reads) with the reference model; exit 1 if any file failed."""
-    import json
-
     from .training import load_model
 
     results = load_model(model_dir).predict_files(list(images))

@@ -6,6 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 from click.core import ParameterSource
@@ -28,38 +29,25 @@ def handle_errors(func: F) -> F:
             if debug:
                 raise
             hint = f" Hint: {err.hint}" if err.hint else ""
-            click.secho(f"error: {err}{hint}", fg="red", err=True)  # one line; `microe --debug` shows the traceback
+            click.secho(f"error: {err}{hint}", fg="red", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
 
 def progress_enabled() -> bool:
-    """Whether a command draws progress bars: stderr is a terminal and ``microe -q`` was not given.
-
-    The one switch behind every command's ``progress=`` (build, validate, report, train), so a
-    pipe or a log file gets only results (stdout) and errors (stderr).
-    """
+    """Whether a command draws progress bars: stderr is a terminal and ``microe -q`` was not given."""
     context = click.get_current_context(silent=True)
     quiet = bool(context is not None and context.find_root().params.get("quiet"))
     return sys.stderr.isatty() and not quiet
 
 
-ENGINE_OPTIONS = [
-    click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
-                 help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]')."),
-    click.option("--ray-address", default=None, metavar="ADDR",
-                 help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray."),
-]
-
-
 def engine_options(func: F) -> F:
     """--engine and --ray-address, shared by build and validate."""
-    for option in reversed(ENGINE_OPTIONS):
-        func = option(func)
-    return func
-
-
+    func = click.option("--ray-address", default=None, metavar="ADDR",
+                        help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray.")(func)
+    return click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
+                        help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]').")(func)
 
 
 def given_on_command_line(name: str) -> bool:
@@ -89,8 +77,6 @@ def check_url(_ctx: click.Context, param: click.Parameter, value: str | None) ->
     """An endpoint option: an http(s) address with a host (exit 2 when not)."""
     if value is None:
         return None
-    from urllib.parse import urlsplit
-
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         msg = f"'{value}' is not an http(s) address; write e.g. https://huggingface.co or http://127.0.0.1:8080."

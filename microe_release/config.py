@@ -19,9 +19,8 @@ from .sources.base import SourceConfig, compile_pattern
 SPLIT_ORDER: tuple[str, ...] = ("train", "validation", "test")
 
 #: Keys every [[source]] table may carry, whatever its format.
-COMMON_SOURCE_KEYS = frozenset(
-    {"name", "format", "path", "license", "url", "labels", "exclude", "subject_pattern", "keep_splits"}
-)
+COMMON_SOURCE_KEYS = frozenset({"name", "format", "path", "license", "url", "labels", "exclude", "subject_pattern",
+                                "keep_splits"})
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
@@ -59,12 +58,9 @@ class ReleaseConfig:
         if not 8 <= self.image_size <= 1024:
             msg = f"release.image_size {self.image_size}{where} must be between 8 and 1024 pixels."
             raise ConfigError(msg, path=self.config_path, field="release.image_size")
-        bad = [key for key in self.splits if key not in SPLIT_ORDER]
-        if bad or "train" not in self.splits or "test" not in self.splits:
-            msg = (
-                f"release.splits {self.splits}{where} must name 'train' and 'test' (and optionally "
-                f"'validation'), got {sorted(self.splits)}; e.g. {{ train = 0.8, test = 0.2 }}."
-            )
+        if not {"train", "test"} <= set(self.splits) <= set(SPLIT_ORDER):
+            msg = (f"release.splits {self.splits}{where} must name 'train' and 'test' (and optionally "
+                   f"'validation'), got {sorted(self.splits)}; e.g. {{ train = 0.8, test = 0.2 }}.")
             raise ConfigError(msg, path=self.config_path, field="release.splits")
         total = sum(self.splits.values())
         if any(v <= 0 for v in self.splits.values()) or abs(total - 1.0) > 1e-6:
@@ -89,16 +85,21 @@ class ReleaseConfig:
         return tuple(name for name in SPLIT_ORDER if name in self.splits)
 
 
+_REQUIRED = object()  # _get's default for a key that must be given
+
 #: Python types in the words a release.toml author knows.
 _KIND_WORDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
                dict: "a table"}
 
 
-def _require(table: dict[str, Any], key: str, kind: type, where: str, path: Path) -> Any:
-    if key not in table:
+def _get(table: dict[str, Any], key: str, kind: type, where: str, path: Path, default: Any = _REQUIRED) -> Any:
+    """``table[key]`` checked to be a ``kind``; ``default`` when it is absent, an error when there is none."""
+    if key in table:
+        return _typed(table[key], kind, f"{where}.{key}", path)
+    if default is _REQUIRED:
         msg = f"{where}.{key} is missing in {path}; add it (see README, 'release.toml')."
         raise ConfigError(msg, path=path, field=f"{where}.{key}")
-    return _typed(table[key], kind, f"{where}.{key}", path)
+    return default
 
 
 def _typed(value: Any, kind: type, field_name: str, path: Path | None) -> Any:
@@ -113,56 +114,46 @@ def _typed(value: Any, kind: type, field_name: str, path: Path | None) -> Any:
 
 def parse_source(table: dict[str, Any], *, position: int, base_dir: Path, config_path: Path) -> SourceConfig:
     """Check one ``[[source]]`` table and resolve its path against the toml's folder."""
-    where = f"source[{position}]"
-    name = _require(table, "name", str, where, config_path)
+    name = _get(table, "name", str, f"source[{position}]", config_path)
     where = f"source[{position}] ('{name}')"
     if not _NAME_RE.match(name):
         msg = f"{where}.name '{name}' in {config_path} must be letters, digits, '_', '.' or '-'."
         raise ConfigError(msg, path=config_path, field=f"source[{position}].name")
-    fmt = _require(table, "format", str, where, config_path)
+    fmt = _get(table, "format", str, where, config_path)
     adapter = get_source_format(fmt, where=f"{where}.format in {config_path}")
     allowed = COMMON_SOURCE_KEYS | set(adapter.OPTIONS)
     unknown = sorted(set(table) - allowed)
     if unknown:
-        msg = (
-            f"{where} in {config_path} has unknown key '{unknown[0]}' for format '{fmt}'; "
-            f"valid keys: {', '.join(sorted(allowed))}."
-        )
+        msg = (f"{where} in {config_path} has unknown key '{unknown[0]}' for format '{fmt}'; "
+               f"valid keys: {', '.join(sorted(allowed))}.")
         raise ConfigError(msg, path=config_path, field=f"{where}.{unknown[0]}")
     options: dict[str, Any] = {}
     for key, (kind, default) in adapter.OPTIONS.items():
-        if key in table:
-            options[key] = _typed(table[key], kind, f"{where}.{key}", config_path)
-        elif default is None:
+        if key not in table and default is None:
             msg = f"{where} in {config_path} needs '{key}' for format '{fmt}'."
             raise ConfigError(msg, path=config_path, field=f"{where}.{key}")
-        else:
-            options[key] = default
-    path_value = _require(table, "path", str, where, config_path) if adapter.NEEDS_PATH else table.get("path", ".")
-    labels = _typed(table.get("labels", {}), dict, f"{where}.labels", config_path)
+        options[key] = _get(table, key, kind, where, config_path, default)
+    path_value = _get(table, "path", str, where, config_path) if adapter.NEEDS_PATH else table.get("path", ".")
+    labels = _get(table, "labels", dict, where, config_path, {})
     for raw, target in labels.items():
         if target not in CLASS_NAMES:
-            msg = (
-                f"{where}.labels maps '{raw}' to '{target}' in {config_path}, which is not a class; "
-                f"use one of {', '.join(CLASS_NAMES)}."
-            )
+            msg = (f"{where}.labels maps '{raw}' to '{target}' in {config_path}, which is not a class; "
+                   f"use one of {', '.join(CLASS_NAMES)}.")
             raise ConfigError(msg, path=config_path, field=f"{where}.labels")
-    exclude = _typed(table.get("exclude", []), list, f"{where}.exclude", config_path)
-    pattern = table.get("subject_pattern")
-    subject_re = None
-    if pattern is not None:
-        subject_re = compile_pattern(_typed(pattern, str, f"{where}.subject_pattern", config_path),
-                                     field_name=f"{where}.subject_pattern", path=config_path, group="subject")
+    exclude = _get(table, "exclude", list, where, config_path, [])
+    pattern = _get(table, "subject_pattern", str, where, config_path, None)
+    subject_re = None if pattern is None else compile_pattern(
+        pattern, field_name=f"{where}.subject_pattern", path=config_path, group="subject")
     source = SourceConfig(
         name=name,
         format=fmt,
         path=(base_dir / path_value).resolve(),
-        license=_typed(table.get("license", "unknown"), str, f"{where}.license", config_path),
-        url=_typed(table["url"], str, f"{where}.url", config_path) if "url" in table else None,
-        labels={str(k): str(v) for k, v in labels.items()},
+        license=_get(table, "license", str, where, config_path, "unknown"),
+        url=_get(table, "url", str, where, config_path, None),
+        labels=dict(labels),
         exclude=tuple(str(x) for x in exclude),
         subject_pattern=subject_re,
-        keep_splits=_typed(table.get("keep_splits", False), bool, f"{where}.keep_splits", config_path),
+        keep_splits=_get(table, "keep_splits", bool, where, config_path, False),
         options=options,
     )
     adapter.check(source)
@@ -188,19 +179,17 @@ def load_config(path: str | Path) -> ReleaseConfig:
     """
     config_path = Path(path).resolve()
     try:
-        raw = config_path.read_bytes()
+        data = tomllib.loads(config_path.read_bytes().decode("utf-8"))
     except FileNotFoundError as err:
         msg = f"config file '{config_path}' does not exist; pass an existing release.toml with --config."
         raise ConfigError(msg, path=config_path) from err
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         msg = f"config file '{config_path}' is not valid TOML: {err}."
         raise ConfigError(msg, path=config_path) from err
-    release = _require(data, "release", dict, "", config_path) if "release" in data else None
-    if release is None:
+    if "release" not in data:
         msg = f"config file '{config_path}' has no [release] table; start it with [release] name = ..., version = ..."
         raise ConfigError(msg, path=config_path, field="release")
+    release = _get(data, "release", dict, "", config_path)
     unknown = sorted(set(data) - {"release", "source"})
     if unknown:
         msg = f"config file '{config_path}' has unknown top-level table '{unknown[0]}'; expected [release] and [[source]]."
@@ -210,29 +199,25 @@ def load_config(path: str | Path) -> ReleaseConfig:
     if not isinstance(sources_raw, list) or not sources_raw:
         msg = f"config file '{config_path}' names no [[source]]; add at least one."
         raise ConfigError(msg, path=config_path, field="source")
-    sources = tuple(
-        parse_source(_typed(t, dict, f"source[{i}]", config_path), position=i, base_dir=base_dir,
-                     config_path=config_path)
-        for i, t in enumerate(sources_raw)
-    )
+    sources = tuple(parse_source(_typed(t, dict, f"source[{i}]", config_path), position=i, base_dir=base_dir,
+                                 config_path=config_path) for i, t in enumerate(sources_raw))
     known = {"name", "version", "image_size", "seed", "splits", "metadata", "exclusions"}
     extra = sorted(set(release) - known)
     if extra:
         msg = f"[release] in {config_path} has unknown key '{extra[0]}'; valid keys: {', '.join(sorted(known))}."
         raise ConfigError(msg, path=config_path, field=f"release.{extra[0]}")
-    splits = _typed(release.get("splits", {"train": 0.8, "test": 0.2}), dict, "release.splits", config_path)
+    splits = _get(release, "splits", dict, "release", config_path, {"train": 0.8, "test": 0.2})
     metadata = release.get("metadata")
     if metadata is None and (base_dir / "dataset.yaml").is_file():
         metadata = "dataset.yaml"  # the user's own description beside release.toml wins over the packaged one
     return ReleaseConfig(
-        name=_require(release, "name", str, "release", config_path),
-        version=_require(release, "version", str, "release", config_path),
-        image_size=_typed(release.get("image_size", 48), int, "release.image_size", config_path),
-        seed=_typed(release.get("seed", 1234), int, "release.seed", config_path),
+        name=_get(release, "name", str, "release", config_path),
+        version=_get(release, "version", str, "release", config_path),
+        image_size=_get(release, "image_size", int, "release", config_path, 48),
+        seed=_get(release, "seed", int, "release", config_path, 1234),
         splits={str(k): _typed(v, float, f"release.splits.{k}", config_path) for k, v in splits.items()},
-        metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve()
-        if metadata else None,
-        exclusions=(base_dir / _typed(release["exclusions"], str, "release.exclusions", config_path)).resolve()
+        metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve() if metadata else None,
+        exclusions=(base_dir / _get(release, "exclusions", str, "release", config_path)).resolve()
         if "exclusions" in release else None,
         sources=sources,
         config_path=config_path,
@@ -272,24 +257,10 @@ def demo_config(*, count: int = 2400, version: str | None = None, seed: int = 12
 
     meta_path = Path(metadata).resolve() if metadata is not None else None
     meta = load_metadata(meta_path)
-    source = SourceConfig(
-        name="synthetic",
-        format="synthetic",
-        path=Path("."),
-        license="CC-BY-4.0",
-        url=None,
-        options={"count": count, "seed": seed, "size": 96},
-    )
-    data = {"release": {"name": meta.name, "version": version or meta.version, "seed": seed},
+    version = version or meta.version
+    source = SourceConfig(name="synthetic", format="synthetic", path=Path("."), license="CC-BY-4.0",
+                          options={"count": count, "seed": seed, "size": 96})
+    data = {"release": {"name": meta.name, "version": version, "seed": seed},
             "source": [{"name": "synthetic", "format": "synthetic", "count": count}]}
-    return ReleaseConfig(
-        name=meta.name,
-        version=version or meta.version,
-        image_size=48,
-        seed=seed,
-        splits={"train": 0.8, "test": 0.2},
-        metadata=meta_path,
-        sources=(source,),
-        exclusions=exclusions,
-        config_hash=hash_config(data),
-    )
+    return ReleaseConfig(name=meta.name, version=version, seed=seed, metadata=meta_path, sources=(source,),
+                         exclusions=exclusions, config_hash=hash_config(data))

@@ -34,7 +34,7 @@ class Creator:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DatasetMetadata:  # noqa: PLR0902 - one field per dataset.yaml key
+class DatasetMetadata:
     """The parsed ``dataset.yaml``; see ``metadata/dataset.yaml`` for every field."""
 
     name: str
@@ -75,25 +75,7 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
 
 
 def load_metadata(path: str | Path | None = None) -> DatasetMetadata:
-    """Read and check ``dataset.yaml`` against its schema.
-
-    Parameters
-    ----------
-    path : str, Path or None
-        The user's ``dataset.yaml``; None reads the description shipped with the toolkit (the
-        template ``microe init`` writes).
-
-    Raises
-    ------
-    ConfigError
-        When the file is missing, not YAML, has an unknown key, a wrong type or lacks a required
-        field; the message names the key and the file.
-
-    Examples
-    --------
-    >>> load_metadata().name
-    'microe'
-    """
+    """Read and check a ``dataset.yaml`` (None: the one shipped with the toolkit, which ``microe init`` writes)."""
     where = Path(path) if path is not None else None
     shown = where or PACKAGED_METADATA
     try:
@@ -121,15 +103,17 @@ def load_metadata(path: str | Path | None = None) -> DatasetMetadata:
     return parse_metadata(data, path=where)
 
 
-def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
-    """Check a parsed ``dataset.yaml`` against the shipped JSON Schema (``dataset.schema.json``).
+#: JSON Schema type names in the words a dataset.yaml author knows.
+_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false", "null": "empty"}
 
-    Raises
-    ------
-    ConfigError
-        On the first problem in document order: an unknown key (listing the valid keys), a value of
-        the wrong type or form, or a missing required field.
-    """
+#: The form a patterned field takes, as the error shows it (the last part of its dotted key).
+_FORMS = {"name": "letters, digits, '_', '.' or '-' (e.g. microe)", "version": "a version such as 1.0.0",
+          "date_published": "a date YYYY-MM-DD (e.g. 2026-11-23)",
+          "orcid": "an ORCID iD 0000-0000-0000-000X (e.g. 0000-0002-1825-0097)"}
+
+
+def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
+    """Check a parsed ``dataset.yaml`` against ``dataset.schema.json``; raise on its first problem in document order."""
     import jsonschema
 
     shown = str(path) if path is not None else PACKAGED_METADATA
@@ -142,18 +126,15 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     if not errors:
         return
     error = errors[0]
-    key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in error.absolute_path).replace(".[", "[")
-    node = schema
-    for part in error.absolute_path:
-        node = node.get("properties", {}).get(part, node.get("items", {})) if isinstance(part, str) else node.get("items", {})
-    valid = ", ".join(sorted(node.get("properties", {})))
+    key = error.json_path.removeprefix("$").removeprefix(".")  # e.g. creators[0].orcid
+    known = error.schema.get("properties", {})
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(node.get("properties", {})))
+        extra = sorted(set(error.instance) - set(known))
         name = f"{key}.{extra[0]}" if key else extra[0]
-        close = difflib.get_close_matches(extra[0], list(node.get("properties", {})), n=1)
+        close = difflib.get_close_matches(extra[0], list(known), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         msg = (f"metadata file '{shown}' has unknown key '{name}'{hint}; "
-               f"valid keys{' under ' + key if key else ''}: {valid}.")
+               f"valid keys{' under ' + key if key else ''}: {', '.join(sorted(known))}.")
         raise ConfigError(msg, path=path, field=name)
     if error.validator == "minItems":
         msg = f"metadata file '{shown}': '{key}' is empty; list at least {error.validator_value} (see `microe init`)."
@@ -161,11 +142,19 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     if error.validator == "required":
         missing = error.message.split("'")[1]
         name = f"{key}.{missing}" if key else missing
-        msg = f"metadata file '{shown}' lacks required field '{name}'; required: {', '.join(node.get('required', []))}."
+        msg = f"metadata file '{shown}' lacks required field '{name}'; required: {', '.join(error.validator_value)}."
         raise ConfigError(msg, path=path, field=name)
-    expected = error.schema.get("type") or error.schema.get("pattern") or error.validator
-    msg = (f"metadata file '{shown}': '{key}' is '{error.instance}', expected "
-           f"{_describe(error.validator, expected, key)}; see the comments in the file `microe init` writes.")
+    if error.validator == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = " or ".join(_TYPE_WORDS.get(kind, kind) for kind in kinds)
+    elif error.validator == "pattern":
+        expected = _FORMS.get(key.rsplit(".", 1)[-1], f"text matching {error.validator_value}")
+    elif error.validator == "minLength":
+        expected = "some text (it is empty)"
+    else:
+        expected = f"a value passing '{error.validator}'"
+    msg = (f"metadata file '{shown}': '{key}' is '{error.instance}', expected {expected}; "
+           "see the comments in the file `microe init` writes.")
     raise ConfigError(msg, path=path, field=key)
 
 
@@ -195,13 +184,7 @@ def _check_values(data: dict[str, Any], path: Path | None) -> None:
 
 
 def normalise_orcid(orcid: str) -> str:
-    """The bare iD (``0000-0002-1825-0097``) of an ORCID given bare or as its https://orcid.org/ address.
-
-    Examples
-    --------
-    >>> normalise_orcid("https://orcid.org/0000-0002-1825-0097")
-    '0000-0002-1825-0097'
-    """
+    """The bare iD (``0000-0002-1825-0097``) of an ORCID given bare or as its https://orcid.org/ address."""
     return orcid.removeprefix("https://orcid.org/")
 
 
@@ -213,26 +196,6 @@ def _orcid_checksum_ok(orcid: str) -> bool:
         total = (total + int(char)) * 2
     check = (12 - total % 11) % 11
     return digits[-1] == ("X" if check == 10 else str(check))
-
-
-#: JSON Schema type names in the words a dataset.yaml author knows.
-_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping", "boolean": "true or false", "null": "empty"}
-
-#: The form a patterned field takes, as the error shows it (the last part of its dotted key).
-_FORMS = {"name": "letters, digits, '_', '.' or '-' (e.g. microe)", "version": "a version such as 1.0.0",
-          "date_published": "a date YYYY-MM-DD (e.g. 2026-11-23)",
-          "orcid": "an ORCID iD 0000-0000-0000-000X (e.g. 0000-0002-1825-0097)"}
-
-
-def _describe(validator: str, expected: Any, key: str = "") -> str:
-    if validator == "type":
-        kinds = [str(k) for k in (expected if isinstance(expected, list) else [expected])]
-        return " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
-    if validator == "pattern":
-        return _FORMS.get(key.rsplit(".", 1)[-1], f"text matching {expected}")
-    if validator == "minLength":
-        return "some text (it is empty)"
-    return f"a value passing '{validator}'"
 
 
 def _plain(value: Any) -> Any:
@@ -247,38 +210,32 @@ def _plain(value: Any) -> Any:
 
 
 def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
-    """Check the fields of a parsed ``dataset.yaml`` (also kept in build-report.json).
-
-    Raises
-    ------
-    ConfigError
-        As :func:`check_metadata_schema`.
-    """
+    """Check a parsed ``dataset.yaml`` (also kept in build-report.json) and return its fields."""
     check_metadata_schema(data, path=path)
     data = _plain(data)
     _check_values(data, path)
-    creators = [Creator(given=str(item["given"]), family=str(item["family"]), affiliation=item.get("affiliation"),
+    creators = [Creator(given=item["given"], family=item["family"], affiliation=item.get("affiliation"),
                         orcid=normalise_orcid(item["orcid"]) if item.get("orcid") else None)
                 for item in data["creators"]]
-    return DatasetMetadata(
-        name=str(data["name"]),
-        title=str(data["title"]),
-        pretty_name=str(data.get("pretty_name") or data["title"]),
-        version=str(data["version"]),
-        description=str(data["description"]).strip(),
-        license=str(data["license"]),
+    return DatasetMetadata(  # the schema has checked every type
+        name=data["name"],
+        title=data["title"],
+        pretty_name=data.get("pretty_name") or data["title"],
+        version=data["version"],
+        description=data["description"].strip(),
+        license=data["license"],
         creators=tuple(creators),
-        keywords=tuple(str(k) for k in data.get("keywords") or ()),
+        keywords=tuple(data.get("keywords") or ()),
         homepage=data.get("homepage"),
         publisher=data.get("publisher"),
         task_categories=tuple(data.get("task_categories") or ("image-classification",)),
         task_ids=tuple(data.get("task_ids") or ()),
         contributors=tuple(data.get("contributors") or ()),
-        funding=tuple(str(f) for f in data.get("funding") or ()),
-        gated=bool(data.get("gated", False)),
-        date_published=str(data.get("date_published") or "1970-01-01"),
-        citation_title=str(data.get("citation_title") or data["title"]),
-        datasheet={str(k): str(v).strip() for k, v in (data.get("datasheet") or {}).items()},
+        funding=tuple(data.get("funding") or ()),
+        gated=data.get("gated", False),
+        date_published=data.get("date_published") or "1970-01-01",
+        citation_title=data.get("citation_title") or data["title"],
+        datasheet={k: v.strip() for k, v in (data.get("datasheet") or {}).items()},
         path=path,
         raw=dict(data),
         extra={k: v for k, v in data.items() if k in _EXTRA_KEYS},
