@@ -13,40 +13,32 @@ from ..errors import ValidationError
 from ..progress import progress_bar
 from ..workers import default_workers, worker_pool
 from .citation import check_agreement, check_citation_files
-from .croissant import check_croissant
 from .data import check_load_dataset, check_parquet
 from .fair import assess_fair
-from .files import check_checksums
+from .files import check_checksums, check_manifest
 from .leakage import check_leakage
 from .loaded import LoadedRelease
-from .manifest import check_manifest
 from .report import Issue, Severity, ValidationReport
-from .tabular import check_csv_matches_parquet, check_datapackage
+from .tabular import check_croissant, check_csv_matches_parquet, check_datapackage
 
 logger = logging.getLogger(__name__)
 
-#: Checks that only read files (no per-image facts): on the local engine each runs in a worker
-#: process beside the others (frictionless and mlcroissant walk every row in Python).
+#: Checks that only read files: on a big release each runs in its own worker process (frictionless
+#: and mlcroissant walk every row in Python).
 SIDE_CHECKS = ("datapackage", "croissant")
 
-#: Data bytes (microe.csv + parquet shards) from which the side checks get their own processes:
-#: below it (a few thousand images) starting them costs more than it saves.
+#: Data bytes (microe.csv + parquet shards) from which a release is big (below, processes cost more than they save).
 SIDE_PROCESS_BYTES = 32 * 1024 * 1024
 
-
-def _data_bytes(root: Path) -> int:
-    files = [root / "microe.csv", *(root / "data").glob("*.parquet")]
-    return sum(path.stat().st_size for path in files if path.is_file())
-
-
-#: Checks that need every image decoded, in the order they run when the images decode in worker
-#: processes (a big release on the local engine): after the others, the CSV first (it parses its
-#: pixel text before it needs the images), so this process works while the workers decode.
+#: Checks that need every image decoded, in the order they run last while worker processes decode a big
+#: release's images (the CSV first: it parses its pixel text before it needs them).
 NEEDS_IMAGES = ("csv", "parquet", "leakage")
 
-#: Files and folders of which a release has at least one; a folder with none is not a release
-#: (one clear error instead of a finding for every missing file).
+#: A folder with none of these is not a release (one clear error instead of a finding per missing file).
 RELEASE_MARKERS = ("SHA256SUMS", "build-report.json", "datapackage.json", "croissant.json", "data")
+
+#: A check's issues, the stats it set, and its seconds.
+_Found = tuple[list[Issue], dict[str, Any], float]
 
 #: Every check by name, in the order they run.
 CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
@@ -65,7 +57,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
 
 def validate_release(release_dir: str | Path, *, checks: list[str] | None = None, engine: str = "local",
                      ray_address: str | None = None, progress: bool = False) -> ValidationReport:
-    """Run every check on a release folder and return the report (never raises for findings).
+    """Run the checks on a release folder and return the report (never raises for findings).
 
     Parameters
     ----------
@@ -74,13 +66,16 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
     checks : list of str, optional
         Names from :data:`CHECKS` to run (default: all).
     engine : {"local", "ray"}
-        Where the per-image facts (Pillow decode, content id, pHash, pixel digest) are computed:
-        this machine (on a big release, worker processes beside the checks), or Ray Data tasks (a
-        local Ray, or the cluster at ``ray_address``).
+        Where the per-image facts are computed: this machine (worker processes on a big release) or Ray Data tasks.
     ray_address : str, optional
-        A Ray cluster to join with ``engine="ray"``.
+        A Ray cluster to join with ``engine="ray"`` (default: a local Ray).
     progress : bool
-        Show a bar over the checks on stderr (total: the number of checks; the running one on its right).
+        Show a progress bar over the checks on stderr.
+
+    Returns
+    -------
+    ValidationReport
+        Every issue found, the checks run, their stats and seconds, and the FAIR self-assessment.
 
     Raises
     ------
@@ -97,11 +92,12 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
                "pass the folder that `microe build --out` wrote.")
         raise ValidationError(msg)
     names = checks or list(CHECKS)
-    big = engine == "local" and _data_bytes(root) >= SIDE_PROCESS_BYTES
+    data = [root / "microe.csv", *(root / "data").glob("*.parquet")]
+    big = engine == "local" and sum(path.stat().st_size for path in data if path.is_file()) >= SIDE_PROCESS_BYTES
     side = [name for name in names if name in SIDE_CHECKS] if big else []
     decoders = max(1, default_workers() - len(side) - 1) if big and set(names) & set(NEEDS_IMAGES) else 0
     report = ValidationReport(release=str(root))
-    found: dict[str, tuple[list[Issue], dict[str, Any], float]] = {}
+    found: dict[str, _Found] = {}
     # the pool before anything else, so that it may fork (see workers.start_method)
     with (worker_pool(min(len(side), default_workers()) + decoders or 1) as pool,
           progress_bar(total=len(names), desc="validate", unit="check", enabled=progress) as bar):
@@ -111,29 +107,23 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
         if pool is not None and decoders:
             release.decode_in(pool)  # the images decode in worker processes while the checks run here
             order = sorted(names, key=lambda name: NEEDS_IMAGES.index(name) + 1 if name in NEEDS_IMAGES else 0)
-        for name in order:
-            if name not in futures:
-                bar.set_postfix_str(name)
-                found[name] = _run_here(release, name)
-                bar.update(1)
-        for name, future in futures.items():
+        for name in [name for name in order if name not in futures] + list(futures):
             bar.set_postfix_str(name)
-            found[name] = future.result()
+            found[name] = futures[name].result() if name in futures else _run_here(release, name)
             bar.update(1)
     # a side process reads the files again, so a file-level finding (invalid JSON) may come twice
     report.issues = list(dict.fromkeys(issue for name in names for issue in found[name][0]))
     for name in names:
         report.stats.update(found[name][1])
     report.checks = list(names)
-    timings = {name: found[name][2] for name in names}
     report.fair = assess_fair(release)
     report.stats["images"] = len(release.rows.ids)
-    report.stats["seconds"] = timings
+    report.stats["seconds"] = {name: found[name][2] for name in names}
     logger.info("validated %s: %d issues", root, len(report.issues))
     return report
 
 
-def _run_here(release: LoadedRelease, name: str) -> tuple[list[Issue], dict[str, Any], float]:
+def _run_here(release: LoadedRelease, name: str) -> _Found:
     """Run one check on ``release``; returns its issues, the stats it set and its seconds."""
     report = release.report
     before, stats_before = len(report.issues), dict(report.stats)
@@ -144,7 +134,7 @@ def _run_here(release: LoadedRelease, name: str) -> tuple[list[Issue], dict[str,
     return report.issues[before:], stats, seconds
 
 
-def _run_check(root: Path, name: str) -> tuple[list[Issue], dict[str, Any], float]:
+def _run_check(root: Path, name: str) -> _Found:
     """Worker process body: one check on its own view of the release."""
     return _run_here(LoadedRelease(root, ValidationReport(release=str(root))), name)
 

@@ -61,46 +61,8 @@ def check_citation_files(release: LoadedRelease) -> None:
                          f"upload_type is '{zenodo.get('upload_type')}', expected 'dataset'.", REBUILD)
 
 
-def _facts(release: LoadedRelease) -> dict[str, dict[str, Any]]:
-    """Version, licence and creators as each metadata file states them (normalised for comparison)."""
-    facts: dict[str, dict[str, Any]] = {}
-    card = release.card
-    if card:
-        facts["README.md"] = {"license": str(card.get("license", "")).lower()}
-    package = release.json("datapackage.json")
-    if isinstance(package, dict):
-        facts["datapackage.json"] = {
-            "version": package.get("version"),
-            "license": str((package.get("licenses") or [{}])[0].get("name", "")).lower(),
-            "creators": tuple(sorted((c.get("familyName", ""), c.get("givenName", ""))
-                                     for c in package.get("contributors", []) if "creator" in c.get("roles", []))),
-        }
-    cff = load_cff(release) if (release.root / "CITATION.cff").is_file() else None
-    if cff:
-        facts["CITATION.cff"] = {
-            "version": cff.get("version"), "license": str(cff.get("license", "")).lower(),
-            "creators": tuple(sorted((a.get("family-names", ""), a.get("given-names", "")) for a in cff.get("authors", []))),
-        }
-    zenodo = release.json(".zenodo.json")
-    if isinstance(zenodo, dict):
-        facts[".zenodo.json"] = {
-            "version": zenodo.get("version"), "license": str(zenodo.get("license", "")).lower(),
-            "creators": tuple(sorted(_split_name(c.get("name", "")) for c in zenodo.get("creators", []))),
-        }
-    datacite = release.json("datacite.json")
-    if isinstance(datacite, dict):
-        rights = (datacite.get("rightsList") or [{}])[0]
-        facts["datacite.json"] = {
-            "version": datacite.get("version"), "license": str(rights.get("rightsIdentifier", "")).lower(),
-            "creators": tuple(sorted((c.get("familyName", ""), c.get("givenName", "")) for c in datacite.get("creators", []))),
-        }
-    croissant = release.json("croissant.json")
-    if isinstance(croissant, dict):
-        facts["croissant.json"] = {"version": croissant.get("version")}
-    report_json = release.json("build-report.json")
-    if isinstance(report_json, dict):
-        facts["build-report.json"] = {"version": report_json.get("version")}
-    return facts
+def _people(people: list[dict[str, str]], family: str, given: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((person.get(family, ""), person.get(given, "")) for person in people))
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -109,22 +71,61 @@ def _split_name(name: str) -> tuple[str, str]:
     return family.strip(), given.strip()
 
 
-def _normal_license(value: str) -> str:
+def _facts(release: LoadedRelease) -> dict[str, dict[str, Any]]:
+    """Version, licence and creators as each metadata file states them."""
+    facts: dict[str, dict[str, Any]] = {}
+    card = release.card
+    if card:
+        facts["README.md"] = {"license": card.get("license", "")}
+    package = release.json("datapackage.json")
+    if isinstance(package, dict):
+        creators = [c for c in package.get("contributors", []) if "creator" in c.get("roles", [])]
+        facts["datapackage.json"] = {"version": package.get("version"),
+                                     "license": (package.get("licenses") or [{}])[0].get("name", ""),
+                                     "creators": _people(creators, "familyName", "givenName")}
+    cff = load_cff(release) if (release.root / "CITATION.cff").is_file() else None
+    if cff:
+        facts["CITATION.cff"] = {"version": cff.get("version"), "license": cff.get("license", ""),
+                                 "creators": _people(cff.get("authors", []), "family-names", "given-names")}
+    zenodo = release.json(".zenodo.json")
+    if isinstance(zenodo, dict):
+        names = [_split_name(c.get("name", "")) for c in zenodo.get("creators", [])]
+        facts[".zenodo.json"] = {"version": zenodo.get("version"), "license": zenodo.get("license", ""),
+                                 "creators": tuple(sorted(names))}
+    datacite = release.json("datacite.json")
+    if isinstance(datacite, dict):
+        facts["datacite.json"] = {"version": datacite.get("version"),
+                                  "license": (datacite.get("rightsList") or [{}])[0].get("rightsIdentifier", ""),
+                                  "creators": _people(datacite.get("creators", []), "familyName", "givenName")}
+    for name in ("croissant.json", "build-report.json"):
+        document = release.json(name)
+        if isinstance(document, dict):
+            facts[name] = {"version": document.get("version")}
+    return facts
+
+
+def _normal(key: str, value: Any) -> Any:
+    """A fact comparable across files: a licence id lower case, with DataCite's ``cc-zero`` as ``cc0-1.0``."""
+    if key != "license":
+        return value
+    value = str(value).lower()
     return {"cc-zero": "cc0-1.0"}.get(value, value)
+
+
+def _shown(key: str, value: Any) -> str:
+    return "; ".join(", ".join(part for part in person if part) for person in value) if key == "creators" else value
 
 
 def check_agreement(release: LoadedRelease) -> None:
     """Each fact must be the same in every file; the odd one out is named (majority decides)."""
     facts = _facts(release)
     for key in ("version", "license", "creators"):
-        stated = {name: (_normal_license(f[key]) if key == "license" else f[key])
-                  for name, f in facts.items() if key in f}
+        stated = {name: _normal(key, f[key]) for name, f in facts.items() if key in f}
         if len(set(stated.values())) <= 1:
             continue
         majority, _ = Counter(stated.values()).most_common(1)[0]
         for name, value in sorted(stated.items()):
             if value != majority:
-                shown = "; ".join(", ".join(p for p in c if p) for c in value) if key == "creators" else value
-                expected = "; ".join(", ".join(p for p in c if p) for c in majority) if key == "creators" else majority
                 release.report.error("metadata-disagree", f"{name} > {key}",
-                                     f"{key} is '{shown}' here but '{expected}' in the other metadata files.", REBUILD)
+                                     f"{key} is '{_shown(key, value)}' here but '{_shown(key, majority)}' in the other "
+                                     "metadata files.", REBUILD)

@@ -8,7 +8,7 @@ from collections import Counter
 
 from ..labels import CLASS_NAMES
 from .loaded import LoadedRelease
-from .spec import release_features
+from .spec import RELEASE_FEATURES
 
 REBUILD = "rebuild the release with `microe build`."
 
@@ -21,7 +21,6 @@ def check_parquet(release: LoadedRelease) -> None:
     if not release.shards:
         report.error("missing-file", "data/", "no parquet shard in data/.", REBUILD)
         return
-    expected = release_features()
     for path in release.shards:
         rel = path.relative_to(release.root).as_posix()
         try:
@@ -30,7 +29,7 @@ def check_parquet(release: LoadedRelease) -> None:
             continue
         meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
         features = meta.get("info", {}).get("features")
-        if features != expected:
+        if features != RELEASE_FEATURES:
             names = (features or {}).get("label", {}).get("names")
             detail = f"class names {names}" if names != list(CLASS_NAMES) else "features differ"
             report.error("parquet-features", f"{rel} > schema",
@@ -43,8 +42,7 @@ def _check_rows(release: LoadedRelease) -> None:
     report = release.report
     rows = release.rows
     size = release.image_size
-    for i, (facts, label, image_id) in enumerate(zip(release.facts, rows.labels, rows.ids, strict=True)):
-        file, row = rows.where[i]
+    for facts, label, image_id, (file, row) in zip(release.facts, rows.labels, rows.ids, rows.where, strict=True):
         if facts.shape is None:
             report.error("image-undecodable", f"{file} > row {row} > image", "the image bytes do not decode.", REBUILD)
         elif not facts.is_release_image(size):
@@ -57,15 +55,12 @@ def _check_rows(release: LoadedRelease) -> None:
         if not isinstance(label, int) or not 0 <= label < len(CLASS_NAMES):
             report.error("label-range", f"{file} > row {row} > label",
                          f"label {label} is not a class id 0..{len(CLASS_NAMES) - 1}.", REBUILD)
-    seen: dict[str, tuple[str, int]] = {}
-    for i, image_id in enumerate(rows.ids):
-        if image_id in seen:
-            file, row = rows.where[i]
-            other = seen[image_id]
+    first: dict[str, tuple[str, int]] = {}
+    for image_id, (file, row) in zip(rows.ids, rows.where, strict=True):
+        other = first.setdefault(image_id, (file, row))
+        if other != (file, row):
             report.error("duplicate-id", f"{file} > row {row} > id",
                          f"id '{image_id}' is also at {other[0]} > row {other[1]}.", REBUILD)
-        else:
-            seen[image_id] = rows.where[i]
     if sorted(rows.index) != list(range(len(rows.index))):
         counts = Counter(rows.index)
         bad = next((i for i in range(len(rows.index)) if counts.get(i) != 1), len(rows.index))

@@ -1,19 +1,25 @@
-"""SHA256SUMS: every listed file exists and matches; no file is unlisted."""
+"""SHA256SUMS and manifest.json: every file and image they list is there, as listed, and no other."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
+from ..labels import CLASS_NAMES
 from .loaded import LoadedRelease
 from .spec import CHECKSUMS, UNLISTED_FILES
 
 REBUILD = "rebuild the release with `microe build` (or restore the file from the published copy)."
+MANIFEST_REBUILD = ("rebuild the release with `microe build`; manifest.json is written from the same records as "
+                    "the data.")
 
+#: What ``manifest.json`` says it is (restated from the release format, not imported from its writer).
+FORMAT, FORMAT_VERSION = "microe-release manifest", 1
 
-def files_on_disk(root: Path) -> set[str]:
-    """Every file under ``root`` (POSIX paths) that SHA256SUMS must list: all but :data:`~.spec.UNLISTED_FILES`."""
-    found = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
-    return found - set(UNLISTED_FILES)
+#: Manifest record fields compared with the parquet rows.
+COMPARED = ("index", "label", "split", "source")
+
+#: Mismatching manifest records reported one by one before the rest are counted in one line.
+MAX_LISTED = 20
 
 
 def check_checksums(release: LoadedRelease) -> None:
@@ -31,7 +37,8 @@ def check_checksums(release: LoadedRelease) -> None:
                          f"line is not '<sha256>  <path>': '{line[:80]}'.", REBUILD)
             continue
         listed[name] = digest
-    on_disk = files_on_disk(release.root)
+    on_disk = {path.relative_to(release.root).as_posix() for path in release.root.rglob("*") if path.is_file()}
+    on_disk -= set(UNLISTED_FILES)
     for name, digest in sorted(listed.items()):
         if name not in on_disk:
             report.error("missing-file", name, f"{name} is listed in {CHECKSUMS} but does not exist.", REBUILD)
@@ -42,3 +49,45 @@ def check_checksums(release: LoadedRelease) -> None:
     for name in sorted(on_disk - set(listed)):
         report.error("unlisted-file", name, f"{name} is not listed in {CHECKSUMS}.",
                      f"remove it, or rebuild so that {CHECKSUMS} covers it.")
+
+
+def check_manifest(release: LoadedRelease) -> None:
+    """Each manifest record matches the parquet row of its id (index, label, split, source), both ways."""
+    data = release.json("manifest.json")
+    if data is None:
+        return
+    report = release.report
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        report.error("manifest-format", "manifest.json", f"manifest.json is not a {FORMAT} version {FORMAT_VERSION}.",
+                     MANIFEST_REBUILD)
+        return
+    fields = data.get("record_fields", [])
+    if not set(COMPARED) | {"id"} <= set(fields):
+        report.error("manifest-format", "manifest.json",
+                     f"manifest.json records lack fields {sorted(set(COMPARED) - set(fields))}.", MANIFEST_REBUILD)
+        return
+    claimed: dict[str, dict[str, Any]] = {}
+    for row in data.get("records", []):
+        record = dict(zip(fields, row, strict=False))
+        claimed[str(record["id"])] = record
+    rows = release.rows
+    found = {}
+    for i, image_id in enumerate(rows.ids):
+        label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
+        found[image_id] = {"index": rows.index[i], "label": label, "split": rows.splits[i], "source": rows.sources[i]}
+    problems = [(image_id, "is in manifest.json but in no parquet shard")
+                for image_id in sorted(set(claimed) - set(found))]
+    problems += [(image_id, "is in the parquet shards but not in manifest.json")
+                 for image_id in sorted(set(found) - set(claimed))]
+    for image_id in sorted(set(found) & set(claimed)):
+        differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in COMPARED
+                  if claimed[image_id].get(key) != found[image_id][key]]
+        if differ:
+            problems.append((image_id, "differs from its parquet row: " + ", ".join(differ)))
+    for image_id, message in problems[:MAX_LISTED]:
+        report.error("manifest-mismatch", f"manifest.json > {image_id}", f"image {image_id} {message}.",
+                     MANIFEST_REBUILD)
+    if len(problems) > MAX_LISTED:
+        report.error("manifest-mismatch", "manifest.json",
+                     f"{len(problems) - MAX_LISTED} more images disagree between manifest.json and the shards.",
+                     MANIFEST_REBUILD)

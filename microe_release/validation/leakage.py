@@ -13,17 +13,9 @@ REBUILD = "rebuild the release with `microe build`: its splits keep identical an
 
 
 def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
-    """Index pairs ``(i, j)``, ``i < j``, of 64-bit hashes at most ``max_bits`` bits apart, sorted.
-
-    Cut each hash into ``max_bits + 1`` bit fields: two hashes that differ in at most ``max_bits``
-    bits are equal in at least one field. So for each field the hashes are sorted by it, and each is
-    compared with its 1st, 2nd, ... successor while they share the field, all at once per step.
-
-    Examples
-    --------
-    >>> close_hash_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF])
-    [(0, 1)]
-    """
+    """Index pairs ``(i, j)``, ``i < j``, of 64-bit hashes at most ``max_bits`` bits apart, sorted."""
+    # hashes at most max_bits apart are equal in one of max_bits + 1 bit fields: per field, sort by it and compare
+    # each hash with its 1st, 2nd, ... successor while they share the field, all at once per step
     values = np.asarray(hashes, dtype=np.uint64)
     n = len(values)
     fields = max_bits + 1

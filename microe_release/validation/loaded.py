@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,11 @@ FACTS_BATCH = 1024
 DECODE_TASK_ROWS = 8192
 
 
+def _batched_facts(images: list[bytes], size: int) -> list[ImageFacts]:
+    return [fact for start in range(0, len(images), FACTS_BATCH)
+            for fact in image_facts(images[start:start + FACTS_BATCH], size)]
+
+
 def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> dict[str, list[Any]]:
     """Worker-process body: the facts of some row groups (default: all) of one shard, as columns."""
     import pyarrow.parquet as pq
@@ -30,14 +36,11 @@ def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> di
     shard = pq.ParquetFile(path)
     groups = list(range(shard.num_row_groups)) if row_groups is None else row_groups
     images = shard.read_row_groups(groups, columns=["image"]).column("image").combine_chunks().field("bytes").to_pylist()
-    facts: list[ImageFacts] = []
-    for start in range(0, len(images), FACTS_BATCH):
-        facts += image_facts(images[start:start + FACTS_BATCH], size)
-    return facts_to_columns(facts)
+    return facts_to_columns(_batched_facts(images, size))
 
 
 def image_size_of(build_report: Any) -> int:
-    """The release's image side as build-report.json states it (48 when it does not)."""
+    """The image side build-report.json states (48 when it does not)."""
     size = build_report.get("image_size") if isinstance(build_report, dict) else None
     return size if isinstance(size, int) and size > 0 else 48
 
@@ -75,15 +78,11 @@ class LoadedRelease:
         self.ray_address = ray_address
         self._json: dict[str, Any] = {}
         self._sha256: dict[str, str] = {}
-        # per shard: (facts of some row groups as columns, their number of rows)
-        self._decoding: dict[Path, list[tuple[Future[dict[str, list[Any]]], int]]] | None = None
+        # per shard: the facts of some of its row groups, as columns
+        self._decoding: dict[Path, list[Future[dict[str, list[Any]]]]] | None = None
 
     def decode_in(self, pool: Executor) -> None:
-        """Decode the images in ``pool``'s worker processes, starting now, while the checks run here.
-
-        Each task reads whole row groups of one shard itself (no image bytes cross the process
-        boundary, only the facts come back).
-        """
+        """Decode the images in ``pool``'s worker processes from now on (each task reads its own row groups)."""
         import pyarrow.parquet as pq
 
         size = read_image_size(self.root)
@@ -93,23 +92,18 @@ class LoadedRelease:
                 meta = pq.read_metadata(path)
             except Exception:  # noqa: BLE001 - reported when the rows are read
                 continue
-            tasks: list[list[int]] = [[]]
-            counts = [0]
+            tasks: list[list[int]] = []
+            rows = DECODE_TASK_ROWS
             for group in range(meta.num_row_groups):
-                if counts[-1] >= DECODE_TASK_ROWS:
+                if rows >= DECODE_TASK_ROWS:
                     tasks.append([])
-                    counts.append(0)
+                    rows = 0
                 tasks[-1].append(group)
-                counts[-1] += meta.row_group(group).num_rows
-            self._decoding[path] = [(pool.submit(shard_facts, str(path), size, task), count)
-                                    for task, count in zip(tasks, counts, strict=True) if task]
+                rows += meta.row_group(group).num_rows
+            self._decoding[path] = [pool.submit(shard_facts, str(path), size, task) for task in tasks]
 
     def sha256(self, path: Path) -> str:
-        """The sha256 of a file's bytes, read from disk by this validation (once for all its checks).
-
-        Nothing is taken from an earlier run or from the build (no cache by size or time): a file
-        edited between two validations in one process is read again.
-        """
+        """The sha256 of a file's bytes, read once per validation (never from the build, nor cached by size or time)."""
         key = str(path)
         if key not in self._sha256:
             with path.open("rb") as handle:
@@ -170,13 +164,13 @@ class LoadedRelease:
         import pyarrow.parquet as pq
 
         rows = ParquetRows()
+        # with --engine ray or a decoding pool the images are read there, never by this process
+        here = self.engine == "local" and self._decoding is None
         for path in self.shards:
             rel = path.relative_to(self.root).as_posix()
             split = path.name.split("-", 1)[0]
             try:
                 names = pq.read_schema(path).names
-                # with --engine ray or a decoding pool the images are read there, never by this process
-                here = self.engine == "local" and self._decoding is None
                 table = pq.read_table(path, columns=[c for c in names if c != "image" or here])
             except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding
                 self.report.error("parquet-unreadable", rel, f"{rel} cannot be read as parquet: {err}.",
@@ -210,44 +204,30 @@ class LoadedRelease:
             return facts
         if self._decoding is not None:
             return self._decoded_facts()
-        out: list[ImageFacts] = []
-        images = self.rows.images
-        for start in range(0, len(images), FACTS_BATCH):
-            out += image_facts(images[start:start + FACTS_BATCH], self.image_size)
-        return out
+        return _batched_facts(self.rows.images, self.image_size)
 
     def _decoded_facts(self) -> list[ImageFacts]:
-        """The facts from the worker processes (see :meth:`decode_in`), in row order.
-
-        Here the rows were read without their images: a shard whose image column alone is damaged
-        is reported now, each of its images as one that does not decode.
-        """
+        """The facts from :meth:`decode_in`; the rows were read without images, so a damaged image column shows here."""
         decoding = self._decoding or {}
+        counts = Counter(file for file, _ in self.rows.where)
         out: list[ImageFacts] = []
-        for path, rows in zip(*self._rows_per_shard(), strict=True):
+        for path in self.rows.files:
             rel = path.relative_to(self.root).as_posix()
+            rows = counts[rel]
             try:
                 if path in decoding:
-                    found = [facts_from_columns(future.result()) for future, _ in decoding[path]]
+                    facts = [f for future in decoding[path] for f in facts_from_columns(future.result())]
                 else:  # not readable when the tasks were made, readable now: decode it here
-                    found = [facts_from_columns(shard_facts(str(path), self.image_size))]
+                    facts = facts_from_columns(shard_facts(str(path), self.image_size))
             except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding
                 self.report.error("parquet-unreadable", f"{rel} > image", f"the images of {rel} cannot be read: {err}.",
                                   "rebuild the release; the file is damaged.")
-                found = [[ImageFacts(shape=None)] * rows]
-            facts = [f for part in found for f in part]
+                facts = [ImageFacts(shape=None)] * rows
             if len(facts) != rows:
                 msg = f"{len(facts)} images decoded from {rel}, which holds {rows} rows; was it rewritten during validation?"
                 raise ValidationError(msg)
             out += facts
         return out
-
-    def _rows_per_shard(self) -> tuple[list[Path], list[int]]:
-        """The shards read, with their number of rows."""
-        counts: dict[str, int] = {}
-        for file, _ in self.rows.where:
-            counts[file] = counts.get(file, 0) + 1
-        return self.rows.files, [counts.get(path.relative_to(self.root).as_posix(), 0) for path in self.rows.files]
 
     @cached_property
     def image_size(self) -> int:

@@ -1,29 +1,29 @@
-"""``datapackage.json`` (frictionless + the v2 profile's JSON Schema) and ``microe.csv`` against the parquet rows."""
+"""``datapackage.json`` and ``croissant.json`` by their own libraries; ``microe.csv`` against the parquet rows."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
-from .csvpixels import ParsedPixels, parse_pixel_texts
-from .facts import content_id_of
+from .facts import content_id_of, pixel_digest
 from .loaded import LoadedRelease
 
 REBUILD = "rebuild the release with `microe build`."
 
 
 def _arrow_parquet_plugin() -> Any:
-    """A frictionless plugin reading local parquet resources row by row straight from Arrow.
+    """A frictionless plugin yielding local parquet resources' raw cells straight from Arrow, a record batch at a time.
 
-    frictionless's own parquet route goes through pandas and builds a dict of the whole row for
-    every cell (``iterrows`` + ``to_dict`` per field: ~0.25 ms a row here). This yields the same
-    raw cells (header, then per row the Python ints, strings, bytes and dicts that pandas boxes
-    too), a record batch at a time; frictionless then detects and checks exactly as before.
-    Remote files and tables with nulls (which pandas turns into NaN floats) keep frictionless's own
-    parser.
+    frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files
+    and tables with nulls (pandas makes them NaN floats) keep it.
     """
     import pyarrow.parquet as pq
     from frictionless.formats.parquet import ParquetControl, ParquetParser
@@ -101,6 +101,41 @@ def check_datapackage(release: LoadedRelease) -> None:
                          f"bytes {resource['bytes']} but {resource.get('path')} has {path.stat().st_size}.", REBUILD)
 
 
+def check_croissant(release: LoadedRelease) -> None:
+    """Load the JSON-LD with mlcroissant, report its issues, count the ``examples`` records."""
+    report = release.report
+    if release.json("croissant.json") is None:
+        return
+    import mlcroissant as mlc
+
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    try:
+        dataset = mlc.Dataset(jsonld=str(release.root / "croissant.json"))
+    except mlc.ValidationError as err:
+        for line in str(err).splitlines():
+            if line.strip().startswith("-"):
+                report.error("croissant", "croissant.json", f"mlcroissant: {line.strip(' -')}", REBUILD)
+        if not any(i.code == "croissant" for i in report.issues):
+            report.error("croissant", "croissant.json", f"mlcroissant: {err}", REBUILD)
+        return
+    except Exception as err:  # noqa: BLE001 - any loader failure is a finding
+        report.error("croissant", "croissant.json", f"mlcroissant cannot load it: {type(err).__name__}: {err}", REBUILD)
+        return
+    for warning in sorted(dataset.metadata.ctx.issues.warnings):
+        report.warning("croissant", "croissant.json", f"mlcroissant: {warning}", REBUILD)
+    where = "croissant.json > recordSet > examples"
+    try:
+        count = sum(1 for _ in dataset.records(record_set="examples"))
+    except Exception as err:  # noqa: BLE001
+        report.error("croissant-records", where, f"mlcroissant cannot read the records: {type(err).__name__}: {err}",
+                     REBUILD)
+        return
+    if count != len(release.rows.ids):
+        report.error("croissant-records", where,
+                     f"mlcroissant yields {count} records, the parquet shards hold {len(release.rows.ids)}.", REBUILD)
+    report.stats["croissant_records"] = count
+
+
 #: Columns microe.csv must have for its rows to be compared with the parquet rows.
 CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source")
 
@@ -128,15 +163,13 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
     csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index")}
     rows = release.rows
     at = {image_id: i for i, image_id in enumerate(rows.ids)}
-    seen: set[str] = set()
-    todo: list[tuple[int, int]] = []  # (csv row, parquet row) whose pixels to compare
+    parquet_row: dict[int, int] = {}  # csv row -> parquet row, whose pixels to compare
     for n, image_id in enumerate(csv["id"]):
         where = f"microe.csv > row {n + 1}"
         i = at.get(image_id)
         if i is None:
             report.error("csv-extra-row", f"{where} > id", f"id '{image_id}' is in microe.csv but in no parquet shard.", REBUILD)
             continue
-        seen.add(image_id)
         label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
         expected = {"label": label, "emotion": rows.labels[i], "split": rows.splits[i], "source": rows.sources[i],
                     "index": rows.index[i]}
@@ -145,17 +178,52 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
                 report.error("csv-mismatch", f"{where} > {column}",
                              f"{column} is '{csv[column][n]}' in microe.csv but '{value}' in "
                              f"{rows.where[i][0]} > row {rows.where[i][1]} (id {image_id}).", REBUILD)
-        todo.append((n, i))
-    for image_id in sorted(set(rows.ids) - seen):
+        parquet_row[n] = i
+    for image_id in sorted(set(rows.ids) - set(csv["id"])):
         file, row = rows.where[at[image_id]]
         report.error("csv-missing-row", f"microe.csv > id {image_id}",
                      f"the image at {file} > row {row} has no row in microe.csv.", REBUILD)
-    _check_pixels(release, table.column("pixels"), csv["id"], dict(todo))
+    _check_pixels(release, table.column("pixels"), csv["id"], parquet_row)
     report.stats["csv_rows"] = table.num_rows
 
 
 #: CSV rows whose pixel text is held as Python bytes at once (~8 KB each at 48x48).
 PIXEL_CHUNK = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPixels:
+    """One CSV row's pixel text: the :func:`~.facts.pixel_digest` of its pixels, or what is wrong."""
+
+    digest: bytes = b""
+    problem: str = ""
+
+
+def parse_pixel_texts(texts: Sequence[bytes | None], size: int) -> list[ParsedPixels]:
+    """Each row's pixel text parsed by numpy (as a user's script reads it) into ``size`` x ``size`` values, digested."""
+    with warnings.catch_warnings():
+        # numpy warns (a future error) where a text stops being numbers: make that an error now
+        warnings.simplefilter("error", DeprecationWarning)
+        return [_parse_pixels(text, size) for text in texts]
+
+
+def _parse_pixels(text: bytes | None, size: int) -> ParsedPixels:
+    count = size * size
+    if not text:
+        return ParsedPixels(problem="the pixel text is empty")
+    try:
+        values = np.fromstring(text, dtype=np.int64, sep=" ")
+    except (ValueError, DeprecationWarning):
+        bad = next((t for t in text.split() if not t.isdigit()), text[:20])
+        return ParsedPixels(problem=f"'{bad.decode(errors='replace')}' is not a number")
+    if len(values) != count:
+        return ParsedPixels(problem=f"{len(values)} values, expected {size}x{size} = {count}")
+    if values.min() < 0 or values.max() > 255:
+        bad_value = values[(values < 0) | (values > 255)][0]
+        return ParsedPixels(problem=f"values must be 0..255, found '{bad_value}'")
+    if text.count(b" ") != count - 1:
+        return ParsedPixels(problem="values are not separated by single spaces")
+    return ParsedPixels(digest=pixel_digest(values.astype(np.uint8).tobytes(), size, size))
 
 
 def _check_pixels(release: LoadedRelease, texts: Any, ids: list[str], parquet_row: dict[int, int]) -> None:

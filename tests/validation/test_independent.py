@@ -19,9 +19,10 @@ from PIL import Image
 from microe_release import build_release, demo_config
 from microe_release.cli import main
 from microe_release.validation import validate_release
-from microe_release.validation.csvpixels import parse_pixel_text
-from microe_release.validation.facts import image_facts
+from microe_release.validation.facts import content_id_of, image_facts, pixel_digest
 from microe_release.validation.leakage import close_hash_pairs
+from microe_release.validation.spec import RELEASE_FEATURES
+from microe_release.validation.tabular import parse_pixel_texts
 from tests.fixtures.sources import copy_release
 
 pytestmark = pytest.mark.integration
@@ -203,10 +204,18 @@ def test_validation_fingerprints_equal_the_builder_definitions(built: Path) -> N
     (b"1 2 3", "3 values, expected 2x2 = 4"),
     (b"1 2 x 4", "'x' is not a number"),
     (b"1 2 3 -4", "values must be 0..255, found '-4'"),
+    (b"0 0 256 0", "values must be 0..255, found '256'"),
     (b"1  2 3 4", "values are not separated by single spaces"),
 ])
 def test_parse_pixel_text_bad_text(text: bytes, problem: str) -> None:
-    assert parse_pixel_text(text, 2).problem == problem
+    assert parse_pixel_texts([text], 2)[0].problem == problem
+
+
+def test_restated_definitions() -> None:
+    assert content_id_of(pixel_digest(bytes(4), 2, 2)) == "6721231bea7689c6"
+    assert content_id_of(parse_pixel_texts([b"0 0 0 0"], 2)[0].digest) == "6721231bea7689c6"
+    assert close_hash_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF]) == [(0, 1)]
+    assert list(RELEASE_FEATURES) == ["image", "label", "id", "index", "source", "source_ref", "license"]
 
 
 def _png(array: np.ndarray, mode: str | None = None) -> bytes:
