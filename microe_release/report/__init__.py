@@ -49,8 +49,8 @@ def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[
     metrics = json.loads((model_dir / "metrics.json").read_text())
     metrics.pop("history", None)
     config = json.loads((model_dir / "config.json").read_text())
-    pictures = {name: (model_dir / f"{name}.png").read_bytes()
-                for name in ("training_curves", "confusion_matrix", "sample_predictions") if (model_dir / f"{name}.png").is_file()}
+    pictures = {name: (model_dir / f"{name}.png").read_bytes() for name in
+                ("training_curves", "confusion_matrix", "sample_predictions") if (model_dir / f"{name}.png").is_file()}
     return {"arch": config.get("arch"), "release": config.get("release"), "metrics": metrics}, pictures
 
 
@@ -94,11 +94,10 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     pixel_stats = intensity(images, labels)
     sample_maps, feature_numbers = _feature_samples(images, labels)
     model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
-    split_array = np.asarray(splits)
     drawings: dict[str, Callable[[], bytes]] = {"composition": functools.partial(figures.composition_figure, comp)}
     for split in comp["by_split"]:
-        drawings[f"samples_{split}"] = functools.partial(figures.samples_figure, images, labels,
-                                                         split_array == split, f"{split} split")
+        drawings[f"samples_{split}"] = functools.partial(figures.samples_figure, images, labels, splits == split,
+                                                         f"{split} split")
     drawings["class_means"] = functools.partial(figures.means_figure, means, mean_numbers["distance"])
     drawings["intensity"] = functools.partial(figures.intensity_figure, pixel_stats)
     drawings["colour_dominance"] = functools.partial(figures.colour_figure, colour)

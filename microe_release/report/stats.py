@@ -18,7 +18,7 @@ from ..writers.manifest import read_manifest
 CLOSE_MEANS_SHARE = 0.6
 
 
-def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All images ``(N, H, W)`` uint8 with their class indices and splits, in the manifest's index order."""
     import pyarrow.parquet as pq
     from PIL import Image
@@ -39,7 +39,7 @@ def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarra
         msg = f"image {err} of '{root}/manifest.json' is in no data/*.parquet shard; run `microe validate {root}`."
         raise ReleaseFormatError(msg, path=root) from None
     class_index = {name: i for i, name in enumerate(CLASS_NAMES)}
-    return np.stack(images), np.asarray([class_index[r.label] for r in records]), [str(r.split) for r in records]
+    return np.stack(images), np.asarray([class_index[r.label] for r in records]), np.asarray([r.split for r in records])
 
 
 def composition(manifest: Manifest) -> dict[str, Any]:
@@ -69,7 +69,8 @@ def class_means(images: np.ndarray, labels: np.ndarray) -> tuple[dict[str, np.nd
     distance = {a: {b: float(np.sqrt(((means[a] - means[b]) ** 2).mean())) for b in names} for a in names}
     pairs = [(distance[a][b], a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     median = float(np.median([d for d, _, _ in pairs])) if pairs else 0.0
-    close = [{"classes": [a, b], "distance": round(d, 3)} for d, a, b in sorted(pairs) if d < CLOSE_MEANS_SHARE * median]
+    close = [{"classes": [a, b], "distance": round(d, 3)} for d, a, b in sorted(pairs)
+             if d < CLOSE_MEANS_SHARE * median]
     return means, {"distance": {a: {b: round(v, 3) for b, v in row.items()} for a, row in distance.items()},
                    "median_distance": round(median, 3), "hard_to_tell_apart": close,
                    "threshold": f"distance under {CLOSE_MEANS_SHARE} x the median pairwise distance"}

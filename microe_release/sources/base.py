@@ -139,8 +139,9 @@ def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -
     return SkippedItem(source=source.name, source_ref=ref, reason=reason, detail=detail)
 
 
-def labelled_item(source: SourceConfig, *, ref: str, raw_label: str, path: str | None = None, pixels: str | None = None,
-                  subject: str | None = None, split: str | None = None, builtin: dict[str, str] | None = None) -> Found:
+def labelled_item(source: SourceConfig, *, ref: str, raw_label: str, path: str | None = None,
+                  pixels: str | None = None, subject: str | None = None, split: str | None = None,
+                  builtin: dict[str, str] | None = None) -> Found:
     """Map a raw label (``builtin``: a format's own codes, overridden by the source's ``labels``) and build the item."""
     raw = raw_label.strip()
     if raw.lower() in {e.lower() for e in source.exclude}:

@@ -34,10 +34,8 @@ class Fer2013Csv(SourceFormat):
             reader = csv.reader(handle)
             header = [h.strip().lower() for h in next(reader, [])]
             if "emotion" not in header or "pixels" not in header:
-                msg = (
-                    f"source '{source.name}': '{path}' has header {header}, expected 'emotion,pixels,Usage' "
-                    f"(FER2013 layout); use format = \"labelled-csv\" for CSVs that name image files."
-                )
+                msg = (f"source '{source.name}': '{path}' has header {header}, expected 'emotion,pixels,Usage' "
+                       "(FER2013 layout); use format = \"labelled-csv\" for CSVs that name image files.")
                 raise SourceError(msg, source=source.name, path=path)
             col_label, col_pixels = header.index("emotion"), header.index("pixels")
             col_usage = header.index("usage") if "usage" in header else None
@@ -55,8 +53,7 @@ class Fer2013Csv(SourceFormat):
                     continue
                 split = None
                 if col_usage is not None:
-                    usage = row[col_usage].strip().lower()
-                    split = USAGE_SPLITS.get(usage)
+                    split = USAGE_SPLITS.get(row[col_usage].strip().lower())
                     if split is None and source.keep_splits:
                         yield skip(source, ref, SkipReason.MALFORMED_ROW,
                                    f"Usage '{row[col_usage]}' is not Training, PublicTest or PrivateTest")

@@ -124,10 +124,8 @@ class FerPlus(SourceFormat):
         root = require_path(source, source.path, what="FER+ data", is_dir=True)
         folders = [(root / name, split) for name, split in FOLDER_SPLITS if (root / name / "label.csv").is_file()]
         if not folders:
-            msg = (
-                f"source '{source.name}': no FER2013Train/label.csv, FER2013Valid/label.csv or "
-                f"FER2013Test/label.csv under '{root}'; point path at FER+'s data folder."
-            )
+            msg = (f"source '{source.name}': no FER2013Train/label.csv, FER2013Valid/label.csv or "
+                   f"FER2013Test/label.csv under '{root}'; point path at FER+'s data folder.")
             raise SourceNotFoundError(msg, source=source.name, path=root)
         min_agreement = source.options["min_agreement"]
         for folder, split in folders:

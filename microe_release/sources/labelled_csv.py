@@ -49,10 +49,8 @@ class LabelledCsv(SourceFormat):
             for key in ("image_column", "label_column"):
                 wanted = source.options[key]
                 if wanted not in header:
-                    msg = (
-                        f"source '{source.name}': '{csv_path}' has no column '{wanted}' ({key}); "
-                        f"its header is {header}. Set {key} to one of them."
-                    )
+                    msg = (f"source '{source.name}': '{csv_path}' has no column '{wanted}' ({key}); "
+                           f"its header is {header}. Set {key} to one of them.")
                     raise SourceError(msg, source=source.name, path=csv_path)
                 columns[key] = header.index(wanted)
             for row in reader:

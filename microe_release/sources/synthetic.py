@@ -35,12 +35,5 @@ class Synthetic(SourceFormat):
         """Yield ``count`` items; the worker renders each one."""
         seed = source.options["seed"]
         for number, (label, subject) in enumerate(plan_faces(source.options["count"], seed)):
-            yield SourceItem(
-                source=source.name,
-                source_ref=f"synthetic:{number:06d}",
-                raw_label=label,
-                label=label,
-                license=source.license,
-                subject=subject,
-                synthetic=(seed, number),
-            )
+            yield SourceItem(source=source.name, source_ref=f"synthetic:{number:06d}", raw_label=label, label=label,
+                             license=source.license, subject=subject, synthetic=(seed, number))
