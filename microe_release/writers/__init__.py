@@ -13,9 +13,8 @@ from ..records import Manifest
 from ..store import ImageStore
 from .card import write_card
 from .citation import write_citation, write_datacite, write_zenodo
-from .croissant import write_croissant
 from .data import write_csv, write_images, write_parquet
-from .datapackage import write_datapackage
+from .descriptors import write_croissant, write_datapackage
 from .license import write_checksums, write_license
 from .manifest import write_manifest
 from .report import write_build_report

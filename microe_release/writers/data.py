@@ -85,15 +85,13 @@ def _csv_field(value: str) -> bytes:
 
 
 def write_csv(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
-    """Write ``microe.csv``, FER2013-style, in index order (RFC 4180, ``\\n`` line ends); returns the file written.
-
-    The pixel text (digits and single spaces, never quoted) comes ready-made from the image store.
-    """
+    """Write ``microe.csv``, FER2013-style, in index order (RFC 4180, ``\\n`` line ends); returns the file written."""
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
     path = out_dir / "microe.csv"
     with open(path, "wb") as handle:
         handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
         for start in range(0, len(manifest.records), CHUNK):
+            # the pixel text (digits and single spaces, never quoted) comes ready-made from the image store
             handle.write(b"".join(
                 b"%d,%s,%s,%d,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(), label_ids[r.label],
                                                  store.text(r.id), str(r.split).encode(), _csv_field(r.source),

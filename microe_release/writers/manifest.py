@@ -30,21 +30,15 @@ def _row(record: ImageRecord) -> list[Any]:
 def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``manifest.json`` (one record per line: diffs between versions stay readable)."""
     head = {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "name": manifest.name, "version": manifest.version, "image_size": manifest.image_size,
-        "seed": manifest.seed, "config_hash": manifest.config_hash,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "record_fields": list(RECORD_FIELDS),
+        "name": manifest.name, "version": manifest.version, "image_size": manifest.image_size, "seed": manifest.seed,
+        "config_hash": manifest.config_hash, "doi": manifest.doi, "concept_doi": manifest.concept_doi,
         "class_names": list(manifest.class_names), "split_names": list(manifest.split_names),
-        "doi": manifest.doi, "concept_doi": manifest.concept_doi,
-        "dataset_metadata": manifest.metadata.raw,
-        "sources": list(manifest.sources),
-        "skipped": [s.to_dict() for s in manifest.skipped],
-        "duplicates": list(manifest.duplicates),
-        "near_duplicate_groups": [list(g) for g in manifest.near_duplicate_groups],
-        "excluded": list(manifest.excluded),
-        "changelog": manifest.changelog,
-        "record_fields": list(RECORD_FIELDS),
+        "dataset_metadata": manifest.metadata.raw, "sources": list(manifest.sources), "changelog": manifest.changelog,
+        "skipped": [s.to_dict() for s in manifest.skipped], "duplicates": list(manifest.duplicates),
+        "near_duplicate_groups": [list(g) for g in manifest.near_duplicate_groups], "excluded": list(manifest.excluded),
     }
-    text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)  # the records follow, one per line
     rows = ",\n".join(json.dumps(_row(r), ensure_ascii=False, separators=(",", ":")) for r in manifest.records)
     path = out_dir / MANIFEST_FILE
     path.write_text(f'{text[:-2]},\n "records": [\n{rows}\n ]\n}}\n', encoding="utf-8")
@@ -67,10 +61,9 @@ def read_manifest(release_dir: str | Path) -> Manifest:
         found = (data.get("format"), data.get("format_version")) if isinstance(data, dict) else type(data).__name__
         msg = f"'{path}' is not a {FORMAT} version {FORMAT_VERSION} (found {found})."
         raise ReleaseFormatError(msg, path=path)
-    fields = data["record_fields"]
     records = []
     for row in data["records"]:
-        values = dict(zip(fields, row, strict=True))
+        values = dict(zip(data["record_fields"], row, strict=True))
         values["phash"] = int(values["phash"], 16)
         values["orig_rgb"] = tuple(values["orig_rgb"]) if values["orig_rgb"] is not None else None
         records.append(ImageRecord(**values))

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..records import Manifest
+from ..records import ImageRecord, Manifest
 from .common import write_json
 
 
@@ -32,38 +32,35 @@ def _by_count(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _by_source(manifest: Manifest) -> dict[str, list[ImageRecord]]:
+    """The records of each source, sources sorted by name."""
+    groups: dict[str, list[ImageRecord]] = {}
+    for record in manifest.records:
+        groups.setdefault(record.source, []).append(record)
+    return dict(sorted(groups.items()))
+
+
 def original_dimensions(manifest: Manifest) -> dict[str, dict[str, Any]]:
     """Per source: image sizes and Pillow modes before processing (the paper's Table I)."""
-    out: dict[str, dict[str, Counter[str]]] = {}
-    for (source, width, height, mode), n in Counter(
-            (r.source, r.orig_width, r.orig_height, r.orig_mode) for r in manifest.records).items():
-        entry = out.setdefault(source, {"sizes": Counter(), "modes": Counter()})
-        entry["sizes"][f"{width}x{height}"] += n
-        entry["modes"][mode] += n
-    return {name: {key: _by_count(counter) for key, counter in out[name].items()} for name in sorted(out)}
+    return {source: {"sizes": _by_count(Counter(f"{r.orig_width}x{r.orig_height}" for r in records)),
+                     "modes": _by_count(Counter(r.orig_mode for r in records))}
+            for source, records in _by_source(manifest).items()}
 
 
 def colour_dominance(manifest: Manifest) -> dict[str, dict[str, Any]]:
     """Per source: how many originals were colour, their mean RGB, and which channel dominated (Fig. 7)."""
     out: dict[str, dict[str, Any]] = {}
-    for record in manifest.records:
-        entry = out.setdefault(record.source, {"images": 0, "colour_images": 0, "sum_rgb": [0, 0, 0],
-                                               "dominant": {"red": 0, "green": 0, "blue": 0, "none": 0}})
-        entry["images"] += 1
-        if record.orig_rgb is None:
-            continue
-        entry["colour_images"] += 1
-        entry["sum_rgb"] = [a + b for a, b in zip(entry["sum_rgb"], record.orig_rgb, strict=True)]
-        r, g, b = record.orig_rgb
-        top = max(r, g, b)
-        winners = [name for name, v in (("red", r), ("green", g), ("blue", b)) if v == top]
-        entry["dominant"]["none" if len(winners) > 1 or top - min(r, g, b) < 4 else winners[0]] += 1
-    for entry in out.values():
-        sums = entry.pop("sum_rgb")
-        n = entry["colour_images"]
-        entry["mean_rgb"] = [round(v / n, 1) for v in sums] if n else None
-        entry["grayscale_images"] = entry["images"] - n
-    return dict(sorted(out.items()))
+    for source, records in _by_source(manifest).items():
+        colours = [r.orig_rgb for r in records if r.orig_rgb is not None]
+        dominant = dict.fromkeys(("red", "green", "blue", "none"), 0)
+        for rgb in colours:
+            top = max(rgb)
+            winners = [name for name, v in zip(("red", "green", "blue"), rgb, strict=True) if v == top]
+            dominant["none" if len(winners) > 1 or top - min(rgb) < 4 else winners[0]] += 1
+        mean = [round(sum(c) / len(colours), 1) for c in zip(*colours, strict=True)] if colours else None
+        out[source] = {"images": len(records), "colour_images": len(colours), "dominant": dominant, "mean_rgb": mean,
+                       "grayscale_images": len(records) - len(colours)}
+    return out
 
 
 def write_build_report(manifest: Manifest, out_dir: Path, *, tool_version: str = "") -> list[Path]:
