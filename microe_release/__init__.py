@@ -1,8 +1,4 @@
-"""microe_release: build, validate and publish FAIR, versioned facial-expression datasets (Microe).
-
-The public names are imported on first use (PEP 562), so a process that needs only one part (a
-build worker decoding images) does not pay for the rest (the writers, YAML, tqdm, torch).
-"""
+"""microe_release: build, validate and publish FAIR, versioned facial-expression datasets (Microe)."""
 
 from __future__ import annotations
 
@@ -15,7 +11,8 @@ try:
 except importlib.metadata.PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
-#: Public name -> the module that defines it.
+#: Public name -> the module that defines it; imported on first use (PEP 562), so a process that needs
+#: one part (a build worker decoding images) does not pay for the rest (writers, YAML, tqdm, torch).
 _EXPORTS = {
     "build_release": ".build",
     "ReleaseConfig": ".config",
@@ -56,15 +53,5 @@ def load_model(model_dir):  # type: ignore[no-untyped-def]
     return _load_model(model_dir)
 
 
-__all__ = [
-    "CLASS_NAMES",
-    "MicroeReleaseError",
-    "ReleaseConfig",
-    "SourceConfig",
-    "__version__",
-    "build_release",
-    "demo_config",
-    "load_config",
-    "load_model",
-    "train",
-]
+__all__ = ["CLASS_NAMES", "MicroeReleaseError", "ReleaseConfig", "SourceConfig", "__version__", "build_release",
+           "demo_config", "load_config", "load_model", "train"]

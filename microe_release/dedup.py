@@ -13,16 +13,14 @@ from .records import ImageRecord, SkippedItem, SkipReason
 
 logger = logging.getLogger(__name__)
 
-#: Two images whose 64-bit pHashes differ in at most this many bits are near-duplicates.
-#: 6/64 catches re-encodes, slight crops, blur and brightness changes of one photo while distinct
-#: faces (even of one person) sit far above it; measured on the demo source, see README.
+#: Two images whose 64-bit pHashes differ in at most this many bits are near-duplicates: 6/64 catches
+#: re-encodes, slight crops, blur and brightness changes while distinct faces sit far above (see README).
 NEAR_DUPLICATE_BITS = 6
 
-#: Hashes from which a pool, when given, searches half of the bands (below, sending them costs more).
+#: Hashes from which a given pool searches half of the bands (below, sending them costs more).
 POOL_MIN_HASHES = 20_000
 
-#: Bands the hash is cut into for candidate search: two hashes within NEAR_DUPLICATE_BITS bits
-#: agree exactly on at least one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole principle).
+#: Two hashes within NEAR_DUPLICATE_BITS bits agree exactly on one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole).
 _BANDS = NEAR_DUPLICATE_BITS + 1
 
 #: Steps :func:`assign_groups` reports to its ``progress`` callback: each band searched, then the grouping.
@@ -32,21 +30,11 @@ GROUP_STEPS = _BANDS + 1
 def merge_exact_duplicates(
     records: Iterable[ImageRecord],
 ) -> tuple[list[ImageRecord], list[SkippedItem], list[dict[str, object]]]:
-    """Keep one record per content id.
-
-    Identical images with the same label are kept once (the first by source and source_ref);
-    identical images with different labels are all dropped as label conflicts.
-
-    Returns
-    -------
-    (kept records sorted by id, skipped conflicts, merged-duplicate report entries)
-    """
+    """Keep identical images once, or drop all when labels differ: (kept by id, skipped conflicts, merge report)."""
     by_id: dict[str, list[ImageRecord]] = defaultdict(list)
     for record in records:
         by_id[record.id].append(record)
-    kept: list[ImageRecord] = []
-    skipped: list[SkippedItem] = []
-    merged: list[dict[str, object]] = []
+    kept, skipped, merged = [], [], []
     for image_id in sorted(by_id):
         group = by_id[image_id]
         if len(group) == 1:  # most images: nothing to merge
@@ -56,10 +44,8 @@ def merge_exact_duplicates(
         labels = sorted({r.label for r in group})
         if len(labels) == 1:
             kept.append(group[0])
-            if len(group) > 1:
-                merged.append({"id": image_id, "label": labels[0],
-                               "kept": f"{group[0].source}:{group[0].source_ref}",
-                               "merged": [f"{r.source}:{r.source_ref}" for r in group[1:]]})
+            merged.append({"id": image_id, "label": labels[0], "kept": f"{group[0].source}:{group[0].source_ref}",
+                           "merged": [f"{r.source}:{r.source_ref}" for r in group[1:]]})
             continue
         refs = ", ".join(f"{r.source}:{r.source_ref} ({r.label})" for r in group)
         for r in group:
@@ -69,6 +55,8 @@ def merge_exact_duplicates(
 
 
 class _UnionFind:
+    """Disjoint sets of ``range(size)``, each named by its smallest member."""
+
     def __init__(self, size: int) -> None:
         self.parent = list(range(size))
 
@@ -80,25 +68,17 @@ class _UnionFind:
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _band_values(hashes: np.ndarray, band: int) -> np.ndarray:
-    """Band ``band`` of every hash (the last band takes the leftover bits)."""
+def _band_pairs(hashes: np.ndarray, band: int, max_bits: int) -> np.ndarray:
+    """Codes ``a * n + b`` (a < b) of the pairs equal on band ``band`` and within ``max_bits`` bits."""
     width = 64 // _BANDS
     lo = band * width
-    hi = 64 if band == _BANDS - 1 else lo + width
-    return (hashes >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
-
-
-def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int) -> np.ndarray:
-    """Codes ``a * n + b`` (a < b) of the pairs sharing a key whose hashes differ in <= ``max_bits`` bits.
-
-    After a sort by key, the members of a bucket are neighbours: pass ``d`` compares every position
-    with the one ``d`` further on, over all buckets at once, keeping only positions whose bucket
-    reaches that far (so the work is the number of candidate pairs, not buckets x passes).
-    """
+    hi = 64 if band == _BANDS - 1 else lo + width  # the last band takes the leftover bits
+    keys = (hashes >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
+    # Sorted by key, a bucket's members are neighbours: pass d compares each position with the one d further
+    # on, in all buckets at once, dropping positions whose bucket ends sooner (work = candidate pairs).
     n = len(hashes)
     order = np.argsort(keys, kind="stable")
     sorted_keys, sorted_hashes = keys[order], hashes[order]
@@ -117,30 +97,18 @@ def _close_pairs_in_buckets(hashes: np.ndarray, keys: np.ndarray, max_bits: int)
 
 
 def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> np.ndarray:
-    """:func:`_close_pairs_in_buckets` over some of the bands (the unit of work of a helper process)."""
-    found = [_close_pairs_in_buckets(values, _band_values(values, band), max_bits) for band in bands]
+    """:func:`_band_pairs` over some bands (a helper process's unit of work)."""
+    found = [_band_pairs(values, band, max_bits) for band in bands]
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS, pool: Executor | None = None,
                          progress: Callable[[int], object] | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose hashes differ in at most ``max_bits`` bits, sorted.
-
-    Multi-index hashing: two hashes within ``max_bits`` bits agree exactly on one of ``max_bits + 1``
-    bands, so only hashes sharing a band value are compared, each bucket as one vectorised
-    XOR + popcount (tens of millions of candidate pairs per second). With ``pool`` (the build's
-    idle worker processes) half of the bands are searched there meanwhile. ``progress`` (a progress
-    bar's ``update``) is called with the number of bands searched, ``NEAR_DUPLICATE_BITS + 1`` in all.
-
-    Examples
-    --------
-    >>> near_duplicate_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF])
-    [(0, 1)]
-    """
+    """Sorted index pairs (i < j) of hashes within ``max_bits`` bits; a ``pool`` searches half of the bands meanwhile."""
+    progress = progress or (lambda _steps: None)
     n = len(hashes)
     if n < 2:
-        if progress is not None:
-            progress(_BANDS)
+        progress(_BANDS)
         return []
     values = np.array(hashes, dtype=np.uint64)
     future, half = None, _BANDS
@@ -149,41 +117,28 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
         future = pool.submit(_bands_close_pairs, values, list(range(half, _BANDS)), max_bits)
     found = []
     for band in range(half):
-        found.append(_close_pairs_in_buckets(values, _band_values(values, band), max_bits))
-        if progress is not None:
-            progress(1)
+        found.append(_band_pairs(values, band, max_bits))
+        progress(1)
     if future is not None:
         found.append(future.result())
-        if progress is not None:
-            progress(_BANDS - half)
+        progress(_BANDS - half)
     codes = np.unique(np.concatenate(found))
     return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
 def assign_groups(records: list[ImageRecord], pool: Executor | None = None,
                   progress: Callable[[int], object] | None = None) -> tuple[list[int], list[list[str]]]:
-    """Group records: near-duplicates and images of one subject (per source) share a group.
-
-    A group is numbered by the position of its first record, so numbering is deterministic.
-    ``progress`` (a progress bar's ``update``) hears of :data:`GROUP_STEPS` steps.
-
-    Returns
-    -------
-    (group number of each record, near-duplicate groups as lists of ids)
-    """
+    """Group near-duplicates and each source's subjects: (group = first member's index, near-duplicate id lists)."""
     uf = _UnionFind(len(records))
-    near = _UnionFind(len(records))
     for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool, progress=progress):
         uf.union(a, b)
-        near.union(a, b)
+    near_groups: dict[int, list[str]] = defaultdict(list)
+    for i, record in enumerate(records):
+        near_groups[uf.find(i)].append(record.id)
     first_of_subject: dict[tuple[str, str], int] = {}
     for i, record in enumerate(records):
         if record.subject is not None:
-            key = (record.source, record.subject)
-            uf.union(first_of_subject.setdefault(key, i), i)
-    near_groups: dict[int, list[str]] = defaultdict(list)
-    for i, record in enumerate(records):
-        near_groups[near.find(i)].append(record.id)
+            uf.union(first_of_subject.setdefault((record.source, record.subject), i), i)
     groups = [ids for ids in near_groups.values() if len(ids) > 1]
     logger.info("%d near-duplicate groups covering %d images", len(groups), sum(map(len, groups)))
     if progress is not None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .labels import CLASS_NAMES
 from .records import Manifest
 from .writers.manifest import read_manifest
+
+
+def _changes(old: Mapping[str, int], new: Mapping[str, int], keys: Iterable[str]) -> dict[str, dict[str, int]]:
+    return {k: {"old": old.get(k, 0), "new": new.get(k, 0), "delta": new.get(k, 0) - old.get(k, 0)} for k in keys}
 
 
 def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
@@ -19,8 +24,6 @@ def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
     removed = [{"id": i, "label": old_images[i].label, "reason": new_excluded.get(i, "not in the new sources")}
                for i in sorted(set(old_images) - set(new_images))]
     common = sorted(set(old_images) & set(new_images))
-    splits = sorted({str(r.split) for r in old.records} | {str(r.split) for r in new.records})
-    old_class, new_class = old.class_counts(), new.class_counts()
     old_split = Counter(str(r.split) for r in old.records)
     new_split = Counter(str(r.split) for r in new.records)
     return {
@@ -32,10 +35,8 @@ def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
                        for i in common if old_images[i].label != new_images[i].label],
         "moved": [{"id": i, "old": old_images[i].split, "new": new_images[i].split}
                   for i in common if old_images[i].split != new_images[i].split],
-        "per_class": {c: {"old": old_class.get(c, 0), "new": new_class.get(c, 0),
-                          "delta": new_class.get(c, 0) - old_class.get(c, 0)} for c in CLASS_NAMES},
-        "per_split": {s: {"old": old_split[s], "new": new_split[s], "delta": new_split[s] - old_split[s]}
-                      for s in splits},
+        "per_class": _changes(old.class_counts(), new.class_counts(), CLASS_NAMES),
+        "per_split": _changes(old_split, new_split, sorted(old_split | new_split)),
     }
 
 
@@ -56,8 +57,7 @@ def changelog_markdown(diff: dict[str, Any]) -> str:
     if diff["relabelled"]:
         lines.append("\n### Relabelled\n\n| id | was | now |\n|---|---|---|\n")
         lines += [f"| `{r['id']}` | {r['old']} | {r['new']} |\n" for r in diff["relabelled"]]
-    lines.append("\n### Per class\n\n| class | before | after | change |\n|---|---|---|---|\n")
-    lines += [f"| {c} | {v['old']} | {v['new']} | {v['delta']:+d} |\n" for c, v in diff["per_class"].items()]
-    lines.append("\n### Per split\n\n| split | before | after | change |\n|---|---|---|---|\n")
-    lines += [f"| {s} | {v['old']} | {v['new']} | {v['delta']:+d} |\n" for s, v in diff["per_split"].items()]
+    for kind in ("class", "split"):
+        lines.append(f"\n### Per {kind}\n\n| {kind} | before | after | change |\n|---|---|---|---|\n")
+        lines += [f"| {k} | {v['old']} | {v['new']} | {v['delta']:+d} |\n" for k, v in diff[f"per_{kind}"].items()]
     return "".join(lines)

@@ -13,15 +13,7 @@ class MicroeReleaseError(Exception):
 
 
 class ConfigError(MicroeReleaseError, ValueError):
-    """The release configuration (``release.toml``) or ``dataset.yaml`` is wrong.
-
-    Attributes
-    ----------
-    path : Path or None
-        The file that holds the bad value.
-    field : str or None
-        The dotted name of the bad field, e.g. ``source[2].format``.
-    """
+    """``release.toml`` or ``dataset.yaml`` is wrong; ``path`` is the file, ``field`` the key (``source[2].format``)."""
 
     def __init__(self, msg: str, *, path: Path | None = None, field: str | None = None) -> None:
         super().__init__(msg)
@@ -30,7 +22,7 @@ class ConfigError(MicroeReleaseError, ValueError):
 
 
 class SourceError(MicroeReleaseError):
-    """A whole source cannot be read (not a single bad item: those are skipped and reported)."""
+    """A whole source cannot be read (a single bad item is skipped and reported instead)."""
 
     def __init__(self, msg: str, *, source: str | None = None, path: Path | None = None) -> None:
         super().__init__(msg)
@@ -47,17 +39,7 @@ class ProcessingError(MicroeReleaseError):
 
 
 class ImageRejectedError(ProcessingError):
-    """One image cannot be used (unreadable, truncated, a decompression bomb, a malformed row ...).
-
-    The build skips the item and reports it; ``microe predict`` reports the file and goes on.
-
-    Attributes
-    ----------
-    reason : str
-        The skip reason (a :class:`~microe_release.records.SkipReason` value).
-    detail : str
-        What exactly was wrong.
-    """
+    """One image cannot be used: ``reason`` (a :class:`~microe_release.records.SkipReason` value) and ``detail``."""
 
     hint = "fix or remove the file (or row); the build reports every skipped item in build-report.json"
 
@@ -68,17 +50,7 @@ class ImageRejectedError(ProcessingError):
 
 
 class SkippedItemError(ProcessingError):
-    """Raised under ``--strict`` for the first item the build would otherwise skip and report.
-
-    Attributes
-    ----------
-    source : str
-        The source name.
-    source_ref : str
-        Where the item is inside its source (file path or CSV row).
-    reason : str
-        Why it was skipped.
-    """
+    """Under ``--strict``: the first item the build would skip (``source``, ``source_ref``, ``reason``)."""
 
     def __init__(self, msg: str, *, source: str, source_ref: str, reason: str) -> None:
         super().__init__(msg)
@@ -88,7 +60,7 @@ class SkippedItemError(ProcessingError):
 
 
 class ReleaseFormatError(MicroeReleaseError):
-    """A release folder's own files cannot be read: missing, damaged, or of another format version."""
+    """A release folder's own files are missing, damaged, or of another format version."""
 
     hint = ("point at a release folder written by `microe build`; rebuild an older one (the same sources, config "
             "and seed give the same files)")
@@ -123,15 +95,7 @@ class TrainingError(MicroeReleaseError):
 
 
 class PublishError(MicroeReleaseError):
-    """A release cannot be published.
-
-    Parameters
-    ----------
-    msg : str
-        One line: what failed, where, and what to do.
-    hint : str, optional
-        The one fix, when there is one (the CLI prints it after the message).
-    """
+    """A release cannot be published; ``hint``, when given, is the one fix (the CLI prints it)."""
 
     def __init__(self, msg: str, *, hint: str | None = None) -> None:
         super().__init__(msg)
@@ -140,16 +104,10 @@ class PublishError(MicroeReleaseError):
 
 
 class PublishHTTPError(PublishError):
-    """The Hub or Zenodo refused a publishing request, or kept failing after the retries.
+    """The Hub or Zenodo refused a request, or kept failing after the retries.
 
-    Attributes
-    ----------
-    service : str
-        ``"Zenodo"`` or ``"the Hub"``.
-    status_code : int or None
-        The HTTP status of the last answer; None when the connection was lost without one.
-    method, path : str
-        The request, e.g. ``"PUT"`` and ``"/api/files/<bucket>/microe.csv"`` (never a token).
+    ``service`` is ``"Zenodo"`` or ``"the Hub"``; ``status_code`` the last HTTP status (None when the
+    connection was lost); ``method`` and ``path`` the request (never a token).
     """
 
     def __init__(self, msg: str, *, service: str, status_code: int | None, method: str = "", path: str = "",
@@ -166,8 +124,4 @@ class PublishAuthError(PublishHTTPError, PermissionError):
 
 
 class PublishUnavailableError(PublishHTTPError, ConnectionError):
-    """A server kept answering 429/5xx or dropped the connection after the retries, or a request that is
-    never retried automatically (a POST that creates or publishes) got no usable answer.
-
-    Nothing already published is lost: re-running the same command resumes from the failed step.
-    """
+    """A server kept answering 429/5xx, dropped the connection, or left an unretried POST unanswered; rerun to resume."""

@@ -17,20 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_exclusions(path: Path | None, *, required: bool = False) -> dict[str, dict[str, str]]:
-    """``id -> {"reason", "date", "line"}``; no file means no exclusion, unless ``required``.
-
-    Parameters
-    ----------
-    path : Path or None
-        The exclusions CSV.
-    required : bool
-        The user named this file (``[release] exclusions``, ``--exclusions``): it must exist.
-
-    Raises
-    ------
-    ConfigError
-        When a named file is missing, is not UTF-8 CSV, or a row is malformed (naming the line).
-    """
+    """``id -> {"reason", "date", "line"}``; a missing file means no exclusion, unless the user named it (``required``)."""
     if path is None or (not required and not path.exists()):
         return {}
     if not path.is_file():
@@ -75,8 +62,7 @@ def apply_exclusions(
                                    detail=f"id {record.id}: {entry['reason']} ({entry['date']})"))
         excluded.append({"id": record.id, "reason": entry["reason"], "date": entry["date"],
                          "source": record.source, "source_ref": record.source_ref})
-    unmatched = sorted(set(exclusions) - {entry["id"] for entry in excluded})
-    for image_id in unmatched:
+    for image_id in sorted(set(exclusions) - {entry["id"] for entry in excluded}):  # unmatched
         logger.warning("exclusions line %s: id %s matches no image of this build (already gone, or a typo?)",
                        exclusions[image_id].get("line", "?"), image_id)
     return kept, skipped, excluded

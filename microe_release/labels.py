@@ -5,41 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 #: Fixed class order of every release: ClassLabel ids are positions in this tuple.
-CLASS_NAMES: tuple[str, ...] = (
-    "angry",
-    "contempt",
-    "disgust",
-    "fear",
-    "happy",
-    "neutral",
-    "sad",
-    "surprised",
-)
+CLASS_NAMES: tuple[str, ...] = ("angry", "contempt", "disgust", "fear", "happy", "neutral", "sad", "surprised")
 
 #: FER2013's integer codes (0..6), in the order its authors published.
-FER2013_CODES: dict[str, str] = {
-    "0": "angry",
-    "1": "disgust",
-    "2": "fear",
-    "3": "happy",
-    "4": "sad",
-    "5": "surprised",
-    "6": "neutral",
-}
+FER2013_CODES: dict[str, str] = {"0": "angry", "1": "disgust", "2": "fear", "3": "happy", "4": "sad",
+                                 "5": "surprised", "6": "neutral"}
 
 #: FER+ vote columns (after image name and face box), in file order.
-FERPLUS_COLUMNS: tuple[str, ...] = (
-    "neutral",
-    "happiness",
-    "surprise",
-    "sadness",
-    "anger",
-    "disgust",
-    "fear",
-    "contempt",
-    "unknown",
-    "NF",
-)
+FERPLUS_COLUMNS: tuple[str, ...] = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
+                                    "contempt", "unknown", "NF")
 
 # Lower-cased words seen in public sources (CK+, JAFFE, FER+, AffectNet, muxspace, RAF-DB ...).
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -57,35 +31,10 @@ SYNONYMS: dict[str, str] = {word: name for name, words in _SYNONYMS.items() for 
 
 
 def normalize_label(raw: str, overrides: Mapping[str, str] | None = None) -> str | None:
-    """Map a source's raw label onto one of :data:`CLASS_NAMES`.
-
-    Parameters
-    ----------
-    raw : str
-        The label as the source writes it.
-    overrides : mapping, optional
-        A source's own ``labels = {raw = "class"}`` table; it wins over the built-in synonyms.
-        Its keys match exactly first, then case-insensitively.
-
-    Returns
-    -------
-    str or None
-        The canonical class name, or None when the label is unknown.
-
-    Examples
-    --------
-    >>> normalize_label("HAPPINESS")
-    'happy'
-    >>> normalize_label("AN", {"AN": "angry"})
-    'angry'
-    >>> normalize_label("bored") is None
-    True
-    """
+    """The class name for a raw label, or None: a source's ``overrides`` (exact, then any case) win over the synonyms."""
     text = raw.strip()
-    if overrides:
-        if text in overrides:
-            return overrides[text]
-        lowered = {key.lower(): value for key, value in overrides.items()}
-        if text.lower() in lowered:
-            return lowered[text.lower()]
-    return SYNONYMS.get(text.lower())
+    overrides = overrides or {}
+    if text in overrides:
+        return overrides[text]
+    lowered = {key.lower(): value for key, value in overrides.items()}
+    return lowered.get(text.lower(), SYNONYMS.get(text.lower()))

@@ -19,19 +19,7 @@ class License:
     zenodo_id: str
 
     def text(self, *, beside: Path | None = None) -> str:
-        """The full licence text.
-
-        Parameters
-        ----------
-        beside : Path, optional
-            The folder of the user's ``dataset.yaml``: a ``LICENSE-<SPDX>.txt`` there wins over the
-            text shipped with the toolkit.
-
-        Raises
-        ------
-        ConfigError
-            When neither the user's folder nor the toolkit has the text, saying where to put it.
-        """
+        """The full text: a ``LICENSE-<SPDX>.txt`` in ``beside`` (the dataset.yaml folder) wins over the shipped one."""
         own = beside / f"LICENSE-{self.spdx}.txt" if beside is not None else None
         if own is not None and own.is_file():
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,10 +31,7 @@ class SkipReason(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceItem:
-    """One image as a source adapter found it, not yet decoded.
-
-    Exactly one of ``path``, ``pixels`` or ``synthetic`` says where the image comes from.
-    """
+    """One image as a source adapter found it, not yet decoded: exactly one of ``path``, ``pixels``, ``synthetic`` is set."""
 
     source: str
     source_ref: str  # where it is inside the source: relative file path or "file.csv:line N"
@@ -59,12 +56,7 @@ class SkippedItem:
 
     def to_dict(self) -> dict[str, str]:
         """Return the JSON form used in ``build-report.json``."""
-        return {
-            "source": self.source,
-            "source_ref": self.source_ref,
-            "reason": self.reason.value,
-            "detail": self.detail,
-        }
+        return {**asdict(self), "reason": self.reason.value}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,8 +85,8 @@ Label = Literal["angry", "contempt", "disgust", "fear", "happy", "neutral", "sad
 class ImageRecord:
     """One image of a release: what is known of it, not where its bytes are (see :mod:`.store`).
 
-    ``index``, ``group`` and ``split`` are set (with :func:`dataclasses.replace`) once every image is
-    known; ``index`` is the row number in ``microe.csv`` and the order of every file.
+    ``index`` (the row in ``microe.csv``, and the order of every file), ``group`` and ``split`` are set once
+    every image is known.
     """
 
     id: str
@@ -118,8 +110,8 @@ class ImageRecord:
 class Manifest:
     """Everything a release says about its images, saved as ``manifest.json`` beside them.
 
-    Written by the build, read back (:func:`microe_release.writers.manifest.read_manifest`) by
-    ``diff``, ``publish``, ``report`` and ``build --previous``.
+    Read back (:func:`~microe_release.writers.manifest.read_manifest`) by ``diff``, ``publish``, ``report``
+    and ``build --previous``.
     """
 
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from .errors import SplitError
 from .records import ImageRecord
@@ -16,31 +16,12 @@ logger = logging.getLogger(__name__)
 REPORT_EVERY = 1024
 
 
-def _reported(free: list[int], members: dict[int, list[int]], progress: Callable[[int], object]) -> Iterator[int]:
-    """``free``, telling ``progress`` every :data:`REPORT_EVERY` groups how many images were placed."""
-    placed = 0
-    for number, gid in enumerate(free, start=1):
-        yield gid
-        placed += len(members[gid])
-        if number % REPORT_EVERY == 0:
-            progress(placed)
-            placed = 0
-    if placed:
-        progress(placed)
-
-
-def _fixed_split(records: list[ImageRecord], split_names: tuple[str, ...]) -> str | None:
+def _fixed_split(fixed: list[str | None], split_names: tuple[str, ...]) -> str | None:
     """The split a group's source fixes (keep_splits), if any; 'validation' falls back to 'test'."""
-    votes: Counter[str] = Counter()
-    for record in records:
-        if record.fixed_split:
-            name = record.fixed_split
-            if name not in split_names:
-                name = "test" if name == "validation" else name
-            votes[name] += 1
-    if not votes:
+    if not any(fixed):
         return None
-    return max(split_names, key=lambda s: (votes.get(s, 0), -split_names.index(s)))
+    votes = Counter("test" if name == "validation" and name not in split_names else name for name in fixed if name)
+    return max(split_names, key=lambda s: (votes[s], -split_names.index(s)))
 
 
 def assign_splits(
@@ -53,18 +34,7 @@ def assign_splits(
     seed: int,
     progress: Callable[[int], object] | None = None,
 ) -> list[str]:
-    """The split of every record.
-
-    Groups (``groups[i]`` is record i's group, from :func:`~microe_release.dedup.assign_groups`) are placed whole. Groups a source fixes go to that split; the rest
-    go, largest first and otherwise in seeded random order, to the split whose per-class quotas
-    they fill best, so each class is split close to ``ratios``. ``progress`` (a progress bar's
-    ``update``) is told how many images were placed, ``len(records)`` in all.
-
-    Raises
-    ------
-    SplitError
-        When there are no records, or too few to give every split an image.
-    """
+    """The split of each record, placing ``groups`` whole: where their source fixes it, else by per-class quotas."""
     if not records:
         msg = "no image survived processing, so there is nothing to split; see the skipped items in build-report.json."
         raise SplitError(msg)
@@ -77,10 +47,7 @@ def assign_splits(
     choice: dict[int, str] = {}
     free = []
     for gid in sorted(members):
-        if all(records[i].fixed_split is None for i in members[gid]):  # the common case: nothing fixed
-            free.append(gid)
-            continue
-        fixed = _fixed_split([records[i] for i in members[gid]], split_names)
+        fixed = _fixed_split([records[i].fixed_split for i in members[gid]], split_names)
         if fixed is None:
             free.append(gid)
             continue
@@ -88,26 +55,25 @@ def assign_splits(
         for i in members[gid]:
             filled[fixed][records[i].label] += 1
     random.Random(seed).shuffle(free)
-    free.sort(key=lambda g: -len(members[g]))  # stable: ties keep the seeded order
+    free.sort(key=lambda g: -len(members[g]))  # largest first (stable: ties keep the seeded order)
     if progress is not None:
         progress(len(records) - sum(len(members[gid]) for gid in free))  # the fixed groups' images
-    for gid in free if progress is None else _reported(free, members, progress):
-        if len(members[gid]) == 1:  # most groups: one image, one class (same arithmetic as below)
-            label: str = records[members[gid][0]].label
-            best = max(split_names, key=lambda s: ((quota[s][label] - filled[s][label]) / max(quota[s][label], 1e-9),
-                                                   ratios[s]))
-            choice[gid] = best
-            filled[best][label] += 1
-            continue
-        counts: Counter[str] = Counter(records[i].label for i in members[gid])
+    placed = 0
+    for number, gid in enumerate(free, start=1):
+        labels = [records[i].label for i in members[gid]]
+        counts = {labels[0]: 1} if len(labels) == 1 else Counter(labels)  # most groups: one image
 
-        def score(split: str, counts: Counter[str] = counts) -> float:
+        def score(split: str, counts: dict[str, int] = counts) -> float:
             return sum(n * (quota[split][c] - filled[split][c]) / max(quota[split][c], 1e-9) for c, n in counts.items())
 
-        best = max(split_names, key=lambda s: (score(s), ratios[s]))
+        best = max(split_names, key=lambda s: (score(s), ratios[s]))  # the split whose quotas it fills best
         choice[gid] = best
         for label, n in counts.items():
             filled[best][label] += n
+        placed += len(members[gid])
+        if progress is not None and (number % REPORT_EVERY == 0 or number == len(free)):
+            progress(placed)
+            placed = 0
     sizes = {s: sum(filled[s].values()) for s in split_names}
     logger.info("split sizes: %s", sizes)
     empty = [s for s in split_names if sizes[s] == 0]

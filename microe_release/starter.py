@@ -13,36 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def write_starter_files(directory: str | Path, *, force: bool = False) -> list[Path]:
-    """Write ``release.toml``, ``dataset.yaml`` (every field commented) and ``exclusions.csv``.
-
-    They build and validate as they are (``microe build --config DIR/release.toml``) with the
-    embedded demo source; edit them to describe your dataset and sources.
-
-    Parameters
-    ----------
-    directory : str or Path
-        Created if missing.
-    force : bool
-        Overwrite starter files that already exist there.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-
-    Raises
-    ------
-    OutputExistsError
-        When one of the files exists and ``force`` is false (nothing is written then).
-    WriteError
-        When the folder cannot be written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> [p.name for p in write_starter_files(tempfile.mkdtemp())]
-    ['release.toml', 'dataset.yaml', 'exclusions.csv']
-    """
+    """Write the starter files, ready to build on the demo source; replace existing ones only with ``force``."""
     if not str(directory).strip():
         msg = "the folder for the starter files is empty text; name one, e.g. `microe init my-release`."
         raise WriteError(msg, path=None)

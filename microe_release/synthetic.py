@@ -1,10 +1,4 @@
-"""Synthetic face generator behind ``--demo``: gray faces whose features differ by class.
-
-Each face has an identity (face shape, skin tone, hair, eye spacing; shared by ``IMAGES_PER_SUBJECT``
-consecutive faces, so subject-aware splitting has real work) and an expression (mouth curve and
-opening, brows, eye opening, nose wrinkles, a one-sided smirk for contempt) drawn with random
-intensity, plus random pose, scale, lighting and noise: learnable, but not trivially.
-"""
+"""Synthetic demo faces (``--demo``): an identity per subject, an expression per class, random pose, light, noise."""
 
 from __future__ import annotations
 
@@ -64,13 +58,7 @@ def _paint(img: np.ndarray, mask: np.ndarray, value: float | np.ndarray) -> np.n
 
 
 def render_face(seed: int, number: int, label: str, size: int = RENDER_SIZE) -> np.ndarray:
-    """Render demo face ``number`` (of the plan for ``seed``) showing ``label``, as uint8 ``size`` x ``size``.
-
-    Examples
-    --------
-    >>> render_face(1, 0, "happy").shape
-    (96, 96)
-    """
+    """Render demo face ``number`` (of the plan for ``seed``) showing ``label``, as uint8 ``size`` x ``size``."""
     ident = np.random.default_rng([seed, 1, number // IMAGES_PER_SUBJECT])
     rng = np.random.default_rng([seed, 2, number])
     face_w, face_h = ident.uniform(0.62, 0.74), ident.uniform(0.80, 0.92)

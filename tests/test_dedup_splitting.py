@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from microe_release.dedup import assign_groups, merge_exact_duplicates, near_duplicate_pairs
+from microe_release.fingerprints import content_id, encode_png, perceptual_hash, perceptual_hashes
 from microe_release.labels import CLASS_NAMES
 from microe_release.records import ImageRecord, SkipReason
 from microe_release.splitting import assign_splits
@@ -113,3 +116,11 @@ def test_near_duplicate_pairs_split_with_a_pool_are_the_same(monkeypatch: pytest
     with ThreadPoolExecutor(1) as pool:
         assert dedup.near_duplicate_pairs(hashes, pool=pool) == alone
     assert len(alone) >= 300 * 6  # each base hash has 4 near copies: 6 pairs among them
+
+
+def test_fingerprints_content_id_is_pinned_and_png_round_trips() -> None:
+    assert content_id(np.zeros((2, 2), np.uint8)) == "6721231bea7689c6"  # ids are the release's identity: never change
+    pixels = np.array([[0, 255], [7, 42]], dtype=np.uint8)
+    assert np.asarray(Image.open(io.BytesIO(encode_png(pixels)))).tolist() == [[0, 255], [7, 42]]
+    batch = np.random.default_rng(3).integers(0, 256, size=(4, 48, 40), dtype=np.uint8)
+    assert [perceptual_hash(image) for image in batch] == perceptual_hashes(batch)

@@ -142,6 +142,15 @@ def test_metadata_unquoted_date_is_accepted() -> None:
     assert parse_metadata(yaml.safe_load(text)).date_published == "2026-11-23"
 
 
+def test_normalize_label_overrides_match_exactly_then_in_any_case() -> None:
+    from microe_release.labels import normalize_label
+
+    assert normalize_label("AN", {"AN": "angry", "an": "sad"}) == "angry"
+    assert normalize_label(" bored ", {"BORED": "neutral"}) == "neutral"
+    assert normalize_label("HAPPINESS", {"x": "sad"}) == "happy"
+    assert normalize_label("bored") is None
+
+
 def test_license_text_comes_from_the_users_folder_or_names_it(tmp_path: Path) -> None:
     data = _starter_yaml()
     data["license"] = "MIT"

@@ -1,8 +1,4 @@
-"""Files the toolkit ships and reads at run time: templates, licence texts and JSON Schemas.
-
-Everything here is read with :mod:`importlib.resources`, so it works from a wheel, a zip or a
-checkout alike; nothing outside the package is looked up for the toolkit's own files.
-"""
+"""Files the toolkit ships (templates, licence texts, JSON Schemas), read with :mod:`importlib.resources`."""
 
 from __future__ import annotations
 
@@ -15,23 +11,14 @@ from typing import Any
 #: Shown wherever a packaged file stands in for a user's path (messages, build-report.json).
 PACKAGED_METADATA = "<packaged default dataset.yaml>"
 
-#: The starter files ``microe init`` writes, by name: the dataset description, the exclusions list
-#: and a release.toml on the embedded demo source.
+#: The starter files ``microe init`` writes: a release.toml on the embedded demo source, the dataset
+#: description and the exclusions list.
 STARTER_FILES: tuple[str, ...] = ("release.toml", "dataset.yaml", "exclusions.csv")
 
 
 def resource(*parts: str) -> Traversable:
-    """The packaged file ``microe_release/resources/<parts...>``.
-
-    Examples
-    --------
-    >>> resource("metadata", "dataset.yaml").is_file()
-    True
-    """
-    node = resources.files(__name__)
-    for part in parts:
-        node = node / part
-    return node
+    """The packaged file ``microe_release/resources/<parts...>`` (works from a wheel, a zip or a checkout)."""
+    return resources.files(__name__).joinpath(*parts)
 
 
 def read_text(*parts: str) -> str:
