@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,21 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
-
-logger = logging.getLogger(__name__)
+from .state import STATE_FILE, JsonRecord
+from .zenodo import RESUME
 
 #: Files of a release folder that are bookkeeping, not data (never uploaded).
-NOT_UPLOADED = ["publish-state.json"]
-
-#: What a re-run does after any failed step (every finished step is in publish-state.json).
-RESUME = "nothing published is lost: re-run the same command to resume"
-
-
-def hub_api(endpoint: str | None, token: str) -> Any:
-    """An ``HfApi`` for ``endpoint`` (default: the Hub) with the token from the environment."""
-    from huggingface_hub import HfApi
-
-    return HfApi(endpoint=endpoint, token=token)
+NOT_UPLOADED = [STATE_FILE]
 
 
 def _hub_error(err: Any, step: str, repo_id: str, endpoint: str) -> PublishError:
@@ -39,11 +28,9 @@ def _hub_error(err: Any, step: str, repo_id: str, endpoint: str) -> PublishError
     context: dict[str, Any] = {"service": "the Hub", "status_code": status, "method": method, "path": path}
     token_hint = (f"create a token with write access to {repo_id} at {endpoint}/settings/tokens, "
                   f"export HF_TOKEN=<it> and run the same command again.")
-    if status == 401:
-        msg = f"the Hub refused HF_TOKEN at {where}; check HF_TOKEN is valid and has write access to {repo_id}."
-        return PublishAuthError(msg, hint=token_hint, **context)
-    if status == 403:
-        msg = f"the Hub forbade {where}; check HF_TOKEN has write access to {repo_id}."
+    if status in (401, 403):
+        msg = (f"the Hub refused HF_TOKEN at {where}; check HF_TOKEN is valid and has write access to {repo_id}."
+               if status == 401 else f"the Hub forbade {where}; check HF_TOKEN has write access to {repo_id}.")
         return PublishAuthError(msg, hint=token_hint, **context)
     if status == 429 or (status is not None and status >= 500):
         msg = f"the Hub failed {where}; {RESUME}."  # after huggingface_hub's own retries, where it makes any
@@ -57,25 +44,12 @@ def _hub_error(err: Any, step: str, repo_id: str, endpoint: str) -> PublishError
 
 @contextmanager
 def hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
-    """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token).
-
-    Nothing is retried here: ``huggingface_hub`` retries what it considers safe to repeat (its
-    ``http_backoff``: preupload and LFS transfers on 429/5xx and dropped connections; not the commit).
-
-    Raises
-    ------
-    PublishAuthError
-        401/403: HF_TOKEN is wrong or cannot write to ``repo_id``.
-    PublishUnavailableError
-        429/5xx or a lost connection after ``huggingface_hub``'s retries; re-running resumes.
-    PublishHTTPError
-        Any other refusal.
-    PublishError
-        ``HF_HUB_OFFLINE`` is set.
-    """
+    """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token)."""
+    # Nothing is retried here: huggingface_hub's http_backoff retries what is safe to repeat (preupload and
+    # LFS transfers on 429/5xx and dropped connections; not the commit).
     from huggingface_hub import errors
 
-    endpoint = str(getattr(api, "endpoint", None) or "https://huggingface.co").rstrip("/")
+    endpoint = api.endpoint.rstrip("/")
     try:
         yield
     except errors.OfflineModeIsEnabled as err:
@@ -103,7 +77,7 @@ def tag_target(api: Any, repo_id: str, tag: str) -> str | None:
     return next((t.target_commit for t in refs.tags if t.name == tag), None)
 
 
-def publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, state: Any) -> dict[str, Any]:
+def publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, state: JsonRecord) -> dict[str, Any]:
     """Create the repo (exist_ok), upload the folder, then tag ``v{version}``; each step recorded in ``state``."""
     hub = state.section("hub")
     tag = f"v{version}"

@@ -21,19 +21,7 @@ REGISTRY_ENV = "MICROE_ZENODO_REGISTRY"
 
 
 def registry_path(registry: str | Path | None = None, *, metadata: str | Path | None = None) -> Path:
-    """Where the registry of published versions lives.
-
-    In order: ``registry`` (``--registry FILE``), ``$MICROE_ZENODO_REGISTRY``, beside ``metadata``
-    (the user's ``dataset.yaml``), else ``zenodo-registry.json`` in the current folder (the folder
-    ``microe init`` made, when publishing is run from there). Never inside the installed package.
-
-    Examples
-    --------
-    >>> registry_path("reg.json").name
-    'reg.json'
-    >>> registry_path(metadata="my-release/dataset.yaml").parent.name
-    'my-release'
-    """
+    """``registry``, else ``$MICROE_ZENODO_REGISTRY``, else beside ``metadata``, else the current folder."""
     if registry is not None:
         return Path(registry).resolve()
     if os.environ.get(REGISTRY_ENV):
@@ -44,13 +32,7 @@ def registry_path(registry: str | Path | None = None, *, metadata: str | Path | 
 
 
 def check_registry_location(path: Path) -> None:
-    """Refuse a registry path that cannot hold the file: a folder, a parent that cannot be made or written.
-
-    Raises
-    ------
-    PublishError
-        Naming the path and where it came from (``--registry`` or ``$MICROE_ZENODO_REGISTRY``).
-    """
+    """Refuse a registry path that is a folder, or whose parent cannot be made or written."""
     origin = f" (from ${REGISTRY_ENV})" if os.environ.get(REGISTRY_ENV) and Path(os.environ[REGISTRY_ENV]).resolve() == path else ""
     if path.is_dir():
         msg = f"the registry '{path}'{origin} is a folder; name a file, e.g. '{path / REGISTRY_FILE}'."
@@ -65,12 +47,6 @@ def check_registry_location(path: Path) -> None:
         raise PublishError(msg)
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def content_hash(release_dir: Path) -> str:
     """sha256 over the data files' lines of SHA256SUMS: the release's content, DOI edits aside."""
     lines = [line for line in (release_dir / "SHA256SUMS").read_text().splitlines()
@@ -78,44 +54,18 @@ def content_hash(release_dir: Path) -> str:
     return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
-class PublishState:
-    """``publish-state.json``: each finished step, saved atomically as soon as it is done."""
-
-    def __init__(self, release_dir: Path) -> None:
-        self.path = release_dir / STATE_FILE
-        self.data: dict[str, Any] = json.loads(self.path.read_text()) if self.path.is_file() else {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A recorded value."""
-        return self.data.get(key, default)
-
-    def set(self, **values: Any) -> None:
-        """Record values and save now."""
-        self.data.update(values)
-        _write_atomic(self.path, self.data)
-
-    def section(self, name: str) -> dict[str, Any]:
-        """A mutable sub-dict (``zenodo``, ``hub``); call :meth:`save` after changing it."""
-        return self.data.setdefault(name, {})
-
-    def save(self) -> None:
-        """Save now."""
-        _write_atomic(self.path, self.data)
-
-
-class Registry:
-    """``zenodo-registry.json``: the concept record and every published version (see :func:`registry_path`)."""
+class JsonRecord:
+    """A JSON file of what is done (``publish-state.json``, the registry), saved atomically after each step."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data: dict[str, Any] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.data: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
 
-    @property
-    def versions(self) -> dict[str, Any]:
-        """``version -> {doi, record_id, content_hash, hub_repo}``."""
-        return self.data.setdefault("versions", {})
+    def section(self, name: str) -> dict[str, Any]:
+        """A mutable sub-dict (``zenodo``, ``hub``, ``versions``); call :meth:`save` after changing it."""
+        return self.data.setdefault(name, {})
 
     def save(self) -> None:
-        """Save now."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path, self.data)
+        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
-import logging
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -13,9 +12,6 @@ from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUn
 
 if TYPE_CHECKING:
     import requests
-    from urllib3.util import Retry
-
-logger = logging.getLogger(__name__)
 
 #: Zenodo and its sandbox (constants in one place; tests point --zenodo-url at a loopback server).
 ZENODO_URL = "https://zenodo.org"
@@ -39,56 +35,12 @@ RESUME = "nothing published is lost: re-run the same command to resume"
 SCOPES = "deposit:write and deposit:actions"
 
 
-def file_md5(path: Path) -> str:
-    """Hex md5 of a file (Zenodo reports md5 checksums of uploads)."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def url_origin(url: str) -> str:
-    """The origin of ``url``: scheme, host and port, default ports spelt out.
-
-    Examples
-    --------
-    >>> url_origin("https://Zenodo.org/api/files/abc")
-    'https://zenodo.org:443'
-    >>> url_origin("http://127.0.0.1:8080/x") == url_origin("http://localhost:8080/x")
-    False
-    """
+    """Scheme, host and port of ``url``, lower-cased, the default port spelt out."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     port = parts.port or {"http": 80, "https": 443}.get(scheme)
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-class BearerForOrigin:
-    """``requests`` auth that adds ``Authorization: Bearer`` only to requests for one origin.
-
-    A link the server hands out (a file bucket, a new-version draft) may point elsewhere; the token
-    goes only where it belongs. ``requests`` itself drops the header on a redirect to another host.
-
-    Parameters
-    ----------
-    token : str
-        The bearer token (never shown by ``repr``).
-    base_url : str
-        The server the token belongs to.
-    """
-
-    def __init__(self, token: str, base_url: str) -> None:
-        self._token = token
-        self.origin = url_origin(base_url)
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if request.url and url_origin(request.url) == self.origin:
-            request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return f"BearerForOrigin(origin={self.origin!r})"
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -100,7 +52,7 @@ def _detail(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return _one_line(response.text)
+        body = response.text
     if not isinstance(body, dict):
         return _one_line(str(body))
     fields = "; ".join(f"{e.get('field', '')}: {e.get('message', '')}".lstrip(": ")
@@ -113,21 +65,7 @@ def _retries(count: int) -> str:
 
 
 class ZenodoClient:
-    """Talks to ``{base_url}/api/deposit/depositions`` with a token that is never logged.
-
-    Idempotent requests (GET, PUT, DELETE) are retried by ``urllib3.util.Retry`` on 429/5xx answers
-    and dropped connections, honouring ``Retry-After`` (seconds or an HTTP date); a POST never is.
-    The retry settings are class attributes, so tests (or a caller) can change them.
-
-    Parameters
-    ----------
-    base_url : str
-        ``https://zenodo.org``, the sandbox, or a test server.
-    token : str
-        ``ZENODO_TOKEN``; sent only to ``base_url``'s origin.
-    retries, backoff_factor, backoff_max, retry_after_max : optional
-        Override the class attributes of the same names.
-    """
+    """The deposit API at ``base_url``; idempotent requests retried by urllib3, the token sent only to its origin."""
 
     #: Retries of one request before its step fails.
     retries: int = 5
@@ -135,90 +73,49 @@ class ZenodoClient:
     backoff_factor: float = 1.0
     #: The longest backoff, in seconds.
     backoff_max: float = 30.0
-    #: The longest wait honoured from a ``Retry-After`` header, in seconds (urllib3 >= 2.6.3).
+    #: The longest wait honoured from a ``Retry-After`` header (seconds or an HTTP date), in seconds.
     retry_after_max: int = 300
 
     def __init__(self, base_url: str, token: str, *, retries: int | None = None, backoff_factor: float | None = None,
                  backoff_max: float | None = None, retry_after_max: int | None = None) -> None:
         import requests
         from requests.adapters import HTTPAdapter
+        from urllib3.util import Retry
 
         self.base_url = base_url.rstrip("/")
+        self._token = token
         for name, value in (("retries", retries), ("backoff_factor", backoff_factor), ("backoff_max", backoff_max),
                             ("retry_after_max", retry_after_max)):
             if value is not None:
                 setattr(self, name, value)
+        retry = Retry(
+            total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
+            status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS, respect_retry_after_header=True,
+            backoff_factor=self.backoff_factor, backoff_max=self.backoff_max, retry_after_max=self.retry_after_max,
+            raise_on_status=False,  # the last answer comes back, and becomes one line naming its status
+        )
+        adapter = HTTPAdapter(max_retries=retry)
         self._client = requests.Session()
-        self._client.auth = BearerForOrigin(token, self.base_url)
-        adapter = HTTPAdapter(max_retries=self.retry_policy())
         self._client.mount("https://", adapter)
         self._client.mount("http://", adapter)
-
-    def retry_policy(self) -> Retry:
-        """The ``urllib3.util.Retry`` mounted on the session (see the class docstring)."""
-        from urllib3.util import Retry
-
-        options: dict[str, Any] = {
-            "total": self.retries, "connect": self.retries, "read": self.retries, "status": self.retries,
-            "status_forcelist": RETRY_STATUSES, "allowed_methods": RETRY_METHODS,
-            "backoff_factor": self.backoff_factor, "respect_retry_after_header": True,
-            "raise_on_status": False,  # the last answer comes back, and becomes one line naming its status
-        }
-        # backoff_max came with urllib3 2.0 and retry_after_max with 2.6.3 (urllib3 PR #3743); older
-        # versions keep their own caps (120 s backoff, Retry-After uncapped).
-        accepted = inspect.signature(Retry.__init__).parameters
-        options.update({name: getattr(self, name) for name in ("backoff_max", "retry_after_max") if name in accepted})
-        return Retry(**options)
 
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
 
-    def _url(self, path_or_url: str) -> str:
-        return path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
-
     def request(self, step: str, method: str, path_or_url: str, *, expect: tuple[int, ...] = (200, 201, 202, 204),
                 what: str = "", file_path: str | None = None, **kwargs: Any) -> Any:
-        """One API call (retried as the class docstring says); any other answer raises one line.
-
-        Parameters
-        ----------
-        step : str
-            The publishing step, named in errors.
-        method, path_or_url : str
-            The request; a path is joined to ``base_url``.
-        expect : tuple of int
-            The statuses that mean success.
-        what : str
-            What the URL names (``"deposition 1234"``), for a 404.
-        file_path : str, optional
-            Send this file as the body (urllib3 rewinds it for each retry).
-        **kwargs
-            Passed to ``requests`` (``json``, ``params``).
-
-        Returns
-        -------
-        Any
-            The JSON answer (``{}`` when there is none).
-
-        Raises
-        ------
-        PublishAuthError
-            401/403: the message names ZENODO_TOKEN (or the foreign origin it was not sent to).
-        PublishUnavailableError
-            429/5xx or a lost connection after the retries, or at once for a POST.
-        PublishHTTPError
-            Any other refusal, with Zenodo's message and fields.
-        """
+        """One API call; its JSON answer (``{}`` if none), else one :class:`PublishError` line naming ``step``."""
         import requests
 
-        url = self._url(path_or_url)
+        url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
+        # A link the server hands out (a bucket, a draft) may point elsewhere: the token goes only to its own
+        # origin. requests drops the header itself on a redirect to another host.
+        if url_origin(url) == url_origin(self.base_url):
+            kwargs["headers"] = {"Authorization": f"Bearer {self._token}"}
         try:
-            if file_path is not None:
-                with open(file_path, "rb") as handle:
-                    response = self._client.request(method, url, data=handle, timeout=TIMEOUT)
-            else:
-                response = self._client.request(method, url, timeout=TIMEOUT, **kwargs)
+            with open(file_path, "rb") if file_path else nullcontext() as body:  # urllib3 rewinds a file for each retry
+                response = self._client.request(method, url, data=body, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as err:
             raise self._lost(step, method, url, err) from err
         if response.status_code not in expect:
@@ -263,11 +160,9 @@ class ZenodoClient:
                    f"so ZENODO_TOKEN was not sent there.")
             return PublishAuthError(msg, hint="give --zenodo-url exactly as the server writes its own links "
                                     "(scheme, host and port), e.g. https://zenodo.org.", **context)
-        if status == 401:
-            msg = f"Zenodo refused ZENODO_TOKEN at {where}; check ZENODO_TOKEN is a valid token for {self.base_url}."
-            return PublishAuthError(msg, hint=token_hint, **context)
-        if status == 403:
-            msg = f"Zenodo forbade {where}; ZENODO_TOKEN needs the {SCOPES} scopes."
+        if status in (401, 403):
+            msg = (f"Zenodo refused ZENODO_TOKEN at {where}; check ZENODO_TOKEN is a valid token for {self.base_url}."
+                   if status == 401 else f"Zenodo forbade {where}; ZENODO_TOKEN needs the {SCOPES} scopes.")
             return PublishAuthError(msg, hint=token_hint, **context)
         if status == 404:
             msg = f"Zenodo has no {what or path}: {where}."
@@ -308,7 +203,8 @@ class ZenodoClient:
         answer = self.request(f"upload {name}", "PUT", f"{bucket_url}/{name}", file_path=str(path),
                               what=f"bucket {bucket_url}")
         reported = str(answer.get("checksum", "")).removeprefix("md5:")
-        local = file_md5(path)
+        with open(path, "rb") as handle:
+            local = hashlib.file_digest(handle, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
         if reported != local:
             msg = (f"Zenodo stored {name} with md5 {reported or '(none)'} but the file's md5 is {local}: the upload "
                    f"was damaged. Run `microe publish` again to upload it anew.")

@@ -24,7 +24,7 @@ from microe_release.errors import (
     PublishUnavailableError,
 )
 from microe_release.publishing import publish_release
-from microe_release.publishing.zenodo import ZenodoClient
+from microe_release.publishing.zenodo import ZenodoClient, url_origin
 from microe_release.validation import validate_release
 from tests.fixtures.hub_server import FakeHub
 from tests.fixtures.loopback import Fault
@@ -330,12 +330,6 @@ def test_zenodo_client_retry_after_seconds_or_http_date(zenodo_client, monkeypat
 
 
 def test_zenodo_client_retry_after_capped(servers, monkeypatch: pytest.MonkeyPatch) -> None:
-    import inspect
-
-    from urllib3.util import Retry
-
-    if "retry_after_max" not in inspect.signature(Retry.__init__).parameters:
-        pytest.skip("urllib3 < 2.6.3 has no retry_after_max")
     _, zenodo = servers
     client = ZenodoClient(zenodo.url, zenodo.token, retry_after_max=60)
     dep = client.create_deposition()
@@ -386,6 +380,11 @@ def test_zenodo_client_4xx_one_line_with_server_message(zenodo_client, call, err
         call(client, dep)
     assert "\n" not in str(caught.value) and zenodo.token not in str(caught.value)
     assert (hint or "") in (caught.value.hint or "")
+
+
+def test_url_origin_spells_out_the_default_port() -> None:
+    assert url_origin("https://Zenodo.org/api/files/abc") == "https://zenodo.org:443"
+    assert url_origin("http://127.0.0.1:8080/x") != url_origin("http://localhost:8080/x")
 
 
 def test_zenodo_client_token_only_to_its_origin(tmp_path: Path) -> None:
@@ -452,9 +451,10 @@ def test_hub_errors_one_line(servers, release: Path, monkeypatch: pytest.MonkeyP
     import socket
 
     import huggingface_hub.constants
+    from huggingface_hub import HfApi
 
-    from microe_release.publishing.hub import hub_api, publish_to_hub
-    from microe_release.publishing.state import PublishState
+    from microe_release.publishing.hub import publish_to_hub
+    from microe_release.publishing.state import STATE_FILE, JsonRecord
 
     hub, _ = servers
     endpoint = hub.url
@@ -467,7 +467,7 @@ def test_hub_errors_one_line(servers, release: Path, monkeypatch: pytest.MonkeyP
     else:
         hub.faults.append(Fault("POST", r"/api/repos/create", setup))
     with pytest.raises(error, match=match) as caught:
-        publish_to_hub(hub_api(endpoint, hub.token), release, REPO, "1.0.0", PublishState(release))
+        publish_to_hub(HfApi(endpoint=endpoint, token=hub.token), release, REPO, "1.0.0", JsonRecord(release / STATE_FILE))
     assert "\n" not in str(caught.value) and hub.token not in str(caught.value)
     assert setup not in ("403", "offline") or caught.value.hint
 
