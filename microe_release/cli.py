@@ -12,29 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from .cli_support import (
-    check_repo_id,
-    check_url,
-    engine_options,
-    given_on_command_line,
-    handle_errors,
-    progress_enabled,
-)
+from .cli_support import CommandGroup, check_repo_id, check_url, engine_options, progress_enabled
 from .training.loop import TrainConfig
 
-BUILD_EXAMPLES = """
-\b
-Examples:
-  microe build --demo --out demo-release
-  microe build --demo --metadata my-release/dataset.yaml --out demo-release
-  microe build --config release.toml --out releases/microe-1.0.0 --images
-  microe build --config release.toml --out out --force --strict --workers 4
-  microe build --config release.toml --out big --engine ray --ray-address auto
-"""
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="microe-release", prog_name="microe")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="Log progress (-v info, -vv debug).")
@@ -61,7 +45,6 @@ Examples:
 """)
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
-@handle_errors
 def init(directory: str, force: bool) -> None:
     """Write starter release.toml, dataset.yaml and exclusions.csv into DIRECTORY.
 
@@ -76,7 +59,15 @@ def init(directory: str, force: bool) -> None:
     click.echo(f"next: microe build --config {folder / 'release.toml'} --out {folder / 'release'}")
 
 
-@main.command(epilog=BUILD_EXAMPLES)
+@main.command(epilog="""
+\b
+Examples:
+  microe build --demo --out demo-release
+  microe build --demo --metadata my-release/dataset.yaml --out demo-release
+  microe build --config release.toml --out releases/microe-1.0.0 --images
+  microe build --config release.toml --out out --force --strict --workers 4
+  microe build --config release.toml --out big --engine ray --ray-address auto
+""")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="release.toml describing the release and its sources.")
 @click.option("--demo", is_flag=True, help="Build from the embedded synthetic source (no config needed).")
@@ -97,7 +88,6 @@ def init(directory: str, force: bool) -> None:
 @click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path),
               help="With --demo: your dataset.yaml (default: the one shipped with the toolkit).")
 @engine_options
-@handle_errors
 def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, no_progress: bool,
           version_override: str | None, exclusions: Path | None, metadata_file: Path | None, **options: Any) -> None:
     """Build a release folder (parquet + card + CSV + build report) from sources."""
@@ -107,7 +97,8 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, no_pr
     if demo == (config_path is not None):
         msg = "give exactly one of --config FILE or --demo."
         raise click.UsageError(msg)
-    if not demo and (version_override or exclusions or metadata_file or given_on_command_line("count")):
+    count_given = click.get_current_context().get_parameter_source("count") is ParameterSource.COMMANDLINE
+    if not demo and (version_override or exclusions or metadata_file or count_given):
         msg = "--count, --version, --exclusions and --metadata go with --demo; a release.toml sets them itself."
         raise click.UsageError(msg)
     config = (demo_config(count=count, version=version_override, exclusions=exclusions, metadata=metadata_file) if demo
@@ -128,22 +119,18 @@ def build(config_path: Path | None, demo: bool, count: int, out_dir: Path, no_pr
         click.echo("  skipped: none")
 
 
-VALIDATE_EXAMPLES = """
+@main.command(epilog="""
 \b
 Examples:
   microe validate demo-release
   microe validate releases/1.0.0 --json > report.json
   microe validate releases/1.0.0 --strict      # warnings fail too
   microe validate releases/big --engine ray --ray-address auto
-"""
-
-
-@main.command(epilog=VALIDATE_EXAMPLES)
+""")
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @engine_options
-@handle_errors
 def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_address: str | None) -> None:
     """Check every file of a release offline; exit 0 clean, 1 on any error."""
     from .validation import validate_release
@@ -151,9 +138,7 @@ def validate(release_dir: Path, as_json: bool, strict: bool, engine: str, ray_ad
     report = validate_release(release_dir, engine=engine, ray_address=ray_address, progress=progress_enabled())
     failing = report.errors(strict=strict)
     if as_json:
-        data = report.to_dict()
-        data["valid"] = not failing
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps({**report.to_dict(), "valid": not failing}, indent=2))
     else:
         click.echo(report.to_text(strict=strict))
     sys.exit(1 if failing else 0)
@@ -168,7 +153,6 @@ Examples:
 @click.argument("old_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("new_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
-@handle_errors
 def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
     """Images added, removed (with reasons), relabelled and moved between two releases."""
     from .diff import changelog_markdown, diff_releases
@@ -188,7 +172,6 @@ Examples:
               help="REPORT_DIR: index.html, every figure as PNG, report.json.")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A MODEL_DIR from `microe train`: adds its metrics, confusion matrix and curves.")
-@handle_errors
 def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
     """Write the dataset analysis as one self-contained web page (opens from disk, no network)."""
     from .report import generate_report
@@ -199,16 +182,13 @@ def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
                f"{out_dir / 'index.html'} ({len(numbers['figures'])} figures, report.json)")
 
 
-PUBLISH_EXAMPLES = """
+@main.command(epilog="""
 \b
 Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
   microe publish releases/1.0.0 --hf-repo makerere/microe --zenodo --dry-run
   microe publish releases/1.0.0 --hf-repo makerere/microe --zenodo --sandbox
   microe publish releases/1.1.0 --hf-repo makerere/microe --zenodo     # a new version of the same concept
-"""
-
-
-@main.command(epilog=PUBLISH_EXAMPLES)
+""")
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--hf-repo", callback=check_repo_id, help="Hugging Face dataset repository ORG/NAME.")
 @click.option("--zenodo", is_flag=True, help="Deposit on Zenodo and get a DOI.")
@@ -221,7 +201,6 @@ Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
                    "else beside --metadata, else in the current folder].")
 @click.option("--metadata", "metadata_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The dataset.yaml the release was built from: the registry is kept beside it.")
-@handle_errors
 def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, dry_run: bool, metadata_file: Path | None,
             **options: Any) -> None:
     """Publish a validated release to Zenodo (DOI) and the Hub (tag v{version}); re-running resumes.
@@ -254,7 +233,7 @@ def publish(release_dir: Path, hf_repo: str | None, zenodo: bool, dry_run: bool,
         click.echo(f"Hub {hf_repo}: commit {result['hub'].get('commit')}, tag {result['hub'].get('tag')}")
 
 
-TRAIN_EXAMPLES = """
+@main.command(epilog="""
 \b
 Examples:
   microe train demo-release --out models/alexnet-48
@@ -267,10 +246,7 @@ mirrored test-time inputs and a rare-class logit adjustment chosen on validation
 \b
 Exit status: 0 trained; 1 the release cannot be trained (one class, an empty train or test
 split) or the train extra is missing (pip install 'microe-release[train]'); 2 usage error.
-"""
-
-
-@main.command(epilog=TRAIN_EXAMPLES)
+""")
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="MODEL_DIR to write.")
 @click.option("--arch", type=click.Choice(["alexnet-48", "alexnet"]), default="alexnet-48", show_default=True)
@@ -295,7 +271,6 @@ split) or the train extra is missing (pip install 'microe-release[train]'); 2 us
 @click.option("--no-tta", "tta", flag_value=False, default=True, help="Do not average image and mirror at test time.")
 @click.option("--no-adjust", "adjust_logits", flag_value=False, default=True,
               help="Plain argmax: no rare-class logit adjustment.")
-@handle_errors
 def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
     """Train the reference AlexNet on a release and write MODEL_DIR with its model card."""
     from .training import train as train_model
@@ -320,7 +295,6 @@ is unusable (re-run microe train); 2 usage error.
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))  # a missing one is reported
 @click.option("--json", "as_json", is_flag=True, help="Print label and per-class confidences as JSON.")
-@handle_errors
 def predict(model_dir: Path, images: tuple[Path, ...], as_json: bool) -> None:
     """Label image files (any format Pillow reads) with the reference model; exit 1 if any file failed."""
     from .training import load_model

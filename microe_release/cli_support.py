@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
-from click.core import ParameterSource
 
 from .distributed import ENGINES
 from .errors import MicroeReleaseError
@@ -17,22 +15,18 @@ from .errors import MicroeReleaseError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def handle_errors(func: F) -> F:
-    """Turn a MicroeReleaseError into one clear line on stderr and exit code 1 (--debug: traceback)."""
+class CommandGroup(click.Group):
+    """A group whose commands turn a MicroeReleaseError into one line on stderr and exit 1 (--debug: traceback)."""
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = click.get_current_context().find_root().params.get("debug", False)
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except MicroeReleaseError as err:
-            if debug:
+            if ctx.params.get("debug"):
                 raise
             hint = f" Hint: {err.hint}" if err.hint else ""
             click.secho(f"error: {err}{hint}", fg="red", err=True)
             sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def progress_enabled() -> bool:
@@ -48,11 +42,6 @@ def engine_options(func: F) -> F:
                         help="With --engine ray: join this Ray cluster ('auto', 'ray://HEAD:10001') instead of starting a local Ray.")(func)
     return click.option("--engine", type=click.Choice(list(ENGINES)), default="local", show_default=True,
                         help="Where per-image work runs: a process pool here, or Ray Data (pip install 'microe-release[ray]').")(func)
-
-
-def given_on_command_line(name: str) -> bool:
-    """Whether the user typed option ``name`` (not its default)."""
-    return click.get_current_context().get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
 def check_repo_id(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from microe_release import build_release, demo_config
 from microe_release.cli import main
-from microe_release.errors import ConfigError
+from microe_release.errors import ConfigError, OutputExistsError
 from tests.fixtures.sources import make_multi_source_config
 
 
@@ -77,3 +77,12 @@ def test_unknown_engine_is_a_config_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--engine", "spark"])
     assert result.exit_code == 2 and "'spark' is not one of" in result.output
+
+
+def test_cli_debug_shows_the_traceback_instead_of_one_line(tmp_path: Path) -> None:
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "x").write_text("x")
+    args = ["build", "--demo", "--count", "5", "--out", str(tmp_path / "r")]
+    assert CliRunner().invoke(main, args).exception.__class__ is SystemExit
+    result = CliRunner().invoke(main, ["--debug", *args])
+    assert isinstance(result.exception, OutputExistsError) and "error:" not in result.output
