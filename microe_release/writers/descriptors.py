@@ -28,30 +28,28 @@ CONTEXT: dict[str, Any] = {term: _SPECIAL_TERMS.get(term, f"cr:{term}") for term
 PARQUET = "application/x-parquet"
 
 
+def _column(name: str, kind: str, title: str, description: str = "", **constraints: Any) -> dict[str, Any]:
+    """One required column of the Table Schema."""
+    return {"name": name, "type": kind, "title": title, **({"description": description} if description else {}),
+            "constraints": {"required": True, **constraints}}
+
+
 def _table_schema(manifest: Manifest) -> dict[str, Any]:
     """The Table Schema of ``microe.csv``."""
-    side = manifest.image_size
+    side, names = manifest.image_size, manifest.class_names
     return {
         "fields": [
-            {"name": "index", "type": "integer", "title": "Index",
-             "description": "Position of the image in id order (0..N-1).",
-             "constraints": {"required": True, "unique": True, "minimum": 0}},
-            {"name": "id", "type": "string", "title": "Content id",
-             "description": "First 16 hex digits of the sha256 of the processed pixels.",
-             "constraints": {"required": True, "unique": True, "pattern": "[0-9a-f]{16}"}},
-            {"name": "label", "type": "string", "title": "Emotion class",
-             "constraints": {"required": True, "enum": list(manifest.class_names)}},
-            {"name": "emotion", "type": "integer", "title": "Class id",
-             "description": "Position of label in: " + ", ".join(manifest.class_names) + ".",
-             "constraints": {"required": True, "minimum": 0, "maximum": len(manifest.class_names) - 1}},
-            {"name": "pixels", "type": "string", "title": "Pixels",
-             "description": f"{side * side} space-separated gray values 0..255, row-major, {side}x{side}.",
-             "constraints": {"required": True}},
-            {"name": "split", "type": "string", "title": "Split",
-             "constraints": {"required": True, "enum": list(manifest.split_names)}},
-            {"name": "source", "type": "string", "title": "Source",
-             "constraints": {"required": True, "enum": sorted({s["name"] for s in manifest.sources})}},
-            {"name": "license", "type": "string", "title": "Source licence", "constraints": {"required": True}},
+            _column("index", "integer", "Index", "Position of the image in id order (0..N-1).", unique=True, minimum=0),
+            _column("id", "string", "Content id", "First 16 hex digits of the sha256 of the processed pixels.",
+                    unique=True, pattern="[0-9a-f]{16}"),
+            _column("label", "string", "Emotion class", enum=list(names)),
+            _column("emotion", "integer", "Class id", "Position of label in: " + ", ".join(names) + ".",
+                    minimum=0, maximum=len(names) - 1),
+            _column("pixels", "string", "Pixels",
+                    f"{side * side} space-separated gray values 0..255, row-major, {side}x{side}."),
+            _column("split", "string", "Split", enum=list(manifest.split_names)),
+            _column("source", "string", "Source", enum=sorted({s["name"] for s in manifest.sources})),
+            _column("license", "string", "Source licence"),
         ],
         "primaryKey": ["index"],
         "uniqueKeys": [["id"]],
