@@ -1,4 +1,4 @@
-"""Facts every metadata writer shares: file hashes, creators, sources, DOI, dates."""
+"""What several writers share: file hashes, JSON output, source URLs and the citation texts."""
 
 from __future__ import annotations
 
