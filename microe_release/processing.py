@@ -79,7 +79,8 @@ def colour_means(img: Image.Image) -> tuple[int, int, int] | None:
     small = img.reduce(factor) if factor > 1 and img.mode in ("RGB", "RGBA", "L", "CMYK") else img
     if small.mode != "RGB":
         small = small.convert("RGB")
-    means = np.asarray(small).reshape(-1, 3).sum(axis=0, dtype=np.uint64) / (small.width * small.height)
+    planes = np.ascontiguousarray(np.asarray(small).reshape(-1, 3).T)  # summing strided columns is 6x slower
+    means = planes.sum(axis=1, dtype=np.uint64) / (small.width * small.height)
     if img.mode == "P" and np.ptp(means) < 1.0:  # a gray palette is not colour
         return None
     red, green, blue = means.tolist()
