@@ -104,7 +104,7 @@ def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> n
 
 def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS, pool: Executor | None = None,
                          progress: Callable[[int], object] | None = None) -> list[tuple[int, int]]:
-    """Sorted index pairs (i < j) of hashes within ``max_bits`` bits; a ``pool`` searches half of the bands meanwhile."""
+    """Sorted index pairs (i < j) of hashes within ``max_bits`` bits; a ``pool`` searches half the bands meanwhile."""
     progress = progress or (lambda _steps: None)
     n = len(hashes)
     if n < 2:

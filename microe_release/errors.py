@@ -104,10 +104,9 @@ class PublishError(MicroeReleaseError):
 
 
 class PublishHTTPError(PublishError):
-    """The Hub or Zenodo refused a request, or kept failing after the retries.
+    """The Hub or Zenodo (``service``) refused a request, or kept failing after the retries.
 
-    ``service`` is ``"Zenodo"`` or ``"the Hub"``; ``status_code`` the last HTTP status (None when the
-    connection was lost); ``method`` and ``path`` the request (never a token).
+    ``status_code`` is the last HTTP status (None: connection lost); ``method``, ``path``: the request (no token).
     """
 
     def __init__(self, msg: str, *, service: str, status_code: int | None, method: str = "", path: str = "",
@@ -124,4 +123,4 @@ class PublishAuthError(PublishHTTPError, PermissionError):
 
 
 class PublishUnavailableError(PublishHTTPError, ConnectionError):
-    """A server kept answering 429/5xx, dropped the connection, or left an unretried POST unanswered; rerun to resume."""
+    """A server kept failing (429/5xx, dropped connections) or an unretried POST got no answer; rerun to resume."""

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_exclusions(path: Path | None, *, required: bool = False) -> dict[str, dict[str, str]]:
-    """``id -> {"reason", "date", "line"}``; a missing file means no exclusion, unless the user named it (``required``)."""
+    """``id -> {"reason", "date", "line"}``; a missing file means none, unless the user named it (``required``)."""
     if path is None or (not required and not path.exists()):
         return {}
     if not path.is_file():

@@ -31,7 +31,7 @@ SYNONYMS: dict[str, str] = {word: name for name, words in _SYNONYMS.items() for 
 
 
 def normalize_label(raw: str, overrides: Mapping[str, str] | None = None) -> str | None:
-    """The class name for a raw label, or None: a source's ``overrides`` (exact, then any case) win over the synonyms."""
+    """The class name of a raw label, or None; a source's ``overrides`` (exact, then any case) beat the synonyms."""
     text = raw.strip()
     overrides = overrides or {}
     if text in overrides:

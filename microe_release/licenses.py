@@ -41,21 +41,18 @@ class License:
 
 
 #: Licences by SPDX id (the dataset licences a FAIR release would use).
-LICENSES: dict[str, License] = {
-    lic.spdx: lic
-    for lic in (
-        License("CC-BY-4.0", "Creative Commons Attribution 4.0 International",
-                "https://creativecommons.org/licenses/by/4.0/", "cc-by-4.0"),
-        License("CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0 International",
-                "https://creativecommons.org/licenses/by-sa/4.0/", "cc-by-sa-4.0"),
-        License("CC-BY-NC-4.0", "Creative Commons Attribution Non Commercial 4.0 International",
-                "https://creativecommons.org/licenses/by-nc/4.0/", "cc-by-nc-4.0"),
-        License("CC0-1.0", "Creative Commons Zero v1.0 Universal",
-                "https://creativecommons.org/publicdomain/zero/1.0/", "cc-zero"),
-        License("Apache-2.0", "Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0", "apache-2.0"),
-        License("MIT", "MIT License", "https://opensource.org/licenses/MIT", "mit"),
-    )
-}
+LICENSES: dict[str, License] = {lic.spdx: lic for lic in (
+    License("CC-BY-4.0", "Creative Commons Attribution 4.0 International",
+            "https://creativecommons.org/licenses/by/4.0/", "cc-by-4.0"),
+    License("CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0 International",
+            "https://creativecommons.org/licenses/by-sa/4.0/", "cc-by-sa-4.0"),
+    License("CC-BY-NC-4.0", "Creative Commons Attribution Non Commercial 4.0 International",
+            "https://creativecommons.org/licenses/by-nc/4.0/", "cc-by-nc-4.0"),
+    License("CC0-1.0", "Creative Commons Zero v1.0 Universal",
+            "https://creativecommons.org/publicdomain/zero/1.0/", "cc-zero"),
+    License("Apache-2.0", "Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0", "apache-2.0"),
+    License("MIT", "MIT License", "https://opensource.org/licenses/MIT", "mit"),
+)}
 
 
 def get_license(spdx: str) -> License:

@@ -31,7 +31,7 @@ class SkipReason(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceItem:
-    """One image as a source adapter found it, not yet decoded: exactly one of ``path``, ``pixels``, ``synthetic`` is set."""
+    """One image as a source adapter found it, undecoded: exactly one of ``path``, ``pixels``, ``synthetic`` is set."""
 
     source: str
     source_ref: str  # where it is inside the source: relative file path or "file.csv:line N"

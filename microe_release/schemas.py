@@ -1,4 +1,4 @@
-"""JSON Schemas used offline, never fetched: from installed packages, or shipped (CFF; see resources/schemas/README.md)."""
+"""JSON Schemas used offline, never fetched: from installed packages, or shipped (CFF: resources/schemas/)."""
 
 from __future__ import annotations
 
