@@ -45,9 +45,9 @@ def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarra
 def composition(manifest: Manifest) -> dict[str, Any]:
     """Counts per class and split (Fig. 1) and per source, imbalance ratio, licences per source."""
     records = manifest.records
-    per = Counter((r.split, r.label) for r in records)
-    by_split = Counter(r.split for r in records)
-    by_class = Counter(r.label for r in records)
+    per: Counter[tuple[str | None, str]] = Counter((r.split, r.label) for r in records)
+    by_split: Counter[str | None] = Counter(r.split for r in records)
+    by_class: Counter[str] = Counter(r.label for r in records)
     split_names = [s for s in ("train", "validation", "test") if by_split[s]]
     present = [by_class[c] for c in CLASS_NAMES if by_class[c]]
     return {
