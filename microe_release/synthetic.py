@@ -74,12 +74,9 @@ def render_face(seed: int, number: int, label: str, size: int = RENDER_SIZE) -> 
     u = np.cos(angle) * x + np.sin(angle) * y
     v = -np.sin(angle) * x + np.cos(angle) * y
 
-    base = np.array(_EXPRESSIONS[label])
-    intensity = rng.uniform(0.45, 1.3)
-    neutral = np.array(_EXPRESSIONS["neutral"])
-    mw, curve, opening, raise_, inner, eye_open, smirk, wrinkle = (
-        neutral + (base - neutral) * intensity + rng.normal(0.0, 0.012, size=base.size)
-    )
+    base, neutral = np.array(_EXPRESSIONS[label]), np.array(_EXPRESSIONS["neutral"])
+    expression = neutral + (base - neutral) * rng.uniform(0.45, 1.3) + rng.normal(0.0, 0.012, size=base.size)
+    mw, curve, opening, raise_, inner, eye_open, smirk, wrinkle = expression
     side = 1.0 if rng.random() < 0.5 else -1.0
 
     # Background: a level, a gradient and a few random low-frequency waves (scenes differ).
