@@ -59,21 +59,6 @@ class SkippedItem:
         return {**asdict(self), "reason": self.reason.value}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessedImage:
-    """The processing stage's output for one item: lossless PNG plus what was measured."""
-
-    item: SourceItem
-    id: str  # content id from the processed pixels
-    png: bytes
-    pixels_text: bytes  # the CSV's space-separated gray values, made here since workers run in parallel
-    phash: int  # 64-bit perceptual hash of the processed pixels
-    orig_width: int
-    orig_height: int
-    orig_mode: str
-    orig_rgb: tuple[int, int, int] | None = None  # mean colour of a colour original (for the report)
-
-
 #: A split's name (``release.splits`` may use these three).
 Split = Literal["train", "validation", "test"]
 
