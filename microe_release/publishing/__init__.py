@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -188,11 +189,9 @@ def publish_release(
     tokens = _tokens(*(["HF_TOKEN"] if hf_repo else []), *(["ZENODO_TOKEN"] if zenodo else []))
     where = registry_path(registry, metadata=metadata)
     check_registry_location(where)
-    report = validate_release(root)
-    if report.errors():
-        first = report.errors()[0]
-        msg = (f"'{root}' does not validate ({len(report.errors())} error{'s' if len(report.errors()) != 1 else ''}, first: {first.where}: {first.message}); "
-               f"run `microe validate {root}` and fix them before publishing.")
+    if errors := validate_release(root).errors():
+        msg = (f"'{root}' does not validate ({len(errors)} error{'s' if len(errors) != 1 else ''}, first: {errors[0].where}: "
+               f"{errors[0].message}); run `microe validate {root}` and fix them before publishing.")
         raise PublishError(msg)
     if dry_run:
         return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint),
@@ -222,11 +221,8 @@ def publish_release(
             raise PublishError(msg)
     result: dict[str, Any] = {"version": manifest.version, "already_published": False, "registry": str(where)}
     if zenodo:
-        client = ZenodoClient(base, tokens["ZENODO_TOKEN"])
-        try:
+        with closing(ZenodoClient(base, tokens["ZENODO_TOKEN"])) as client:
             zen = _zenodo_steps(client, root, manifest, state, reg)
-        finally:
-            client.close()
         result.update(doi=zen["doi"], concept_doi=zen.get("concept_doi"))
         reg.data.update(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
                         concept_doi=zen.get("concept_doi"))
