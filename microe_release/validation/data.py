@@ -7,10 +7,8 @@ import tempfile
 from collections import Counter
 
 from ..labels import CLASS_NAMES
-from .loaded import LoadedRelease
+from .loaded import REBUILD, LoadedRelease
 from .spec import RELEASE_FEATURES
-
-REBUILD = "rebuild the release with `microe build`."
 
 
 def check_parquet(release: LoadedRelease) -> None:

@@ -71,7 +71,7 @@ def _decode(data: bytes | None, size: int) -> tuple[ImageFacts, np.ndarray | Non
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data or b"")) as img:
             if img.size != (size, size):  # a wrong or huge image is reported by its header, never loaded
                 bands = len(img.getbands())
                 return ImageFacts(shape=(img.height, img.width, *((bands,) if bands > 1 else ())),

@@ -17,6 +17,9 @@ from ..errors import ValidationError
 from .facts import ImageFacts, facts_from_columns, facts_to_columns, image_facts
 from .report import ValidationReport
 
+#: The fix for most findings.
+REBUILD = "rebuild the release with `microe build`."
+
 #: Images whose facts are computed together (the pHashes are batched).
 FACTS_BATCH = 1024
 
@@ -119,8 +122,7 @@ class LoadedRelease:
     def _read_json(self, name: str) -> Any:
         path = self.root / name
         if not path.is_file():
-            self.report.error("missing-file", name, f"{name} does not exist.",
-                              "rebuild the release with `microe build`.")
+            self.report.error("missing-file", name, f"{name} does not exist.", REBUILD)
             return None
         try:
             return json.loads(path.read_text(encoding="utf-8"))
@@ -134,8 +136,7 @@ class LoadedRelease:
         """The dataset card's YAML header, or None (with an issue)."""
         path = self.root / "README.md"
         if not path.is_file():
-            self.report.error("missing-file", "README.md", "README.md (the dataset card) does not exist.",
-                              "rebuild the release with `microe build`.")
+            self.report.error("missing-file", "README.md", "README.md (the dataset card) does not exist.", REBUILD)
             return None
         text = path.read_text(encoding="utf-8")
         if not text.startswith("---\n") or "\n---\n" not in text[4:]:

@@ -14,17 +14,13 @@ import numpy as np
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
 from .facts import content_id_of, pixel_digest
-from .loaded import LoadedRelease
-
-REBUILD = "rebuild the release with `microe build`."
+from .loaded import REBUILD, LoadedRelease
 
 
 def _arrow_parquet_plugin() -> Any:
-    """A frictionless plugin yielding local parquet resources' raw cells straight from Arrow, a record batch at a time.
-
-    frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files
-    and tables with nulls (pandas makes them NaN floats) keep it.
-    """
+    """A frictionless plugin yielding local parquet resources' raw cells straight from Arrow, a record batch at a time."""
+    # frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files and tables
+    # with nulls (pandas makes them NaN floats) keep it
     import pyarrow.parquet as pq
     from frictionless.formats.parquet import ParquetControl, ParquetParser
     from frictionless.system import Plugin
