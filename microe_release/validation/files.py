@@ -66,10 +66,8 @@ def check_manifest(release: LoadedRelease) -> None:
         report.error("manifest-format", "manifest.json",
                      f"manifest.json records lack fields {sorted(set(COMPARED) - set(fields))}.", MANIFEST_REBUILD)
         return
-    claimed: dict[str, dict[str, Any]] = {}
-    for row in data.get("records", []):
-        record = dict(zip(fields, row, strict=False))
-        claimed[str(record["id"])] = record
+    records = (dict(zip(fields, row, strict=False)) for row in data.get("records", []))
+    claimed: dict[str, dict[str, Any]] = {str(record["id"]): record for record in records}
     rows = release.rows
     found = {}
     for i, image_id in enumerate(rows.ids):
