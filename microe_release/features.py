@@ -1,9 +1,7 @@
-"""The release's columns in the three forms readers need: Arrow schema, datasets features, card YAML.
+"""The release's columns in the three forms readers need: Arrow schema, datasets features, card YAML."""
 
-Written out here rather than built through ``datasets.Features`` so that a build does not pay the
-~1 s import of ``datasets``; ``tests/test_features.py`` checks every form against the real
-``datasets`` objects so the two cannot drift apart.
-"""
+# Written out rather than built through ``datasets.Features`` so that a build does not pay the ~1 s import
+# of ``datasets``; tests/test_features.py checks every form against the real objects so they cannot drift.
 
 from __future__ import annotations
 
@@ -13,24 +11,14 @@ from typing import Any
 import pyarrow as pa
 
 #: Column name -> datasets Value dtype for the plain columns, in column order after image and label.
-VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "string"),
-    ("index", "int64"),
-    ("source", "string"),
-    ("source_ref", "string"),
-    ("license", "string"),
-)
+VALUE_COLUMNS = (("id", "string"), ("index", "int64"), ("source", "string"), ("source_ref", "string"),
+                 ("license", "string"))
 
 
 def features_dict(class_names: tuple[str, ...]) -> dict[str, Any]:
     """``datasets.Features.to_dict()`` of a release."""
-    features: dict[str, Any] = {
-        "image": {"_type": "Image"},
-        "label": {"names": list(class_names), "_type": "ClassLabel"},
-    }
-    for name, dtype in VALUE_COLUMNS:
-        features[name] = {"dtype": dtype, "_type": "Value"}
-    return features
+    features: dict[str, Any] = {"image": {"_type": "Image"}, "label": {"names": list(class_names), "_type": "ClassLabel"}}
+    return features | {name: {"dtype": dtype, "_type": "Value"} for name, dtype in VALUE_COLUMNS}
 
 
 def arrow_schema(class_names: tuple[str, ...]) -> pa.Schema:
@@ -50,5 +38,4 @@ def features_yaml(class_names: tuple[str, ...]) -> list[dict[str, Any]]:
         {"name": "image", "dtype": "image"},
         {"name": "label", "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(class_names)}}}},
     ]
-    features += [{"name": name, "dtype": dtype} for name, dtype in VALUE_COLUMNS]
-    return features
+    return features + [{"name": name, "dtype": dtype} for name, dtype in VALUE_COLUMNS]

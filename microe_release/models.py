@@ -11,23 +11,7 @@ INPUT_SIZES = {"alexnet": 227, "alexnet-48": 48}
 
 
 def build_model(arch: str, num_classes: int = 8) -> Any:
-    """Create an untrained model.
-
-    Parameters
-    ----------
-    arch : str
-        ``alexnet``: the classic design (Krizhevsky et al. 2012: 5 conv with LRN and max-pool,
-        3 fully connected with dropout), one input channel, for 227x227 input as in the paper.
-        ``alexnet-48``: the same design with kernels, strides and widths adapted to native 48x48
-        input, 70 M multiply-adds per image against 1,061 M (15x fewer); the CPU default.
-    num_classes : int
-        Outputs.
-
-    Raises
-    ------
-    TrainingError
-        For an unknown architecture.
-    """
+    """An untrained ``alexnet`` (Krizhevsky et al. 2012, one input channel) or ``alexnet-48`` (its shape at 48x48)."""
     import torch.nn as nn
 
     if arch == "alexnet":
@@ -43,13 +27,8 @@ def build_model(arch: str, num_classes: int = 8) -> Any:
         )
         flat, hidden = 256 * 6 * 6, 4096
     elif arch == "alexnet-48":
-        # AlexNet's shape (5 conv, the first one large and strided; max-pool after conv 2 and 5; 3 fully
-        # connected with dropout) sized for native 48x48 input. Batch norm takes the place of local response
-        # normalisation: at 48x48 the plain design did not leave the majority-class plateau (measured).
-        # Conv 1 is 5x5 with stride 2 like AlexNet's 11x11/4, so no 48x48 map is kept: on 2 Xeon cores this ran
-        # 1.2x faster than a 3x3 conv 1 + pool, and after 8 epochs on FER+ scored test 0.792 vs 0.788 but
-        # validation 0.767 vs 0.782. Conv 2 is pooled before its batch norm (1/4 of the norm work); 3x3
-        # kernels keep a 12x12 map through conv 3-5 (3x3 with 2x2 pools beat 5x5 with overlapping 3/2 pools).
+        # Batch norm instead of LRN (the plain design stays on the majority-class plateau at 48x48) and a
+        # 5x5/2 conv 1 that keeps no 48x48 map (1.2x faster): docs/design.md, "The reference model's shape".
         def conv(cin: int, cout: int, kernel: int = 3, stride: int = 1, pool: bool = False) -> list[Any]:
             layers = [nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=False)]
             return [*layers, *([nn.MaxPool2d(2)] if pool else []), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from ..errors import TrainingError
+from ..errors import ImageRejectedError, TrainingError
 from ..labels import CLASS_NAMES
 from ..models import INPUT_SIZES, build_model
-from .artifacts import (
-    describe_hardware,
-    model_card,
-    plot_confusion,
-    plot_curves,
-    plot_samples,
-    save_json,
-)
+from . import artifacts
 from .data import load_release_tensors
 from .decision import predict_logits
-from .extra import import_train_extra
-from .loop import TrainConfig, evaluate, fit, resolve_device
+from .loop import TrainConfig, evaluate, fit
 from .metrics import classification_metrics
 
 logger = logging.getLogger(__name__)
@@ -34,6 +28,21 @@ REQUIRED_CONFIG_KEYS = ("arch", "class_names", "normalisation")
 
 #: Image side of model folders written before config.json recorded ``image_size`` (every release was 48x48).
 LEGACY_IMAGE_SIZE = 48
+
+#: How to get the extra; torch first on a CPU-only machine, as an unpinned torch pulls GBs of CUDA packages.
+INSTALL_HINT = "pip install 'microe-release[train]' (on a CPU-only machine install torch==2.13.0 first)"
+
+
+def _import_train_extra(command: str) -> tuple[ModuleType, ModuleType]:
+    """``torch`` and ``safetensors.torch``, or a TrainingError naming ``command`` and how to install them."""
+    try:
+        import safetensors.torch as safetensors_torch
+        import torch
+    except ImportError as err:
+        msg = (f"{command} needs PyTorch and safetensors: {INSTALL_HINT}; "
+               f"here '{err.name or 'torch'}' cannot be imported ({err}).")
+        raise TrainingError(msg) from err
+    return torch, safetensors_torch
 
 
 def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = False, **options: Any) -> dict[str, Any]:
@@ -45,10 +54,10 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
         A release folder (``microe build``).
     out_dir : str or Path
         MODEL_DIR to write (created; existing files replaced).
+    progress : bool
+        Show a progress bar over the epochs.
     **options
-        Fields of :class:`TrainConfig`: ``arch``, ``epochs``, ``patience``, ``batch_size``, ``lr``,
-        ``weight_decay``, ``label_smoothing``, ``seed``, ``device``, ``precision``, ``class_weights``,
-        ``augment``, ``tta``, ``adjust_logits``.
+        Fields of :class:`TrainConfig` (``epochs``, ``device``, ``precision``, ...).
 
     Returns
     -------
@@ -61,21 +70,21 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
         Without the ``train`` extra, for a bad option, or for a release that cannot be trained (one class
         in train, an empty train or test split); all of these before any image is decoded.
     """
-    torch, safetensors_torch = import_train_extra("microe train")
+    torch, safetensors_torch = _import_train_extra("microe train")
     started = time.perf_counter()
     config = TrainConfig(**options)
     tensors = load_release_tensors(release_dir, seed=config.seed)
-    image_size = int(tensors.parts["train"][0].shape[-1])
     model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress)
     x_test, y_test = tensors.parts["test"]
-    device = resolve_device(config.device)
+    device = torch.device(facts.device)
     decision = facts.logit_adjustment
     offsets = torch.tensor(decision["offsets"]) if decision else None
     _, probs = evaluate(model, x_test, y_test, mean=facts.mean, std=facts.std, side=facts.input_size,
                         device=device, precision=facts.precision, tta=config.tta, adjustment=offsets)
-    probs_np = probs.numpy()
-    metrics = classification_metrics(y_test.numpy(), probs_np.argmax(1), CLASS_NAMES)
-    hardware = describe_hardware(device)
+    probs = probs.numpy()
+    metrics = classification_metrics(y_test.numpy(), probs.argmax(1), CLASS_NAMES)
+    hardware = artifacts.describe_hardware(device)
+    splits = {k: len(v[1]) for k, v in tensors.parts.items()}
     metrics.update({"epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
                     "train_seconds": round(facts.train_seconds, 2),
                     "images_per_second": round(facts.images_per_second, 1),
@@ -83,33 +92,30 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
                     "seed": config.seed, "hardware": hardware, "precision": facts.precision,
                     "precision_rule": facts.precision_rule,
                     "data": {"release": tensors.name, "version": tensors.version,
-                             "content_hash": tensors.content_hash,
-                             "splits": {k: len(v[1]) for k, v in tensors.parts.items()}},
+                             "content_hash": tensors.content_hash, "splits": splits},
                     "history": list(facts.history)})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     safetensors_torch.save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
                                 str(out / "model.safetensors"))
-    run = asdict(config)
-    run.pop("history")
     model_config = {
-        "arch": config.arch, "class_names": list(CLASS_NAMES), "image_size": image_size,
+        "arch": config.arch, "class_names": list(CLASS_NAMES), "image_size": int(x_test.shape[-1]),
         "input_size": facts.input_size,
         "normalisation": {"scale": 1 / 255, "mean": facts.mean, "std": facts.std},
         "decision": {"tta": config.tta, "logit_adjustment": decision},
         "release": {"name": tensors.name, "version": tensors.version, "content_hash": tensors.content_hash},
-        "splits": {k: len(v[1]) for k, v in tensors.parts.items()}, "carved_validation": tensors.carved_validation,
-        "train": run, "device": facts.device, "precision": facts.precision,
+        "splits": splits, "carved_validation": tensors.carved_validation,
+        "train": asdict(config), "device": facts.device, "precision": facts.precision,
         "precision_rule": facts.precision_rule, "batch_size": facts.batch_size,
         "peak_lr": facts.peak_lr, "epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
         "hardware": hardware, "torch_version": torch.__version__,
     }
-    save_json(out / "config.json", model_config)
-    save_json(out / "metrics.json", metrics)
-    plot_curves(facts.history, out / "training_curves.png")
-    plot_confusion(metrics["confusion_matrix"], CLASS_NAMES, out / "confusion_matrix.png")
-    plot_samples(x_test, y_test.numpy(), probs_np, CLASS_NAMES, out / "sample_predictions.png")
-    (out / "README.md").write_text(model_card(model_config, metrics), encoding="utf-8")
+    artifacts.save_json(out / "config.json", model_config)
+    artifacts.save_json(out / "metrics.json", metrics)
+    artifacts.plot_curves(facts.history, out / "training_curves.png")
+    artifacts.plot_confusion(metrics["confusion_matrix"], CLASS_NAMES, out / "confusion_matrix.png")
+    artifacts.plot_samples(x_test, y_test.numpy(), probs, CLASS_NAMES, out / "sample_predictions.png")
+    (out / "README.md").write_text(artifacts.model_card(model_config, metrics), encoding="utf-8")
     logger.info("test accuracy %.3f, macro F1 %.3f", metrics["accuracy"], metrics["macro"]["f1"])
     return metrics
 
@@ -159,27 +165,23 @@ class ReferenceModel:
             One entry per path, in order: ``file``, ``label``, ``confidence`` and ``probabilities``; or,
             for a file that cannot be read, ``file`` and ``error`` (the others are still predicted).
         """
-        from ..errors import ImageRejectedError
         from ..processing import decode_image
 
-        errors: dict[int, str] = {}
-        pixels = []
-        for index, path in enumerate(paths):
+        decoded: list[np.ndarray | str] = []  # the pixels of a file, or why it cannot be read
+        for path in paths:
             try:
-                array, *_ = decode_image(Path(path).read_bytes(), self.image_size)
+                decoded.append(decode_image(Path(path).read_bytes(), self.image_size)[0])
             except ImageRejectedError as skip:
-                errors[index] = (f"cannot read '{path}': {skip.reason} ({skip.detail}); pass an image "
-                                 "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
-                continue
+                decoded.append(f"cannot read '{path}': {skip.reason} ({skip.detail}); pass an image "
+                               "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
             except OSError as err:
-                errors[index] = f"cannot read '{path}': {err.strerror or err}; check the path and its permissions."
-                continue
-            pixels.append(array)
+                decoded.append(f"cannot read '{path}': {err.strerror or err}; check the path and its permissions.")
+        pixels = [item for item in decoded if not isinstance(item, str)]
         probs = iter(self.predict_pixels(np.stack(pixels)) if pixels else ())
         results: list[dict[str, Any]] = []
-        for index, path in enumerate(paths):
-            if index in errors:
-                results.append({"file": str(path), "error": errors[index]})
+        for path, item in zip(paths, decoded, strict=True):
+            if isinstance(item, str):
+                results.append({"file": str(path), "error": item})
                 continue
             p = next(probs)
             best = int(p.argmax())
@@ -197,17 +199,8 @@ def _not_a_model_folder(root: Path) -> TrainingError:
     return TrainingError(msg)
 
 
-def read_model_config(root: Path) -> dict[str, Any]:
-    """MODEL_DIR's config.json, checked for what loading the model needs.
-
-    Raises
-    ------
-    TrainingError
-        When config.json is missing, not JSON, not an object, or lacks or garbles ``arch``,
-        ``class_names`` or ``normalisation``; the message names the file and says to re-run ``microe train``.
-    """
-    import json
-
+def _read_model_config(root: Path) -> dict[str, Any]:
+    """MODEL_DIR's config.json, checked for what loading the model needs."""
     path = root / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
@@ -259,11 +252,11 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
         Without the ``train`` extra; when the folder lacks config.json or model.safetensors; when either
         is corrupt (not JSON, missing keys, not a safetensors file, truncated) or they do not fit together.
     """
-    torch, safetensors_torch = import_train_extra("microe predict")
+    torch, safetensors_torch = _import_train_extra("microe predict")
     from safetensors import SafetensorError
 
     root = Path(model_dir)
-    config = read_model_config(root)
+    config = _read_model_config(root)
     weights = root / "model.safetensors"
     try:
         state = safetensors_torch.load_file(str(weights))
@@ -272,8 +265,7 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
     except (SafetensorError, OSError) as err:
         msg = f"'{weights}' is not a readable safetensors file ({err}); {_retrain(root)}."
         raise TrainingError(msg) from err
-    model = build_model(config["arch"], len(config["class_names"]))
-    model = model.to(memory_format=torch.channels_last)
+    model = build_model(config["arch"], len(config["class_names"])).to(memory_format=torch.channels_last)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

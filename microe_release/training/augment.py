@@ -11,15 +11,9 @@ MAX_ROTATION = 10.0
 #: Largest shift as a fraction of the side (a random crop of about 90 %).
 MAX_SHIFT = 0.08
 
-#: Share of a batch that gets a Gaussian blur.
+#: Share of a batch that gets a Gaussian blur, and the blur's sigma in pixels.
 BLUR_SHARE = 0.3
-
-
-def _gaussian_kernel(sigma: float, torch: Any) -> Any:
-    radius = max(1, int(math.ceil(2 * sigma)))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    kernel = torch.exp(-(x**2) / (2 * sigma**2))
-    return kernel / kernel.sum()
+BLUR_SIGMA = 0.8
 
 
 def augment_batch(x: Any, generator: Any) -> Any:
@@ -41,11 +35,11 @@ def augment_batch(x: Any, generator: Any) -> Any:
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     blur = draw(batch) < BLUR_SHARE
     if bool(blur.any()):
-        kernel = _gaussian_kernel(0.8, torch).to(device)
-        pad = kernel.numel() // 2
-        chosen = x[blur]
-        chosen = F.conv2d(F.pad(chosen, (pad, pad, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
+        pad = math.ceil(2 * BLUR_SIGMA)
+        taps = torch.arange(-pad, pad + 1, dtype=torch.float32)
+        kernel = torch.exp(-(taps**2) / (2 * BLUR_SIGMA**2))
+        kernel = (kernel / kernel.sum()).to(device)
+        chosen = F.conv2d(F.pad(x[blur], (pad, pad, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
         chosen = F.conv2d(F.pad(chosen, (0, 0, pad, pad), mode="replicate"), kernel.view(1, 1, -1, 1))
-        x = x.clone()
-        x[blur] = chosen
+        x = x.index_put((blur,), chosen)
     return x

@@ -20,7 +20,6 @@ class ReleaseTensors:
     """Images ``(N, 1, H, W)`` uint8 and labels ``(N,)`` int64 of each part, plus where they came from."""
 
     parts: dict[str, tuple[Any, Any]]  # name -> (images, labels)
-    ids: dict[str, list[str]]
     name: str
     version: str
     content_hash: str
@@ -28,6 +27,7 @@ class ReleaseTensors:
 
 
 def _release_identity(root: Path) -> tuple[str, str, str]:
+    """Name and version from build-report.json, and the SHA256SUMS digest as the content hash."""
     report = json.loads((root / "build-report.json").read_text()) if (root / "build-report.json").is_file() else {}
     sums = root / "SHA256SUMS"
     digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
@@ -69,30 +69,8 @@ def _split_labels(shards: list[Path]) -> dict[str, np.ndarray]:
     return {split: np.asarray(values, dtype=np.int64) for split, values in labels.items()}
 
 
-def _names(labels: np.ndarray) -> str:
-    counts = np.bincount(labels, minlength=len(CLASS_NAMES))
-    return ", ".join(f"'{CLASS_NAMES[i]}' {counts[i]}" for i in np.flatnonzero(counts))
-
-
 def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
-    """Refuse, before any image is decoded, a release the reference model cannot be trained on.
-
-    Parameters
-    ----------
-    release_dir : str or Path
-        A release folder (``microe build``).
-
-    Returns
-    -------
-    dict
-        Images per split.
-
-    Raises
-    ------
-    TrainingError
-        When the folder holds no parquet shards, the train or test split is missing or empty, a label
-        is outside the classes, or the training split has fewer than :data:`MIN_CLASSES` classes.
-    """
+    """Images per split; a TrainingError, before any image is decoded, for a release that cannot be trained."""
     root = Path(release_dir)
     shards = sorted((root / "data").glob("*.parquet"))
     if not shards:
@@ -113,11 +91,11 @@ def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
         msg = (f"release '{root}' has label '{bad}' outside the {len(CLASS_NAMES)} classes; "
                "check it with `microe validate` and rebuild it with `microe build`.")
         raise TrainingError(msg)
-    train_classes = len(np.unique(labels["train"]))
-    if train_classes < MIN_CLASSES:
-        where = ("the whole release has" if len(np.unique(every)) < MIN_CLASSES
-                 else "its training split has")
-        msg = (f"release '{root}' cannot be trained: {where} only one class ({_names(labels['train'])} "
+    if len(np.unique(labels["train"])) < MIN_CLASSES:
+        where = "the whole release has" if len(np.unique(every)) < MIN_CLASSES else "its training split has"
+        counts = np.bincount(labels["train"], minlength=len(CLASS_NAMES))
+        names = ", ".join(f"'{CLASS_NAMES[i]}' {counts[i]}" for i in np.flatnonzero(counts))
+        msg = (f"release '{root}' cannot be trained: {where} only one class ({names} "
                f"images in train), expected at least {MIN_CLASSES}; rebuild it with `microe build` from "
                "sources with images of several classes in train.")
         raise TrainingError(msg)
@@ -125,15 +103,10 @@ def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
 
 
 def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTensors:
-    """Decode every image of a release once into memory (41,000 x 48 x 48 is 94 MB).
+    """Every image of a release decoded once into memory (41,000 x 48 x 48 is 94 MB).
 
-    A release with only train and test gets a seeded, stratified validation part carved out of
-    train: an eighth of it, so that train/test/validation are 70/20/10 of the whole as in the paper.
-
-    Raises
-    ------
-    TrainingError
-        When :func:`check_release_trainable` refuses the release (checked before any decoding).
+    A release with only train and test gets a seeded, stratified validation part carved out of train:
+    an eighth of it, so that train/test/validation are 70/20/10 of the whole as in the paper.
     """
     import pyarrow.parquet as pq
     import torch
@@ -144,14 +117,12 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     shards = sorted((root / "data").glob("*.parquet"))
     images: dict[str, list[np.ndarray]] = {}
     labels: dict[str, list[int]] = {}
-    ids: dict[str, list[str]] = {}
     for path in shards:
         split = path.name.split("-", 1)[0]
-        table = pq.read_table(path, columns=["image", "label", "id"])
+        table = pq.read_table(path, columns=["image", "label"])
         for data in table.column("image").combine_chunks().field("bytes").to_pylist():
             images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
         labels.setdefault(split, []).extend(table.column("label").to_pylist())
-        ids.setdefault(split, []).extend(table.column("id").to_pylist())
     arrays = {s: (np.stack(images[s])[:, None], np.asarray(labels[s], dtype=np.int64)) for s in images}
     carved = "validation" not in arrays
     if carved:
@@ -159,10 +130,6 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
         keep, cut = carve_validation(y, 1 / 8, seed)
         arrays["validation"] = (x[cut], y[cut])
         arrays["train"] = (x[keep], y[keep])
-        train_ids = ids["train"]
-        ids["validation"] = [train_ids[i] for i in cut]
-        ids["train"] = [train_ids[i] for i in keep]
     name, version, content_hash = _release_identity(root)
     parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
-    return ReleaseTensors(parts=parts, ids=ids, name=name, version=version, content_hash=content_hash,
-                          carved_validation=carved)
+    return ReleaseTensors(parts=parts, name=name, version=version, content_hash=content_hash, carved_validation=carved)

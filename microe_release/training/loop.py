@@ -6,7 +6,7 @@ import copy
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import TrainingError
@@ -17,8 +17,7 @@ from .tensors import autocast, to_input
 
 logger = logging.getLogger(__name__)
 
-#: Batch size on CPU (measured best img/s and accuracy per minute on 2 cores) and on a GPU (fills an
-#: H100 with alexnet at 227 px well enough; alexnet-48 is memory-bound there anyway).
+#: Batch size on CPU (best img/s and accuracy per minute on 2 cores) and on a GPU (fills an H100 at 227 px).
 AUTO_BATCH = {"cpu": 128, "cuda": 512}
 
 #: The peak learning rate is given for this batch size and scaled by sqrt(batch / it) otherwise.
@@ -26,7 +25,6 @@ BASE_BATCH = 128
 
 #: Share of free GPU memory the uint8 training images may take to live on the GPU (else batches are pinned).
 RESIDENT_SHARE = 0.25
-
 
 #: The arithmetic a model trains in.
 Precision = Literal["fp32", "bf16"]
@@ -51,26 +49,18 @@ class TrainConfig:
     augment: bool = True
     tta: bool = True
     adjust_logits: bool = True
-    history: list[dict[str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.arch not in INPUT_SIZES:
-            msg = f"unknown --arch '{self.arch}'; use one of {', '.join(INPUT_SIZES)}."
-            raise TrainingError(msg)
-        for name in ("epochs", "patience", "batch_size"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                msg = f"--{name.replace('_', '-')} must be at least 1, got {value}."
+        at_least_one = {"epochs": self.epochs, "patience": self.patience, "batch-size": self.batch_size}
+        rules = [(self.arch in INPUT_SIZES, f"unknown --arch '{self.arch}'; use one of {', '.join(INPUT_SIZES)}."),
+                 *((n is None or n >= 1, f"--{option} must be at least 1, got {n}.")
+                   for option, n in at_least_one.items()),
+                 (self.lr > 0, f"--lr must be positive, got {self.lr}."),
+                 (0.0 <= self.label_smoothing < 1.0, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}."),
+                 (self.precision in ("auto", "fp32", "bf16"), f"--precision must be auto, fp32 or bf16, got '{self.precision}'.")]
+        for ok, msg in rules:  # the first broken rule is reported
+            if not ok:
                 raise TrainingError(msg)
-        if not self.lr > 0:
-            msg = f"--lr must be positive, got {self.lr}."
-            raise TrainingError(msg)
-        if not 0.0 <= self.label_smoothing < 1.0:
-            msg = f"--label-smoothing must be in [0, 1), got {self.label_smoothing}."
-            raise TrainingError(msg)
-        if self.precision not in ("auto", "fp32", "bf16"):
-            msg = f"--precision must be auto, fp32 or bf16, got '{self.precision}'."
-            raise TrainingError(msg)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,17 +91,7 @@ BALANCE_BETA = 0.999
 
 
 def balanced_weights(counts: Any, beta: float = BALANCE_BETA) -> Any:
-    """Per-class loss weights inverse to each class's effective number of images, averaging 1 per class.
-
-    Milder than inverse frequency for the rare classes (FER+ training split: contempt, 91 images,
-    weighs 2.89 against neutral's 0.25, where inverse frequency gives 28.6 against 0.35).
-
-    Examples
-    --------
-    >>> import torch
-    >>> [round(w, 2) for w in balanced_weights(torch.tensor([100.0, 10.0])).tolist()]
-    [0.19, 1.81]
-    """
+    """Per-class loss weights inverse to each class's effective number of images, averaging 1 per class."""
     effective = (1.0 - beta ** counts) / (1.0 - beta)
     weights = 1.0 / effective
     return weights * len(weights) / weights.sum()
@@ -132,10 +112,9 @@ def resolve_device(name: str) -> Any:
     return torch.device(name)
 
 
-#: Why ``--precision auto`` picks what it picks, saved as ``precision_rule`` in config.json, metrics.json
-#: and the model card. A CPU trains in fp32 because bf16's speed there depends on the chip (the earlier
-#: alexnet-48 ran 2.4x faster in bf16 on 2 Zen 4 cores, today's 0.58x on 2 Xeon cores without AMX), and
-#: choosing by timing made the arithmetic, and so the weights, depend on machine load (issue 18).
+#: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card).
+#: Never by timing: that made the arithmetic, and so the weights, depend on machine load (issue 18;
+#: docs/design.md, "Precision: bf16 or fp32").
 PRECISION_RULES = {
     "cuda-bf16": "auto: bf16 on a CUDA GPU with bf16 support",
     "cuda-fp32": "auto: fp32 on a CUDA GPU without bf16 support",
@@ -144,68 +123,30 @@ PRECISION_RULES = {
 
 
 def choose_precision(name: str, device: Any) -> tuple[Precision, str]:
-    """The arithmetic to train in and the rule that gave it, decided from the hardware alone (never timed).
-
-    Parameters
-    ----------
-    name : str
-        ``auto``, ``fp32`` or ``bf16`` (``--precision``).
-    device : torch.device
-        Where the training runs.
-
-    Returns
-    -------
-    tuple of str
-        The precision (``fp32`` or ``bf16``) and the rule, e.g.
-        ``auto: fp32 on CPU; pin --precision bf16 to use bf16``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> choose_precision("auto", torch.device("cpu"))
-    ('fp32', 'auto: fp32 on CPU; pin --precision bf16 to use bf16')
-    >>> choose_precision("bf16", torch.device("cpu"))
-    ('bf16', 'pinned: --precision bf16')
-    """
+    """The arithmetic to train in (``--precision``) and the rule that gave it, from the hardware alone."""
     import torch
 
     if name != "auto":
         return name, f"pinned: --precision {name}"  # type: ignore[return-value]  # checked: fp32 or bf16
-    if device.type == "cuda":
-        key = "cuda-bf16" if torch.cuda.is_bf16_supported() else "cuda-fp32"
-        return ("bf16" if key == "cuda-bf16" else "fp32"), PRECISION_RULES[key]
-    return "fp32", PRECISION_RULES["cpu"]
+    if device.type != "cuda":
+        return "fp32", PRECISION_RULES["cpu"]
+    precision: Precision = "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return precision, PRECISION_RULES[f"cuda-{precision}"]
 
 
 def evaluate(model: Any, images: Any, labels: Any, *, mean: float, std: float, side: int, device: Any,
-             precision: str = "fp32", tta: bool = False, adjustment: Any = None,
-             batch_size: int = 512) -> tuple[float, Any]:
-    """Mean cross-entropy and softmax probabilities of a whole part (no augmentation).
-
-    ``tta`` averages the log-probabilities of each image and its mirror; ``adjustment`` is subtracted
-    from the logits (see :mod:`.decision`).
-    """
+             precision: str = "fp32", tta: bool = False, adjustment: Any = None) -> tuple[float, Any]:
+    """Mean cross-entropy and softmax probabilities of a part, ``adjustment`` subtracted from the logits."""
     import torch
     import torch.nn.functional as F
 
     if len(images) == 0:
         return 0.0, torch.zeros(0)
-    logits = predict_logits(model, images, mean=mean, std=std, side=side, device=device, precision=precision,
-                            tta=tta, batch_size=batch_size)
+    logits = predict_logits(model, images, mean=mean, std=std, side=side, device=device, precision=precision, tta=tta)
     if adjustment is not None:
         logits = logits - adjustment
     loss = float(F.cross_entropy(logits, labels.to(logits.device)))
     return loss, F.softmax(logits, dim=1)
-
-
-def _place(x: Any, device: Any) -> Any:
-    """Keep the uint8 images on the GPU when they fit easily; else each batch is pinned and copied async."""
-    import torch
-
-    if device.type != "cuda":
-        return x
-    free, _ = torch.cuda.mem_get_info(device)
-    return x.to(device) if x.numel() < RESIDENT_SHARE * free else x
 
 
 def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: int,
@@ -227,18 +168,17 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     batch = config.batch_size or AUTO_BATCH[device.type]
     peak_lr = config.lr * math.sqrt(batch / BASE_BATCH)
     model = build_model(config.arch, num_classes).to(device).to(memory_format=torch.channels_last)
-    weights = None
     counts = torch.bincount(y_train, minlength=num_classes).float().clamp(min=1)
-    if config.class_weights:
-        weights = (counts.sum() / (num_classes * counts)).to(device)
+    weights = (counts.sum() / (num_classes * counts)).to(device) if config.class_weights else None
     deferred_from = config.epochs - max(1, round(config.epochs * DEFERRED_SHARE)) + 1
     deferred = balanced_weights(counts).to(device) if config.deferred_weights else None
-    steps_per_epoch = math.ceil(len(x_train) / batch)
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak_lr, pct_start=0.2,
-                                                   total_steps=config.epochs * steps_per_epoch)
+                                                   total_steps=config.epochs * math.ceil(len(x_train) / batch))
     generator = torch.Generator().manual_seed(config.seed)
-    x_source, y_source = _place(x_train, device), y_train.to(device)
+    x_source, y_source = x_train, y_train.to(device)
+    if device.type == "cuda" and x_train.numel() < RESIDENT_SHARE * torch.cuda.mem_get_info(device)[0]:
+        x_source = x_train.to(device)  # else each batch is pinned and copied asynchronously
     non_blocking = x_source.device.type == "cpu" and device.type == "cuda"
     evaluate_kwargs = {"mean": mean, "std": std, "side": side, "device": device, "precision": precision}
     best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 
 def autocast(device: Any, precision: str) -> Any:
     """The autocast context of a precision (a no-op for fp32)."""
-    import contextlib
-
     import torch
 
     if precision == "bf16":
@@ -21,7 +20,7 @@ def to_input(x: Any, mean: float, std: float, side: int) -> Any:
     import torch
     import torch.nn.functional as F
 
-    if x.dtype.is_floating_point is False:
+    if not x.dtype.is_floating_point:
         x = x.float() / 255.0
     x = (x - mean) / std
     if x.shape[-1] != side:
