@@ -1,4 +1,4 @@
-"""Precision from the hardware alone (never timed), and large freed blocks kept for reuse on the CPU."""
+"""Precision from the hardware alone (never timed), and the model card stating the rule."""
 
 from __future__ import annotations
 
