@@ -55,7 +55,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
-    """Lossless, deterministic 8-bit gray PNG of a 2-D uint8 array (written with zlib: twice Pillow's speed)."""
+    """Lossless, deterministic 8-bit gray PNG of a 2-D uint8 array (docs/design.md, "Speed choices that stay")."""
     height, width = pixels.shape
     raw = np.empty((height, width + 1), dtype=np.uint8)
     raw[:, 0] = 1  # filter "Sub": each byte minus its left neighbour (mod 256)

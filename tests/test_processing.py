@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import ExifTags, Image, ImageFilter
 
+from microe_release import processing
 from microe_release.fingerprints import content_id, encode_png, perceptual_hash
 from microe_release.pixeltext import pixel_rows
 from microe_release.processing import (
@@ -162,3 +163,50 @@ def test_pixel_rows_match_fer2013_text_for_every_value() -> None:
     expected = [" ".join(str(v) for v in image.ravel()).encode() for image in batch]
     assert pixel_rows(batch) == expected
     assert pixel_rows(batch[:0]) == []
+
+
+def _pillow_only(data: bytes, size: int, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as patch:
+        patch.setattr(processing, "_fast_decode", lambda data, size: None)
+        return decode_image(data, size)
+
+
+def _encoded(img: Image.Image, kind: str, **options: object) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, kind, **options)
+    return buf.getvalue()
+
+
+def test_fast_decoders_give_exactly_what_pillow_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    cases = []
+    for i, (width, height) in enumerate([(48, 48), (350, 350), (59, 65), (640, 200), (97, 401), (1000, 999)]):
+        base = Image.fromarray(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8)).resize((width, height))
+        for mode in ("L", "RGB"):
+            img = base.convert(mode)
+            cases.append(_encoded(img, "PNG"))
+            cases.append(_encoded(img, "JPEG", quality=60 + 5 * i, subsampling=i % 3, progressive=bool(i % 2)))
+    cases.append(odd_images(tmp_path)["png"].read_bytes())
+    assert sum(processing._fast_decode(data, 48) is not None for data in cases) == 19  # JPEGs and gray PNGs
+    for data in cases:
+        for size in (48, 64):
+            fast, pillow = decode_image(data, size), _pillow_only(data, size, monkeypatch)
+            assert np.array_equal(fast[0], pillow[0]) and fast[1:] == pillow[1:]
+
+
+def test_fast_decoders_leave_other_images_to_pillow(tmp_path: Path) -> None:
+    paths = odd_images(tmp_path)
+    gray = face(4)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    others = {
+        "16-bit PNG": paths["png16"].read_bytes(),
+        "palette PNG": _encoded(gray.convert("P"), "PNG"),
+        "gray PNG with transparency": _encoded(gray, "PNG", transparency=0),
+        "RGBA PNG": paths["rgba"].read_bytes(),
+        "CMYK JPEG": paths["cmyk"].read_bytes(),
+        "JPEG with EXIF orientation": _encoded(gray.convert("RGB"), "JPEG", exif=exif),
+        "truncated JPEG": corrupt_images(tmp_path / "bad")["truncated image"].read_bytes(),
+    }
+    for name, data in others.items():
+        assert processing._fast_decode(data, 48) is None, name
