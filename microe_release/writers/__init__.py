@@ -1,4 +1,4 @@
-"""Release writers, one module per output format; ``write_release_files`` runs them all."""
+"""Release writers: data, manifest, card and report, descriptors, licence; ``write_release_files`` runs them."""
 
 from __future__ import annotations
 
@@ -11,33 +11,27 @@ from ..errors import WriteError
 from ..progress import progress_bar
 from ..records import Manifest
 from ..store import ImageStore
-from .card import write_card
-from .citation import write_citation, write_datacite, write_zenodo
-from .data import write_csv, write_images, write_parquet
-from .descriptors import write_croissant, write_datapackage
-from .license import write_checksums, write_license
-from .manifest import write_manifest
-from .report import write_build_report
+from . import data, descriptors, license, manifest, report
 
 logger = logging.getLogger(__name__)
 
 #: The data writers, in build order (``images`` only with ``--images``).
 DATA_WRITERS: dict[str, Callable[[Manifest, Path, ImageStore], list[Path]]] = {
-    "parquet": write_parquet,
-    "csv": write_csv,
-    "images": write_images,
+    "parquet": data.write_parquet,
+    "csv": data.write_csv,
+    "images": data.write_images,
 }
 
 #: The metadata writers, in build order: after the data, whose sizes and hashes card, datapackage and croissant read.
 WRITERS: dict[str, Callable[[Manifest, Path], list[Path]]] = {
-    "manifest": write_manifest,
-    "card": write_card,
-    "datapackage": write_datapackage,
-    "croissant": write_croissant,
-    "citation": write_citation,
-    "zenodo": write_zenodo,
-    "datacite": write_datacite,
-    "license": write_license,
+    "manifest": manifest.write_manifest,
+    "card": report.write_card,
+    "datapackage": descriptors.write_datapackage,
+    "croissant": descriptors.write_croissant,
+    "citation": descriptors.write_citation,
+    "zenodo": descriptors.write_zenodo,
+    "datacite": descriptors.write_datacite,
+    "license": license.write_license,
 }
 
 
@@ -46,14 +40,14 @@ def write_release_files(
     tool_version: str = "",
 ) -> list[Path]:
     """Run every writer (``images`` only when asked), the build report and SHA256SUMS into ``out_dir``."""
-    data = [name for name in DATA_WRITERS if images or name != "images"]
-    bar = progress_bar(total=len(data) + len(WRITERS) + 2, desc="write", unit="step", enabled=progress)
+    data_names = [name for name in DATA_WRITERS if images or name != "images"]
+    bar = progress_bar(total=len(data_names) + len(WRITERS) + 2, desc="write", unit="step", enabled=progress)
     written: list[Path] = []
     steps: list[tuple[str, Callable[[], list[Path]]]] = [
-        *((name, lambda name=name: DATA_WRITERS[name](manifest, out_dir, store)) for name in data),
+        *((name, lambda name=name: DATA_WRITERS[name](manifest, out_dir, store)) for name in data_names),
         *((name, lambda name=name: WRITERS[name](manifest, out_dir)) for name in WRITERS),
-        ("build report", lambda: write_build_report(manifest, out_dir, tool_version=tool_version)),
-        ("checksums", lambda: write_checksums(manifest, out_dir)),  # last: it hashes every other file
+        ("build report", lambda: report.write_build_report(manifest, out_dir, tool_version=tool_version)),
+        ("checksums", lambda: license.write_checksums(manifest, out_dir)),  # last: it hashes every other file
     ]
     for name, step in steps:
         bar.set_description(f"write {name}" if name in DATA_WRITERS else "write metadata", refresh=False)

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..records import Manifest
 
 
-@lru_cache(maxsize=256)
-def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, memoised while its size, mtime, ctime and inode stay the same.
-
-    Every write and every ``os.utime`` changes the ctime, so an edit that keeps size and mtime is read again.
-    """
-    stat = path.stat()
-    return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 def data_files(out_dir: Path) -> list[Path]:

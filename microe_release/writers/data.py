@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,9 +22,6 @@ ROW_GROUP_SIZE = 1000
 
 #: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers.
 CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license")
-
-#: CSV rows joined per write.
-CHUNK = 1024
 
 
 def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRecord]]:
@@ -76,7 +72,6 @@ def split_sizes(out_dir: Path, split_names: tuple[str, ...]) -> dict[str, dict[s
     return sizes
 
 
-@cache
 def _csv_field(value: str) -> bytes:
     """One free-text CSV field (source, licence), quoted only where RFC 4180 needs it."""
     buf = io.StringIO()
@@ -90,13 +85,11 @@ def write_csv(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path
     path = out_dir / "microe.csv"
     with open(path, "wb") as handle:
         handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
-        for start in range(0, len(manifest.records), CHUNK):
-            # the pixel text (digits and single spaces, never quoted) comes ready-made from the image store
-            handle.write(b"".join(
-                b"%d,%s,%s,%d,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(), label_ids[r.label],
-                                                 store.text(r.id), str(r.split).encode(), _csv_field(r.source),
-                                                 _csv_field(r.license))
-                for r in manifest.records[start:start + CHUNK]))
+        # the pixel text (digits and single spaces, never quoted) comes ready-made from the image store
+        handle.writelines(b"%d,%s,%s,%d,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(), label_ids[r.label],
+                                                          store.text(r.id), str(r.split).encode(), _csv_field(r.source),
+                                                          _csv_field(r.license))
+                          for r in manifest.records)
     return [path]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from ..errors import ReleaseFormatError
 from ..metadata import parse_metadata
@@ -21,12 +20,6 @@ RECORD_FIELDS = ("index", "id", "label", "split", "group", "source", "source_ref
                  "fixed_split", "phash", "orig_width", "orig_height", "orig_mode", "orig_rgb")
 
 
-def _row(record: ImageRecord) -> list[Any]:
-    row = [getattr(record, name) for name in RECORD_FIELDS]
-    row[RECORD_FIELDS.index("phash")] = f"{record.phash:016x}"  # 64-bit: exact in any JSON reader as text
-    return row
-
-
 def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``manifest.json`` (one record per line: diffs between versions stay readable)."""
     head = {
@@ -39,7 +32,9 @@ def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
         "near_duplicate_groups": [list(g) for g in manifest.near_duplicate_groups], "excluded": list(manifest.excluded),
     }
     text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)  # the records follow, one per line
-    rows = ",\n".join(json.dumps(_row(r), ensure_ascii=False, separators=(",", ":")) for r in manifest.records)
+    # phash as hex text: a 64-bit integer is not exact in every JSON reader
+    rows = ",\n".join(json.dumps([f"{r.phash:016x}" if name == "phash" else getattr(r, name) for name in RECORD_FIELDS],
+                                 ensure_ascii=False, separators=(",", ":")) for r in manifest.records)
     path = out_dir / MANIFEST_FILE
     path.write_text(f'{text[:-2]},\n "records": [\n{rows}\n ]\n}}\n', encoding="utf-8")
     return [path]
