@@ -50,7 +50,6 @@ class DatasetMetadata:
     task_categories: tuple[str, ...] = ("image-classification",)
     task_ids: tuple[str, ...] = ()
     contributors: tuple[dict[str, str], ...] = ()
-    funding: tuple[str, ...] = ()
     gated: bool = False
     date_published: str = "1970-01-01"
     citation_title: str = ""
@@ -112,6 +111,30 @@ _FORMS = {"name": "letters, digits, '_', '.' or '-' (e.g. microe)", "version": "
           "orcid": "an ORCID iD 0000-0000-0000-000X (e.g. 0000-0002-1825-0097)"}
 
 
+def _is_web_address(value: str) -> bool:
+    parts = urllib.parse.urlsplit(value)
+    return not value or (parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value)
+
+
+def _orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2 check digit, as ORCID computes it."""
+    digits = orcid.removeprefix("https://orcid.org/").replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1:] == ("X" if check == 10 else str(check))
+
+
+#: The schema's ``format``s, what a pattern cannot say: each one's check and what the error says when it fails.
+_VALUE_FORMATS = {
+    "date": (datetime.date.fromisoformat, "not a real date ({cause}); write YYYY-MM-DD, e.g. 2026-11-23"),
+    "web-address": (_is_web_address, "not a web address; write it as https://host/path, or leave it out"),
+    "orcid-check-digit": (_orcid_checksum_ok,
+                          "whose check digit is wrong; copy the ORCID iD from orcid.org (e.g. 0000-0002-1825-0097)"),
+}
+
+
 def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     """Check a parsed ``dataset.yaml`` against ``dataset.schema.json``; raise on its first problem in document order."""
     import jsonschema
@@ -120,9 +143,13 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     if not isinstance(data, dict):
         msg = f"metadata file '{shown}' must hold a mapping of fields (name, title, version, ...), got {type(data).__name__}."
         raise ConfigError(msg, path=path)
-    schema = read_json("schemas", "dataset.schema.json")
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(_plain(data)),
-                    key=lambda e: [str(p) for p in e.absolute_path])
+    checker = jsonschema.FormatChecker(formats=())
+    for name, (check, _) in _VALUE_FORMATS.items():
+        checker.checks(name, raises=ValueError)(lambda value, check=check: not isinstance(value, str) or check(value))
+    validator = jsonschema.Draft202012Validator(read_json("schemas", "dataset.schema.json"), format_checker=checker)
+    order = list(_VALUE_FORMATS)  # the format checks only once the shape and types are right, in this order
+    errors = sorted(validator.iter_errors(_plain(data)), key=lambda e: (
+        order.index(e.validator_value) + 1 if e.validator == "format" else 0, [str(p) for p in e.absolute_path]))
     if not errors:
         return
     error = errors[0]
@@ -136,6 +163,10 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
         msg = (f"metadata file '{shown}' has unknown key '{name}'{hint}; "
                f"valid keys{' under ' + key if key else ''}: {', '.join(sorted(known))}.")
         raise ConfigError(msg, path=path, field=name)
+    if error.validator == "format":
+        problem = _VALUE_FORMATS[error.validator_value][1].format(cause=error.cause)
+        msg = f"metadata file '{shown}': '{key}' is '{error.instance}', {problem}."
+        raise ConfigError(msg, path=path, field=key) from error.cause
     if error.validator == "minItems":
         msg = f"metadata file '{shown}': '{key}' is empty; list at least {error.validator_value} (see `microe init`)."
         raise ConfigError(msg, path=path, field=key)
@@ -158,46 +189,6 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
     raise ConfigError(msg, path=path, field=key)
 
 
-def _check_values(data: dict[str, Any], path: Path | None) -> None:
-    """What a schema pattern cannot say: real dates, ORCID check digits, web addresses."""
-    shown = str(path) if path is not None else PACKAGED_METADATA
-    if "date_published" in data:
-        try:
-            datetime.date.fromisoformat(data["date_published"])
-        except ValueError as err:
-            msg = (f"metadata file '{shown}': 'date_published' is '{data['date_published']}', not a real date "
-                   f"({err}); write YYYY-MM-DD, e.g. 2026-11-23.")
-            raise ConfigError(msg, path=path, field="date_published") from err
-    homepage = data.get("homepage")
-    if homepage:
-        parts = urllib.parse.urlsplit(homepage)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in homepage:
-            msg = (f"metadata file '{shown}': 'homepage' is '{homepage}', not a web address; write it as "
-                   "https://host/path, or leave it out.")
-            raise ConfigError(msg, path=path, field="homepage")
-    for i, creator in enumerate(data["creators"]):
-        orcid = creator.get("orcid")
-        if orcid and not _orcid_checksum_ok(orcid):
-            msg = (f"metadata file '{shown}': 'creators[{i}].orcid' is '{orcid}', whose check digit is wrong; "
-                   "copy the ORCID iD from orcid.org (e.g. 0000-0002-1825-0097).")
-            raise ConfigError(msg, path=path, field=f"creators[{i}].orcid")
-
-
-def normalise_orcid(orcid: str) -> str:
-    """The bare iD (``0000-0002-1825-0097``) of an ORCID given bare or as its https://orcid.org/ address."""
-    return orcid.removeprefix("https://orcid.org/")
-
-
-def _orcid_checksum_ok(orcid: str) -> bool:
-    """ISO 7064 MOD 11-2 check digit, as ORCID computes it."""
-    digits = normalise_orcid(orcid).replace("-", "")
-    total = 0
-    for char in digits[:-1]:
-        total = (total + int(char)) * 2
-    check = (12 - total % 11) % 11
-    return digits[-1] == ("X" if check == 10 else str(check))
-
-
 def _plain(value: Any) -> Any:
     """YAML dates become ISO strings (``2026-11-23`` unquoted is a date to YAML, text to us)."""
     if isinstance(value, dict):
@@ -213,9 +204,8 @@ def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
     """Check a parsed ``dataset.yaml`` (also kept in build-report.json) and return its fields."""
     check_metadata_schema(data, path=path)
     data = _plain(data)
-    _check_values(data, path)
     creators = [Creator(given=item["given"], family=item["family"], affiliation=item.get("affiliation"),
-                        orcid=normalise_orcid(item["orcid"]) if item.get("orcid") else None)
+                        orcid=item["orcid"].removeprefix("https://orcid.org/") if item.get("orcid") else None)
                 for item in data["creators"]]
     return DatasetMetadata(  # the schema has checked every type
         name=data["name"],
@@ -231,7 +221,6 @@ def parse_metadata(data: Any, *, path: Path | None = None) -> DatasetMetadata:
         task_categories=tuple(data.get("task_categories") or ("image-classification",)),
         task_ids=tuple(data.get("task_ids") or ()),
         contributors=tuple(data.get("contributors") or ()),
-        funding=tuple(data.get("funding") or ()),
         gated=data.get("gated", False),
         date_published=data.get("date_published") or "1970-01-01",
         citation_title=data.get("citation_title") or data["title"],
