@@ -17,6 +17,9 @@ from click.core import ParameterSource
 from .cli_support import CommandGroup, check_repo_id, check_url, engine_options, progress_enabled
 from .training.loop import TrainConfig
 
+_EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+_release_dir = click.argument("release_dir", type=_EXISTING_DIR)
+
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="microe-release", prog_name="microe")
@@ -80,8 +83,7 @@ Examples:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for decoding [default: all cores].")
 @click.option("--images", is_flag=True, help="Also write images/{split}/{label}/{id}.png.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bars (microe -q hides them for every command).")
-@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The previous release: write CHANGELOG.md from the difference.")
+@click.option("--previous", type=_EXISTING_DIR, help="The previous release: write CHANGELOG.md from the difference.")
 @click.option("--version", "version_override", help="With --demo: the release version (default: dataset.yaml's).")
 @click.option("--exclusions", type=click.Path(dir_okay=False, path_type=Path),
               help="With --demo: an exclusions CSV (id,reason,date) of images to remove.")
@@ -127,7 +129,7 @@ Examples:
   microe validate releases/1.0.0 --strict      # warnings fail too
   microe validate releases/big --engine ray --ray-address auto
 """)
-@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_release_dir
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @engine_options
@@ -150,8 +152,8 @@ Examples:
   microe diff releases/1.0.0 releases/1.1.0
   microe diff releases/1.0.0 releases/1.1.0 --json
 """)
-@click.argument("old_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("new_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("old_dir", type=_EXISTING_DIR)
+@click.argument("new_dir", type=_EXISTING_DIR)
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
 def diff(old_dir: Path, new_dir: Path, as_json: bool) -> None:
     """Images added, removed (with reasons), relabelled and moved between two releases."""
@@ -167,10 +169,10 @@ Examples:
   microe report demo-release --out demo-report
   microe report releases/1.0.0 --out report --model models/alexnet-48
 """)
-@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_release_dir
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="REPORT_DIR: index.html, every figure as PNG, report.json.")
-@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--model", "model_dir", type=_EXISTING_DIR,
               help="A MODEL_DIR from `microe train`: adds its metrics, confusion matrix and curves.")
 def report(release_dir: Path, out_dir: Path, model_dir: Path | None) -> None:
     """Write the dataset analysis as one self-contained web page (opens from disk, no network)."""
@@ -189,7 +191,7 @@ Examples (tokens only from the environment: HF_TOKEN, ZENODO_TOKEN):
   microe publish releases/1.0.0 --hf-repo makerere/microe --zenodo --sandbox
   microe publish releases/1.1.0 --hf-repo makerere/microe --zenodo     # a new version of the same concept
 """)
-@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_release_dir
 @click.option("--hf-repo", callback=check_repo_id, help="Hugging Face dataset repository ORG/NAME.")
 @click.option("--zenodo", is_flag=True, help="Deposit on Zenodo and get a DOI.")
 @click.option("--sandbox", is_flag=True, help="Use sandbox.zenodo.org.")
@@ -247,7 +249,7 @@ mirrored test-time inputs and a rare-class logit adjustment chosen on validation
 Exit status: 0 trained; 1 the release cannot be trained (one class, an empty train or test
 split) or the train extra is missing (pip install 'microe-release[train]'); 2 usage error.
 """)
-@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_release_dir
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="MODEL_DIR to write.")
 @click.option("--arch", type=click.Choice(["alexnet-48", "alexnet"]), default="alexnet-48", show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=TrainConfig.epochs, show_default=True,
@@ -292,7 +294,7 @@ Exit status: 0 every file predicted; 1 a file could not be read (its error goes 
 others are still predicted on stdout; with --json it is an entry {"file", "error"}) or MODEL_DIR
 is unusable (re-run microe train); 2 usage error.
 """)
-@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("model_dir", type=_EXISTING_DIR)
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))  # a missing one is reported
 @click.option("--json", "as_json", is_flag=True, help="Print label and per-class confidences as JSON.")
 def predict(model_dir: Path, images: tuple[Path, ...], as_json: bool) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,7 @@ class ReleaseConfig:
         if any(v <= 0 for v in self.splits.values()) or abs(total - 1.0) > 1e-6:
             msg = f"release.splits {self.splits}{where} must be positive fractions summing to 1, got {total:g}."
             raise ConfigError(msg, path=self.config_path, field="release.splits")
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(name for name, uses in Counter(s.name for s in self.sources).items() if uses > 1)
         if dupes:
             msg = f"source names must be unique{where}; '{dupes[0]}' is used more than once."
             raise ConfigError(msg, path=self.config_path, field="source.name")
