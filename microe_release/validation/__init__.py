@@ -12,11 +12,8 @@ from ..distributed import check_engine
 from ..errors import ValidationError
 from ..progress import progress_bar
 from ..workers import default_workers, worker_pool
-from .citation import check_agreement, check_citation_files
-from .data import check_load_dataset, check_parquet
-from .fair import assess_fair
-from .files import check_checksums, check_manifest
-from .leakage import check_leakage
+from .citation import assess_fair, check_agreement, check_citation_files
+from .data import check_checksums, check_leakage, check_load_dataset, check_manifest, check_parquet
 from .loaded import LoadedRelease
 from .report import Issue, Severity, ValidationReport
 from .tabular import check_croissant, check_csv_matches_parquet, check_datapackage

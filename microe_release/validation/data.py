@@ -1,14 +1,31 @@
-"""Parquet shards: schema, class names, images, ids, index, split sizes; ``load_dataset`` round trip."""
+"""The data: parquet shards and ``load_dataset``, SHA256SUMS and manifest.json, leakage between splits."""
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
 
 from ..labels import CLASS_NAMES
 from .loaded import REBUILD, LoadedRelease
-from .spec import RELEASE_FEATURES
+from .spec import CHECKSUMS, NEAR_DUPLICATE_BITS, RELEASE_FEATURES, SPLIT_ORDER, UNLISTED_FILES
+
+RESTORE = "rebuild the release with `microe build` (or restore the file from the published copy)."
+MANIFEST_REBUILD = ("rebuild the release with `microe build`; manifest.json is written from the same records as "
+                    "the data.")
+LEAK_REBUILD = "rebuild the release with `microe build`: its splits keep identical and near-duplicate images together."
+
+#: What ``manifest.json`` says it is (restated from the release format, not imported from its writer).
+FORMAT, FORMAT_VERSION = "microe-release manifest", 1
+
+#: Manifest record fields compared with the parquet rows.
+COMPARED = ("index", "label", "split", "source")
+
+#: Mismatching manifest records reported one by one before the rest are counted in one line.
+MAX_LISTED = 20
 
 
 def check_parquet(release: LoadedRelease) -> None:
@@ -33,11 +50,6 @@ def check_parquet(release: LoadedRelease) -> None:
             report.error("parquet-features", f"{rel} > schema",
                          f"datasets features of {rel} are not the release's ({detail}; expected {list(CLASS_NAMES)}).",
                          REBUILD)
-    _check_rows(release)
-
-
-def _check_rows(release: LoadedRelease) -> None:
-    report = release.report
     rows = release.rows
     size = release.image_size
     for facts, label, image_id, (file, row) in zip(release.facts, rows.labels, rows.ids, rows.where, strict=True):
@@ -66,7 +78,15 @@ def _check_rows(release: LoadedRelease) -> None:
                      f"index is not 0..{len(rows.index) - 1} exactly once each (first wrong value: {bad}).", REBUILD)
     elif [i for _, i in sorted(zip(rows.ids, rows.index, strict=True))] != sorted(rows.index):
         report.error("index-order", "data/ > index", "index does not follow id order.", REBUILD)
-    _check_split_sizes(release, Counter(rows.splits))
+    counts = Counter(rows.splits)
+    if release.card is not None:
+        splits = (release.card.get("dataset_info") or {}).get("splits") or []
+        declared = {str(s.get("name")): s.get("num_examples") for s in splits if isinstance(s, dict)}
+        for name in sorted(set(declared) | set(counts)):
+            if declared.get(name) != counts.get(name, 0):
+                report.error("split-size", f"README.md > dataset_info > splits > {name} > num_examples",
+                             f"the card says {declared.get(name)} examples in '{name}', the parquet shards hold "
+                             f"{counts.get(name, 0)}.", REBUILD)
     present = Counter(zip(rows.splits, rows.labels, strict=True))
     for split in sorted(set(rows.splits)):
         for class_id, name in enumerate(CLASS_NAMES):
@@ -74,20 +94,6 @@ def _check_rows(release: LoadedRelease) -> None:
                 report.warning("class-missing", f"data/ > {split} > {name}",
                                f"the '{split}' split has no '{name}' image: per-class metrics on it are undefined.",
                                "add images of that class to the sources, or accept it for this release.")
-
-
-def _check_split_sizes(release: LoadedRelease, counts: Counter[str]) -> None:
-    card = release.card
-    if card is None:
-        return
-    splits = (card.get("dataset_info") or {}).get("splits") or []
-    declared = {str(s.get("name")): s.get("num_examples") for s in splits if isinstance(s, dict)}
-    for name in sorted(set(declared) | set(counts)):
-        if declared.get(name) != counts.get(name, 0):
-            release.report.error(
-                "split-size", f"README.md > dataset_info > splits > {name} > num_examples",
-                f"the card says {declared.get(name)} examples in '{name}', the parquet shards hold {counts.get(name, 0)}.",
-                REBUILD)
 
 
 def check_load_dataset(release: LoadedRelease) -> None:
@@ -110,3 +116,140 @@ def check_load_dataset(release: LoadedRelease) -> None:
         report.error("load-dataset", "README.md > dataset_info > features > label",
                      f"load_dataset gives label {label}, expected ClassLabel{list(CLASS_NAMES)}.", REBUILD)
     release.report.stats["load_dataset_splits"] = sizes
+
+
+def check_checksums(release: LoadedRelease) -> None:
+    """Compare SHA256SUMS with the files on disk."""
+    report = release.report
+    path = release.root / CHECKSUMS
+    if not path.is_file():
+        report.error("missing-file", CHECKSUMS, f"{CHECKSUMS} does not exist, so no file can be verified.", RESTORE)
+        return
+    listed: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            report.error("checksum-format", f"{CHECKSUMS} > line {number}",
+                         f"line is not '<sha256>  <path>': '{line[:80]}'.", RESTORE)
+            continue
+        listed[name] = digest
+    on_disk = {path.relative_to(release.root).as_posix() for path in release.root.rglob("*") if path.is_file()}
+    on_disk -= set(UNLISTED_FILES)
+    for name, digest in sorted(listed.items()):
+        if name not in on_disk:
+            report.error("missing-file", name, f"{name} is listed in {CHECKSUMS} but does not exist.", RESTORE)
+        elif release.sha256(release.root / name) != digest:
+            report.error("checksum-mismatch", name,
+                         f"sha256 of {name} is {release.sha256(release.root / name)[:16]}..., "
+                         f"{CHECKSUMS} says {digest[:16]}...: the file changed after the build.", RESTORE)
+    for name in sorted(on_disk - set(listed)):
+        report.error("unlisted-file", name, f"{name} is not listed in {CHECKSUMS}.",
+                     f"remove it, or rebuild so that {CHECKSUMS} covers it.")
+
+
+def check_manifest(release: LoadedRelease) -> None:
+    """Each manifest record matches the parquet row of its id (index, label, split, source), both ways."""
+    data = release.json("manifest.json")
+    if data is None:
+        return
+    report = release.report
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        report.error("manifest-format", "manifest.json", f"manifest.json is not a {FORMAT} version {FORMAT_VERSION}.",
+                     MANIFEST_REBUILD)
+        return
+    fields = data.get("record_fields", [])
+    if not set(COMPARED) | {"id"} <= set(fields):
+        report.error("manifest-format", "manifest.json",
+                     f"manifest.json records lack fields {sorted(set(COMPARED) - set(fields))}.", MANIFEST_REBUILD)
+        return
+    records = (dict(zip(fields, row, strict=False)) for row in data.get("records", []))
+    claimed: dict[str, dict[str, Any]] = {str(record["id"]): record for record in records}
+    rows = release.rows
+    found = {}
+    for i, image_id in enumerate(rows.ids):
+        label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
+        found[image_id] = {"index": rows.index[i], "label": label, "split": rows.splits[i], "source": rows.sources[i]}
+    problems = [(image_id, "is in manifest.json but in no parquet shard")
+                for image_id in sorted(set(claimed) - set(found))]
+    problems += [(image_id, "is in the parquet shards but not in manifest.json")
+                 for image_id in sorted(set(found) - set(claimed))]
+    for image_id in sorted(set(found) & set(claimed)):
+        differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in COMPARED
+                  if claimed[image_id].get(key) != found[image_id][key]]
+        if differ:
+            problems.append((image_id, "differs from its parquet row: " + ", ".join(differ)))
+    for image_id, message in problems[:MAX_LISTED]:
+        report.error("manifest-mismatch", f"manifest.json > {image_id}", f"image {image_id} {message}.",
+                     MANIFEST_REBUILD)
+    if len(problems) > MAX_LISTED:
+        report.error("manifest-mismatch", "manifest.json",
+                     f"{len(problems) - MAX_LISTED} more images disagree between manifest.json and the shards.",
+                     MANIFEST_REBUILD)
+
+
+def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of 64-bit hashes at most ``max_bits`` bits apart, sorted."""
+    # hashes at most max_bits apart are equal in one of max_bits + 1 bit fields: per field, sort by it and compare
+    # each hash with its 1st, 2nd, ... successor while they share the field, all at once per step
+    values = np.asarray(hashes, dtype=np.uint64)
+    n = len(values)
+    fields = max_bits + 1
+    found = [np.empty(0, dtype=np.int64)]  # each pair as the code i * n + j
+    for number in range(fields):
+        lo, hi = 64 * number // fields, 64 * (number + 1) // fields
+        keys = (values >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
+        order = np.argsort(keys, kind="stable")
+        keys, ordered = keys[order], values[order]
+        position = np.arange(n)
+        step = 1
+        while True:
+            position = position[position + step < n]
+            position = position[keys[position + step] == keys[position]]
+            if not len(position):
+                break
+            near = position[np.bitwise_count(ordered[position] ^ ordered[position + step]) <= max_bits]
+            a, b = order[near].astype(np.int64), order[near + step].astype(np.int64)
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            step += 1
+    codes = np.unique(np.concatenate(found))
+    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
+
+
+def check_leakage(release: LoadedRelease) -> None:
+    """Compare splits by id, by recomputed content id, and by perceptual hash."""
+    report = release.report
+    rows = release.rows
+    size = release.image_size
+    by_id: dict[str, set[str]] = defaultdict(set)
+    for image_id, split in zip(rows.ids, rows.splits, strict=True):
+        by_id[image_id].add(split)
+    for image_id, splits in sorted(by_id.items()):
+        if len(splits) > 1:
+            report.error("leak-id", f"data/ > id {image_id}", f"id '{image_id}' is in splits {sorted(splits)}.", LEAK_REBUILD)
+    facts = release.facts
+    valid = [i for i, f in enumerate(facts) if f.is_release_image(size)]
+    content: dict[str, list[int]] = defaultdict(list)
+    for i in valid:
+        content[facts[i].content_id].append(i)
+    order = {name: n for n, name in enumerate(SPLIT_ORDER)}
+    for members in content.values():
+        if len({rows.splits[i] for i in members}) > 1:
+            # the copy is reported where it leaked to: train first, then validation, then test
+            first, *rest = sorted(members, key=lambda i: (order.get(rows.splits[i], 9), i))
+            for i in rest:
+                if rows.splits[i] != rows.splits[first]:
+                    file, row = rows.where[i]
+                    report.error("leak-identical", f"{file} > row {row} > image",
+                                 f"identical to the image at {rows.where[first][0]} > row {rows.where[first][1]} "
+                                 f"('{rows.splits[first]}' split).", LEAK_REBUILD)
+    near = 0
+    for a, b in close_hash_pairs([facts[i].phash for i in valid]):
+        i, j = valid[a], valid[b]
+        # identical pixels have the same content id (and are reported above)
+        if rows.splits[i] != rows.splits[j] and facts[i].content_id != facts[j].content_id:
+            near += 1
+            file, row = rows.where[j]
+            report.error("leak-near-duplicate", f"{file} > row {row} > image",
+                         f"near-duplicate (pHash within {NEAR_DUPLICATE_BITS} bits) of the image at "
+                         f"{rows.where[i][0]} > row {rows.where[i][1]} in the '{rows.splits[i]}' split.", LEAK_REBUILD)
+    report.stats["near_duplicate_pairs_across_splits"] = near

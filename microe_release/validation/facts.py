@@ -8,11 +8,15 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .spec import CONTENT_ID_HEX_DIGITS, PHASH_FREQUENCIES, PHASH_REDUCED_SIDE
+
+#: Images whose facts are computed together (the pHashes are batched).
+FACTS_BATCH = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +92,15 @@ def _decode(data: bytes | None, size: int) -> tuple[ImageFacts, np.ndarray | Non
 
 
 def image_facts(images: Sequence[bytes | None], size: int) -> list[ImageFacts]:
-    """Facts of each encoded image; the pHashes run once over the batch of release images."""
-    decoded = [_decode(data, size) for data in images]
-    valid = [pixels for _, pixels in decoded if pixels is not None]
-    hashes = iter(perceptual_hashes(np.stack(valid)) if valid else [])
-    return [f if pixels is None else ImageFacts(f.shape, f.dtype, f.content_id, next(hashes), f.pixel_digest)
-            for f, pixels in decoded]
+    """Facts of each encoded image; the pHashes run over batches of :data:`FACTS_BATCH` release images."""
+    out: list[ImageFacts] = []
+    for start in range(0, len(images), FACTS_BATCH):
+        decoded = [_decode(data, size) for data in images[start:start + FACTS_BATCH]]
+        valid = [pixels for _, pixels in decoded if pixels is not None]
+        hashes = iter(perceptual_hashes(np.stack(valid)) if valid else [])
+        out += [f if pixels is None else ImageFacts(f.shape, f.dtype, f.content_id, next(hashes), f.pixel_digest)
+                for f, pixels in decoded]
+    return out
 
 
 def facts_to_columns(facts: list[ImageFacts]) -> dict[str, list[Any]]:
@@ -105,3 +112,41 @@ def facts_from_columns(columns: dict[str, list[Any]]) -> list[ImageFacts]:
     """Inverse of :func:`facts_to_columns`."""
     return [ImageFacts(tuple(shape) if shape is not None else None, dtype, content_id, int(phash), bytes(digest))
             for shape, dtype, content_id, phash, digest in zip(*(columns[name] for name in FACT_COLUMNS), strict=True)]
+
+
+def _image_bytes(table: Any) -> list[bytes | None]:
+    return table.column("image").combine_chunks().field("bytes").to_pylist()
+
+
+def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> dict[str, list[Any]]:
+    """Worker-process body: the facts of some row groups (default: all) of one shard, as columns."""
+    import pyarrow.parquet as pq
+
+    shard = pq.ParquetFile(path)
+    groups = list(range(shard.num_row_groups)) if row_groups is None else row_groups
+    return facts_to_columns(image_facts(_image_bytes(shard.read_row_groups(groups, columns=["image"])), size))
+
+
+def _facts_batch(batch: Any, size: int) -> Any:
+    """Ray task body: parquet ``image`` structs in, image facts out (as columns; the pHash unsigned 64-bit)."""
+    import pyarrow as pa
+
+    schema = pa.schema([("shape", pa.list_(pa.int64())), ("dtype", pa.string()), ("content_id", pa.string()),
+                        ("phash", pa.uint64()), ("pixel_digest", pa.binary())])
+    return pa.table(facts_to_columns(image_facts(_image_bytes(batch), size)), schema=schema)
+
+
+def image_facts_ray(shards: list[Path], size: int, *, address: str | None = None) -> list[ImageFacts]:
+    """``microe validate --engine ray``: :func:`image_facts` of every row of ``shards``, in file and row order."""
+    from ..distributed import MAX_TASK_RETRIES, ordered_quiet_context, ray_session
+
+    if not shards:
+        return []
+    with ray_session(address) as ray, ordered_quiet_context(ray):
+        dataset = ray.data.read_parquet([str(p) for p in shards]).select_columns(["image"]).map_batches(
+            _facts_batch, batch_size=1024, batch_format="pyarrow", fn_kwargs={"size": size},
+            max_retries=MAX_TASK_RETRIES)
+        facts = []
+        for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            facts += facts_from_columns(batch.to_pydict())
+    return facts

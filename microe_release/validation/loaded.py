@@ -14,46 +14,20 @@ from typing import Any
 import yaml
 
 from ..errors import ValidationError
-from .facts import ImageFacts, facts_from_columns, facts_to_columns, image_facts
+from .facts import ImageFacts, facts_from_columns, image_facts, image_facts_ray, shard_facts
 from .report import ValidationReport
 
 #: The fix for most findings.
 REBUILD = "rebuild the release with `microe build`."
 
-#: Images whose facts are computed together (the pHashes are batched).
-FACTS_BATCH = 1024
-
 #: Rows of a shard one worker-process task decodes (whole row groups, about this many rows).
 DECODE_TASK_ROWS = 8192
-
-
-def _batched_facts(images: list[bytes], size: int) -> list[ImageFacts]:
-    return [fact for start in range(0, len(images), FACTS_BATCH)
-            for fact in image_facts(images[start:start + FACTS_BATCH], size)]
-
-
-def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> dict[str, list[Any]]:
-    """Worker-process body: the facts of some row groups (default: all) of one shard, as columns."""
-    import pyarrow.parquet as pq
-
-    shard = pq.ParquetFile(path)
-    groups = list(range(shard.num_row_groups)) if row_groups is None else row_groups
-    images = shard.read_row_groups(groups, columns=["image"]).column("image").combine_chunks().field("bytes").to_pylist()
-    return facts_to_columns(_batched_facts(images, size))
 
 
 def image_size_of(build_report: Any) -> int:
     """The image side build-report.json states (48 when it does not)."""
     size = build_report.get("image_size") if isinstance(build_report, dict) else None
     return size if isinstance(size, int) and size > 0 else 48
-
-
-def read_image_size(root: Path) -> int:
-    """:func:`image_size_of` the release's build-report.json, without reporting a bad file (the checks do)."""
-    try:
-        return image_size_of(json.loads((root / "build-report.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return 48
 
 
 @dataclass
@@ -88,7 +62,10 @@ class LoadedRelease:
         """Decode the images in ``pool``'s worker processes from now on (each task reads its own row groups)."""
         import pyarrow.parquet as pq
 
-        size = read_image_size(self.root)
+        try:  # not self.json: a bad build-report.json is reported by the checks, not here
+            size = image_size_of(json.loads((self.root / "build-report.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            size = 48
         self._decoding = {}
         for path in self.shards:
             try:
@@ -115,21 +92,19 @@ class LoadedRelease:
 
     def json(self, name: str) -> Any:
         """A JSON file's content, or None (with an issue) when missing or invalid."""
-        if name not in self._json:
-            self._json[name] = self._read_json(name)
-        return self._json[name]
-
-    def _read_json(self, name: str) -> Any:
+        if name in self._json:
+            return self._json[name]
+        self._json[name] = None
         path = self.root / name
         if not path.is_file():
             self.report.error("missing-file", name, f"{name} does not exist.", REBUILD)
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            self._json[name] = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             self.report.error("invalid-json", name, f"{name} is not valid JSON: {err}.",
                               "rebuild the release, or repair the file by hand and update SHA256SUMS.")
-            return None
+        return self._json[name]
 
     @cached_property
     def card(self) -> dict[str, Any] | None:
@@ -196,28 +171,22 @@ class LoadedRelease:
     def facts(self) -> list[ImageFacts]:
         """What the checks need of every parquet image, in row order (see :mod:`.facts`)."""
         if self.engine == "ray":
-            from .ray_facts import image_facts_ray
-
             facts = image_facts_ray(self.rows.files, self.image_size, address=self.ray_address)
             if len(facts) != len(self.rows.ids):
                 msg = f"Ray read {len(facts)} images from {len(self.rows.files)} shards holding {len(self.rows.ids)} rows."
                 raise ValidationError(msg)
             return facts
-        if self._decoding is not None:
-            return self._decoded_facts()
-        return _batched_facts(self.rows.images, self.image_size)
-
-    def _decoded_facts(self) -> list[ImageFacts]:
-        """The facts from :meth:`decode_in`; the rows were read without images, so a damaged image column shows here."""
-        decoding = self._decoding or {}
+        if self._decoding is None:
+            return image_facts(self.rows.images, self.image_size)
+        # the images of decode_in; the rows were read without them, so a damaged image column shows here
         counts = Counter(file for file, _ in self.rows.where)
         out: list[ImageFacts] = []
         for path in self.rows.files:
             rel = path.relative_to(self.root).as_posix()
             rows = counts[rel]
             try:
-                if path in decoding:
-                    facts = [f for future in decoding[path] for f in facts_from_columns(future.result())]
+                if path in self._decoding:
+                    facts = [f for future in self._decoding[path] for f in facts_from_columns(future.result())]
                 else:  # not readable when the tasks were made, readable now: decode it here
                     facts = facts_from_columns(shard_facts(str(path), self.image_size))
             except Exception as err:  # noqa: BLE001 - any pyarrow failure is a finding

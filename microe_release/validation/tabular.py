@@ -17,11 +17,13 @@ from .facts import content_id_of, pixel_digest
 from .loaded import REBUILD, LoadedRelease
 
 
-def _arrow_parquet_plugin() -> Any:
-    """A frictionless plugin yielding local parquet resources' raw cells straight from Arrow, a record batch at a time."""
+@contextlib.contextmanager
+def _fast_parquet() -> Iterator[None]:
+    """Let frictionless read local parquet resources' raw cells straight from Arrow, a record batch at a time."""
     # frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files and tables
     # with nulls (pandas makes them NaN floats) keep it
     import pyarrow.parquet as pq
+    from frictionless import system
     from frictionless.formats.parquet import ParquetControl, ParquetParser
     from frictionless.system import Plugin
 
@@ -45,14 +47,7 @@ def _arrow_parquet_plugin() -> Any:
                 return ArrowParquetParser(resource)
             return None
 
-    return ArrowParquetPlugin()
-
-
-@contextlib.contextmanager
-def _fast_parquet() -> Iterator[None]:
-    from frictionless import system
-
-    system.register("microe-arrow-parquet", _arrow_parquet_plugin())
+    system.register("microe-arrow-parquet", ArrowParquetPlugin())
     try:
         yield
     finally:
@@ -135,6 +130,9 @@ def check_croissant(release: LoadedRelease) -> None:
 #: Columns microe.csv must have for its rows to be compared with the parquet rows.
 CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source")
 
+#: CSV rows whose pixel text is held as Python bytes at once (~8 KB each at 48x48).
+PIXEL_CHUNK = 4096
+
 
 def check_csv_matches_parquet(release: LoadedRelease) -> None:
     """Same ids, labels, splits, sources and pixels in ``microe.csv`` as in the parquet shards."""
@@ -179,12 +177,30 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         file, row = rows.where[at[image_id]]
         report.error("csv-missing-row", f"microe.csv > id {image_id}",
                      f"the image at {file} > row {row} has no row in microe.csv.", REBUILD)
-    _check_pixels(release, table.column("pixels"), csv["id"], parquet_row)
+    size = release.image_size
+    parsed: list[ParsedPixels] = []  # all rows first: the images may still be decoding in worker processes meanwhile
+    for start in range(0, len(csv["id"]), PIXEL_CHUNK):
+        parsed += parse_pixel_texts(table.column("pixels").slice(start, PIXEL_CHUNK).to_pylist(), size)
+    for n, (found, image_id) in enumerate(zip(parsed, csv["id"], strict=True)):
+        where = f"microe.csv > row {n + 1}"
+        if found.problem:
+            report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
+                         REBUILD)
+            continue
+        content_id = content_id_of(found.digest)
+        if content_id != image_id:
+            report.error("id-mismatch", f"{where} > id",
+                         f"id '{image_id}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
+        i = parquet_row.get(n)
+        if i is None:
+            continue
+        facts = release.facts[i]
+        if facts.is_release_image(size) and facts.pixel_digest != found.digest:
+            file, row = rows.where[i]
+            report.error("csv-mismatch", f"{where} > pixels",
+                         f"pixels differ from the image at {file} > row {row} (its content id "
+                         f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
     report.stats["csv_rows"] = table.num_rows
-
-
-#: CSV rows whose pixel text is held as Python bytes at once (~8 KB each at 48x48).
-PIXEL_CHUNK = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,31 +236,3 @@ def _parse_pixels(text: bytes | None, size: int) -> ParsedPixels:
     if text.count(b" ") != count - 1:
         return ParsedPixels(problem="values are not separated by single spaces")
     return ParsedPixels(digest=pixel_digest(values.astype(np.uint8).tobytes(), size, size))
-
-
-def _check_pixels(release: LoadedRelease, texts: Any, ids: list[str], parquet_row: dict[int, int]) -> None:
-    """Parse each row's pixel text; its content id must be the row's id, its pixels the parquet image's."""
-    size = release.image_size
-    rows, report = release.rows, release.report
-    parsed: list[ParsedPixels] = []  # all rows first: the images may still be decoding in worker processes meanwhile
-    for start in range(0, len(ids), PIXEL_CHUNK):
-        parsed += parse_pixel_texts(texts.slice(start, PIXEL_CHUNK).to_pylist(), size)
-    for n, found in enumerate(parsed):
-        where = f"microe.csv > row {n + 1}"
-        if found.problem:
-            report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
-                         REBUILD)
-            continue
-        content_id = content_id_of(found.digest)
-        if content_id != ids[n]:
-            report.error("id-mismatch", f"{where} > id",
-                         f"id '{ids[n]}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
-        i = parquet_row.get(n)
-        if i is None:
-            continue
-        facts = release.facts[i]
-        if facts.is_release_image(size) and facts.pixel_digest != found.digest:
-            file, row = rows.where[i]
-            report.error("csv-mismatch", f"{where} > pixels",
-                         f"pixels differ from the image at {file} > row {row} (its content id "
-                         f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
