@@ -25,17 +25,6 @@ from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 logger = logging.getLogger(__name__)
 
 
-def _tokens(*names: str) -> dict[str, str]:
-    """The tokens ``names`` from the environment; every missing one is named in one error."""
-    if missing := [name for name in names if not os.environ.get(name)]:
-        one = len(missing) == 1
-        msg = (f"{' and '.join(missing)} {'is' if one else 'are'} not set; export {'it' if one else 'them'} in the "
-               "environment (tokens are never read from arguments or files).")
-        exports = " ".join(f"{name}=<your token>" for name in missing)
-        raise PublishError(msg, hint=f"export {exports} and run the same command again.")
-    return {name: os.environ[name] for name in names}
-
-
 def _zenodo_name(rel: str) -> str:
     """Zenodo keeps no folders: ``data/train-00000-of-00001.parquet`` -> ``train-00000-of-00001.parquet``."""
     return rel.rsplit("/", 1)[-1] if rel.startswith("data/") else rel.replace("/", "_")
@@ -79,9 +68,9 @@ def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: st
 def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, state: JsonRecord,
                   registry: JsonRecord) -> dict[str, Any]:
     """Deposit, write the DOI, upload, set metadata and publish; each step once, saved in ``state``."""
-    zen = state.section("zenodo")
+    zen = state.setdefault("zenodo", {})
     if not zen.get("deposition_id"):
-        latest = registry.data.get("latest_record_id")
+        latest = registry.get("latest_record_id")
         if not latest:  # no registry: the latest published deposition of this dataset, found on the server by title
             matches = [d for d in client.list_depositions() if d.get("submitted")
                        and str(d.get("metadata", {}).get("title", "")).startswith(manifest.metadata.title)]
@@ -93,35 +82,29 @@ def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, s
         if not reserved.get("doi"):
             msg = "Zenodo reserved no DOI for the new deposition; publish it by hand or retry later."
             raise PublishError(msg)
-        zen.update(deposition_id=draft["id"], bucket=draft["links"]["bucket"], doi=reserved["doi"],
-                   concept_recid=str(draft.get("conceptrecid", "")), uploaded={})
-        zen["concept_doi"] = f"10.5281/zenodo.{zen['concept_recid']}" if zen["concept_recid"] else None
-        state.save()
+        recid = str(draft.get("conceptrecid", ""))
+        state.save("zenodo", deposition_id=draft["id"], bucket=draft["links"]["bucket"], doi=reserved["doi"],
+                   concept_recid=recid, concept_doi=f"10.5281/zenodo.{recid}" if recid else None, uploaded={})
     if not zen.get("doi_written"):
         with_doi = replace(manifest, doi=zen["doi"], concept_doi=zen.get("concept_doi"))
         for name in ("manifest", "card", "datapackage", "croissant", "citation", "zenodo", "datacite"):
             WRITERS[name](with_doi, release_dir)
         write_checksums(with_doi, release_dir)
-        zen["doi_written"] = True
-        state.save()
+        state.save("zenodo", doi_written=True)
     if not zen.get("published"):
         answer = client.get_deposition(zen["deposition_id"])
         if not answer.get("submitted"):  # else published by a run killed before it could save
             for rel in release_files(release_dir) + ["SHA256SUMS"]:
-                name = _zenodo_name(rel)
-                if name in zen["uploaded"] or rel in NOT_UPLOADED:
-                    continue
-                zen["uploaded"][name] = client.upload(zen["bucket"], name, release_dir / rel)
-                state.save()
+                if rel not in NOT_UPLOADED and (name := _zenodo_name(rel)) not in zen["uploaded"]:
+                    zen["uploaded"][name] = client.upload(zen["bucket"], name, release_dir / rel)
+                    state.save()
             if not zen.get("metadata_set"):
                 metadata = json.loads((release_dir / ".zenodo.json").read_text())
                 client.set_metadata(zen["deposition_id"], {**metadata, "prereserve_doi": True})
-                zen["metadata_set"] = True
-                state.save()
+                state.save("zenodo", metadata_set=True)
             answer = client.publish(zen["deposition_id"])
-        zen.update(published=True, record_id=answer.get("record_id", zen["deposition_id"]),
+        state.save("zenodo", published=True, record_id=answer.get("record_id", zen["deposition_id"]),
                    doi=answer.get("doi", zen["doi"]), concept_doi=answer.get("conceptdoi", zen.get("concept_doi")))
-        state.save()
     return zen
 
 
@@ -186,7 +169,13 @@ def publish_release(
                "publish a folder written by `microe build`.")
         raise PublishError(msg)
     # tokens first: a missing one must fail in a second, before validation and before any state is written
-    tokens = _tokens(*(["HF_TOKEN"] if hf_repo else []), *(["ZENODO_TOKEN"] if zenodo else []))
+    wanted = [name for name, needed in (("HF_TOKEN", hf_repo), ("ZENODO_TOKEN", zenodo)) if needed]
+    if missing := [name for name in wanted if not os.environ.get(name)]:
+        one = len(missing) == 1
+        msg = (f"{' and '.join(missing)} {'is' if one else 'are'} not set; export {'it' if one else 'them'} in the "
+               "environment (tokens are never read from arguments or files).")
+        exports = " ".join(f"{name}=<your token>" for name in missing)
+        raise PublishError(msg, hint=f"export {exports} and run the same command again.")
     where = registry_path(registry, metadata=metadata)
     check_registry_location(where)
     if errors := validate_release(root).errors():
@@ -198,9 +187,9 @@ def publish_release(
                 "registry": str(where)}
     manifest = read_manifest(root)
     reg = JsonRecord(where)
-    versions = reg.section("versions")
+    versions = reg.setdefault("versions", {})
     state = JsonRecord(root / STATE_FILE)
-    digest = state.data.get("content_hash") or content_hash(root)
+    digest = state.get("content_hash") or content_hash(root)
     known = versions.get(manifest.version)
     if known and known.get("content_hash") != digest:
         msg = (f"version {manifest.version} is already published (DOI {known.get('doi')}) with other content; a "
@@ -208,26 +197,25 @@ def publish_release(
         raise PublishError(msg)
     if known and known.get("complete"):
         logger.info("version %s already published with this content: nothing to do", manifest.version)
-        return {"version": manifest.version, "doi": known.get("doi"), "concept_doi": reg.data.get("concept_doi"),
+        return {"version": manifest.version, "doi": known.get("doi"), "concept_doi": reg.get("concept_doi"),
                 "hub": known.get("hub"), "already_published": True}
-    state.data.update(version=manifest.version, content_hash=digest)
-    state.save()
-    api = HfApi(endpoint=hf_endpoint, token=tokens["HF_TOKEN"]) if hf_repo else None
-    if hf_repo and not state.section("hub").get("tag"):
+    state.save(version=manifest.version, content_hash=digest)
+    api = HfApi(endpoint=hf_endpoint, token=os.environ["HF_TOKEN"]) if hf_repo else None
+    hub = state.get("hub", {})
+    if hf_repo and not hub.get("tag"):
         target = tag_target(api, hf_repo, f"v{manifest.version}")
-        if target is not None and target != state.section("hub").get("commit"):
+        if target is not None and target != hub.get("commit"):
             msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
                    f"version never changes. Build a new version.")
             raise PublishError(msg)
     result: dict[str, Any] = {"version": manifest.version, "already_published": False, "registry": str(where)}
     if zenodo:
-        with closing(ZenodoClient(base, tokens["ZENODO_TOKEN"])) as client:
+        with closing(ZenodoClient(base, os.environ["ZENODO_TOKEN"])) as client:
             zen = _zenodo_steps(client, root, manifest, state, reg)
         result.update(doi=zen["doi"], concept_doi=zen.get("concept_doi"))
-        reg.data.update(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
-                        concept_doi=zen.get("concept_doi"))
         versions[manifest.version] = {"doi": zen["doi"], "record_id": zen["record_id"], "content_hash": digest}
-        reg.save()
+        reg.save(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
+                 concept_doi=zen.get("concept_doi"))
     if hf_repo:
         result["hub"] = publish_to_hub(api, root, hf_repo, manifest.version, state)
     versions.setdefault(manifest.version, {"content_hash": digest}).update(complete=True, hub=result.get("hub"))

@@ -54,18 +54,16 @@ def content_hash(release_dir: Path) -> str:
     return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
-class JsonRecord:
-    """A JSON file of what is done (``publish-state.json``, the registry), saved atomically after each step."""
+class JsonRecord(dict[str, Any]):
+    """A JSON file of what is done (``publish-state.json``, the registry), written atomically after each step."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__(json.loads(path.read_text()) if path.is_file() else {})
         self.path = path
-        self.data: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
 
-    def section(self, name: str) -> dict[str, Any]:
-        """A mutable sub-dict (``zenodo``, ``hub``, ``versions``); call :meth:`save` after changing it."""
-        return self.data.setdefault(name, {})
-
-    def save(self) -> None:
+    def save(self, section: str | None = None, **done: Any) -> None:
+        """Record ``done`` (in the sub-dict ``section``, if named), then write the file."""
+        (self.setdefault(section, {}) if section else self).update(done)
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(self, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
-if TYPE_CHECKING:
-    import requests
+from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
 
 #: Zenodo and its sandbox (constants in one place; tests point --zenodo-url at a loopback server).
 ZENODO_URL = "https://zenodo.org"
@@ -76,18 +77,9 @@ class ZenodoClient:
     #: The longest wait honoured from a ``Retry-After`` header (seconds or an HTTP date), in seconds.
     retry_after_max: int = 300
 
-    def __init__(self, base_url: str, token: str, *, retries: int | None = None, backoff_factor: float | None = None,
-                 backoff_max: float | None = None, retry_after_max: int | None = None) -> None:
-        import requests
-        from requests.adapters import HTTPAdapter
-        from urllib3.util import Retry
-
+    def __init__(self, base_url: str, token: str) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        for name, value in (("retries", retries), ("backoff_factor", backoff_factor), ("backoff_max", backoff_max),
-                            ("retry_after_max", retry_after_max)):
-            if value is not None:
-                setattr(self, name, value)
         retry = Retry(
             total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
             status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS, respect_retry_after_header=True,
@@ -100,15 +92,13 @@ class ZenodoClient:
         self._client.mount("http://", adapter)
 
     def close(self) -> None:
-        """Close the connection pool."""
         self._client.close()
 
     def request(self, step: str, method: str, path_or_url: str, *, expect: tuple[int, ...] = (200, 201, 202, 204),
                 what: str = "", file_path: str | None = None, **kwargs: Any) -> Any:
         """One API call; its JSON answer (``{}`` if none), else one :class:`PublishError` line naming ``step``."""
-        import requests
-
         url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
+        path = urlsplit(url).path
         # A link the server hands out (a bucket, a draft) may point elsewhere: the token goes only to its own
         # origin. requests drops the header itself on a redirect to another host.
         if url_origin(url) == url_origin(self.base_url):
@@ -117,7 +107,15 @@ class ZenodoClient:
             with open(file_path, "rb") if file_path else nullcontext() as body:  # urllib3 rewinds a file for each retry
                 response = self._client.request(method, url, data=body, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as err:
-            raise self._lost(step, method, url, err) from err
+            cause = err.args[0] if err.args and isinstance(err.args[0], Exception) else err
+            why = _one_line(str(getattr(cause, "reason", None) or cause), 200)  # urllib3's MaxRetryError holds the reason
+            if method in RETRY_METHODS:
+                msg = (f"Zenodo could not be reached at step '{step}' ({method} {path}: {why}) after "
+                       f"{_retries(self.retries)}; {RESUME}.")
+            else:
+                msg = (f"the connection to Zenodo was lost at step '{step}' ({method} {path}: {why}); a "
+                       f"POST is never repeated automatically, as it may have been applied; {RESUME}.")
+            raise PublishUnavailableError(msg, service="Zenodo", status_code=None, method=method, path=path) from err
         if response.status_code not in expect:
             raise self._refused(step, method, url, response, what)
         if not response.content or response.status_code == 204:
@@ -125,22 +123,10 @@ class ZenodoClient:
         try:
             return response.json()
         except ValueError as err:
-            msg = (f"Zenodo answered step '{step}' ({method} {urlsplit(url).path}) with HTTP {response.status_code} "
+            msg = (f"Zenodo answered step '{step}' ({method} {path}) with HTTP {response.status_code} "
                    f"but no JSON ('{_one_line(response.text, 80)}'); {RESUME}.")
             raise PublishUnavailableError(msg, service="Zenodo", status_code=response.status_code, method=method,
-                                          path=urlsplit(url).path) from err
-
-    def _lost(self, step: str, method: str, url: str, err: Exception) -> PublishError:
-        path = urlsplit(url).path
-        cause = err.args[0] if err.args and isinstance(err.args[0], Exception) else err
-        why = _one_line(str(getattr(cause, "reason", None) or cause), 200)  # urllib3's MaxRetryError holds the reason
-        if method in RETRY_METHODS:
-            msg = (f"Zenodo could not be reached at step '{step}' ({method} {path}: {why}) after "
-                   f"{_retries(self.retries)}; {RESUME}.")
-        else:
-            msg = (f"the connection to Zenodo was lost at step '{step}' ({method} {path}: {why}); a POST is never "
-                   f"repeated automatically, as it may have been applied; {RESUME}.")
-        return PublishUnavailableError(msg, service="Zenodo", status_code=None, method=method, path=path)
+                                          path=path) from err
 
     def _refused(self, step: str, method: str, url: str, response: requests.Response, what: str) -> PublishError:
         status, path, detail = response.status_code, urlsplit(url).path, _detail(response)
@@ -177,7 +163,6 @@ class ZenodoClient:
                             json={"metadata": {"prereserve_doi": True}})
 
     def get_deposition(self, deposition_id: int | str) -> dict[str, Any]:
-        """A deposition's current state."""
         return self.request("read deposition", "GET", f"/api/deposit/depositions/{deposition_id}",
                             what=f"deposition {deposition_id}")
 
@@ -212,7 +197,6 @@ class ZenodoClient:
         return local
 
     def set_metadata(self, deposition_id: int | str, metadata: dict[str, Any]) -> dict[str, Any]:
-        """Replace the deposition's metadata."""
         return self.request("set metadata", "PUT", f"/api/deposit/depositions/{deposition_id}",
                             json={"metadata": metadata}, what=f"deposition {deposition_id}")
 

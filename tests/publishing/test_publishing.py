@@ -331,7 +331,8 @@ def test_zenodo_client_retry_after_seconds_or_http_date(zenodo_client, monkeypat
 
 def test_zenodo_client_retry_after_capped(servers, monkeypatch: pytest.MonkeyPatch) -> None:
     _, zenodo = servers
-    client = ZenodoClient(zenodo.url, zenodo.token, retry_after_max=60)
+    monkeypatch.setattr(ZenodoClient, "retry_after_max", 60)
+    client = ZenodoClient(zenodo.url, zenodo.token)
     dep = client.create_deposition()
     slept: list[float] = []
     monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)
