@@ -99,14 +99,6 @@ def _facts(release: LoadedRelease) -> dict[str, dict[str, Any]]:
     return facts
 
 
-def _normal(key: str, value: Any) -> Any:
-    """A fact comparable across files: a licence id lower case, with DataCite's ``cc-zero`` as ``cc0-1.0``."""
-    if key != "license":
-        return value
-    value = str(value).lower()
-    return {"cc-zero": "cc0-1.0"}.get(value, value)
-
-
 def _shown(key: str, value: Any) -> str:
     return "; ".join(", ".join(part for part in person if part) for person in value) if key == "creators" else value
 
@@ -115,7 +107,9 @@ def check_agreement(release: LoadedRelease) -> None:
     """Each fact must be the same in every file; the odd one out is named (majority decides)."""
     facts = _facts(release)
     for key in ("version", "license", "creators"):
-        stated = {name: _normal(key, f[key]) for name, f in facts.items() if key in f}
+        stated = {name: f[key] for name, f in facts.items() if key in f}
+        if key == "license":  # ids compared lower case, DataCite's cc-zero as cc0-1.0
+            stated = {name: {"cc-zero": "cc0-1.0"}.get(str(v).lower(), str(v).lower()) for name, v in stated.items()}
         if len(set(stated.values())) <= 1:
             continue
         majority, _ = Counter(stated.values()).most_common(1)[0]

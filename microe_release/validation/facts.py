@@ -114,17 +114,14 @@ def facts_from_columns(columns: dict[str, list[Any]]) -> list[ImageFacts]:
             for shape, dtype, content_id, phash, digest in zip(*(columns[name] for name in FACT_COLUMNS), strict=True)]
 
 
-def _image_bytes(table: Any) -> list[bytes | None]:
-    return table.column("image").combine_chunks().field("bytes").to_pylist()
-
-
 def shard_facts(path: str, size: int, row_groups: list[int] | None = None) -> dict[str, list[Any]]:
     """Worker-process body: the facts of some row groups (default: all) of one shard, as columns."""
     import pyarrow.parquet as pq
 
     shard = pq.ParquetFile(path)
     groups = list(range(shard.num_row_groups)) if row_groups is None else row_groups
-    return facts_to_columns(image_facts(_image_bytes(shard.read_row_groups(groups, columns=["image"])), size))
+    images = shard.read_row_groups(groups, columns=["image"]).column("image").combine_chunks().field("bytes").to_pylist()
+    return facts_to_columns(image_facts(images, size))
 
 
 def _facts_batch(batch: Any, size: int) -> Any:
@@ -133,7 +130,8 @@ def _facts_batch(batch: Any, size: int) -> Any:
 
     schema = pa.schema([("shape", pa.list_(pa.int64())), ("dtype", pa.string()), ("content_id", pa.string()),
                         ("phash", pa.uint64()), ("pixel_digest", pa.binary())])
-    return pa.table(facts_to_columns(image_facts(_image_bytes(batch), size)), schema=schema)
+    images = batch.column("image").combine_chunks().field("bytes").to_pylist()
+    return pa.table(facts_to_columns(image_facts(images, size)), schema=schema)
 
 
 def image_facts_ray(shards: list[Path], size: int, *, address: str | None = None) -> list[ImageFacts]:

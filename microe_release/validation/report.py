@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -38,8 +38,7 @@ class Issue:
 
     def to_dict(self) -> dict[str, str]:
         """JSON form."""
-        return {"severity": self.severity.value, "code": self.code, "where": self.where,
-                "message": self.message, "fix": self.fix}
+        return {**asdict(self), "severity": self.severity.value}
 
 
 @dataclass
