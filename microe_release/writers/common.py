@@ -16,11 +16,6 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def data_files(out_dir: Path) -> list[Path]:
-    """The parquet shards of a release, sorted."""
-    return sorted((out_dir / "data").glob("*.parquet"))
-
-
 def write_json(path: Path, data: Any) -> Path:
     """Write pretty, key-ordered-as-given UTF-8 JSON with a final newline (deterministic)."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..features import VALUE_COLUMNS, arrow_schema
-from ..records import ImageRecord, Manifest
+from ..records import Manifest
 from ..store import ImageStore
 
 #: Largest shard, in PNG bytes (the Hub's own default max_shard_size is 500 MB).
@@ -24,14 +24,6 @@ ROW_GROUP_SIZE = 1000
 CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license")
 
 
-def _shards(records: list[ImageRecord], store: ImageStore) -> list[list[ImageRecord]]:
-    """``records`` cut into equal runs of at most about ``MAX_SHARD_BYTES`` of PNG."""
-    total = sum(store.png_length(r.id) for r in records)
-    count = max(1, math.ceil(total / MAX_SHARD_BYTES))
-    per = math.ceil(len(records) / count) if records else 0
-    return [records[i * per:(i + 1) * per] for i in range(count)]
-
-
 def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
     """Write every split's shards, ``data/{split}-0000i-of-0000N.parquet`` (the Hugging Face datasets layout)."""
     schema = arrow_schema(manifest.class_names)
@@ -40,7 +32,10 @@ def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[
     written = []
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
     for split in manifest.split_names:
-        shards = _shards(manifest.records_of(split), store)
+        records = manifest.records_of(split)  # cut into equal runs of at most about MAX_SHARD_BYTES of PNG
+        count = max(1, math.ceil(sum(store.png_length(r.id) for r in records) / MAX_SHARD_BYTES))
+        per = math.ceil(len(records) / count) if records else 0
+        shards = [records[i * per:(i + 1) * per] for i in range(count)]
         for i, shard in enumerate(shards):
             path = out_dir / f"data/{split}-{i:05d}-of-{len(shards):05d}.parquet"
             with pq.ParquetWriter(path, schema, compression="snappy") as writer:

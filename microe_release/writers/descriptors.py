@@ -10,7 +10,7 @@ import yaml
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import bibtex, data_files, file_sha256, source_urls, write_json
+from .common import bibtex, file_sha256, source_urls, write_json
 
 #: Context entries that are not simply ``term: "cr:<term>"``.
 _SPECIAL_TERMS: dict[str, Any] = {
@@ -76,7 +76,7 @@ def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
         "name": path.stem, "path": path.relative_to(out_dir).as_posix(),
         "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
         "format": "parquet", "mediatype": "application/vnd.apache.parquet", "hash": "sha256:" + file_sha256(path),
-    } for path in data_files(out_dir)]
+    } for path in sorted((out_dir / "data").glob("*.parquet"))]
     package: dict[str, Any] = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": manifest.name.lower(), "id": f"https://doi.org/{manifest.doi}" if manifest.doi else None,
@@ -116,8 +116,9 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``croissant.json`` (sizes and hashes read from the data files); returns the file written."""
     meta = manifest.metadata
     sheet = meta.datasheet
+    shards = sorted((out_dir / "data").glob("*.parquet"))
     distribution = [
-        *(_file_object(out_dir, p, f"{p.stem.split('-')[0]} split shard", PARQUET) for p in data_files(out_dir)),
+        *(_file_object(out_dir, p, f"{p.stem.split('-')[0]} split shard", PARQUET) for p in shards),
         {"@type": "cr:FileSet", "@id": "parquet-files", "name": "parquet-files",
          "description": "All parquet shards; the split is in each file's name.",
          "encodingFormat": PARQUET, "includes": "data/*.parquet"},

@@ -91,16 +91,11 @@ def write_build_report(manifest: Manifest, out_dir: Path, *, tool_version: str =
     return [write_json(out_dir / "build-report.json", report)]
 
 
-def size_category(count: int) -> str:
-    """The Hub's ``size_categories`` bucket, e.g. ``'10K<n<100K'`` for 41,000."""
-    names = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "n>10M")
-    return names[bisect.bisect_right((1_000, 10_000, 100_000, 1_000_000, 10_000_000), count)]
-
-
 def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     """The card's YAML header: configs, dataset_info (features, split sizes), licence, categories."""
     meta = manifest.metadata
     sizes = split_sizes(out_dir, manifest.split_names)
+    buckets = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "n>10M")  # the Hub's size_categories
     info = {
         "features": features_yaml(manifest.class_names),
         "splits": [{"name": s, "num_bytes": n["num_bytes"], "num_examples": n["num_examples"]}
@@ -113,7 +108,7 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
         "license": meta.license.lower(),
         "task_categories": list(meta.task_categories),
         **({"task_ids": list(meta.task_ids)} if meta.task_ids else {}),
-        "size_categories": [size_category(len(manifest.records))],
+        "size_categories": [buckets[bisect.bisect_right((1e3, 1e4, 1e5, 1e6, 1e7), len(manifest.records))]],
         "tags": ["facial-expression-recognition", "emotion", "faces", "microe"],
         "configs": [{"config_name": "default",
                      "data_files": [{"split": s, "path": f"data/{s}-*"} for s in manifest.split_names]}],
@@ -130,26 +125,21 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     return header
 
 
-def balance_figures(manifest: Manifest) -> dict[str, Any]:
-    """Class balance figures for the card's bias section."""
+def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Write ``README.md``; returns the file written."""
+    header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
     counts = manifest.class_counts()
-    total = max(sum(counts.values()), 1)
     present = sorted((n, k) for k, n in counts.items() if n)  # rarest first, ties by name
-    return {
-        "shares": {k: 100.0 * v / total for k, v in counts.items()},
+    balance = {  # for the bias section
+        "shares": {k: 100.0 * v / max(sum(counts.values()), 1) for k, v in counts.items()},
         "rarest": present[0][1] if present else "", "commonest": present[-1][1] if present else "",
         "ratio": present[-1][0] / present[0][0] if present else 0.0,
         "missing": [k for k, v in counts.items() if not v],
     }
-
-
-def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
-    """Write ``README.md``; returns the file written."""
-    header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
     template = Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
                            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True).get_template("card.md.j2")
     body = template.render(
-        meta=manifest.metadata, manifest=manifest, counts=build_counts(manifest), balance=balance_figures(manifest),
+        meta=manifest.metadata, manifest=manifest, counts=build_counts(manifest), balance=balance,
         skipped=len(manifest.skipped), merged=len(manifest.duplicates), near_groups=len(manifest.near_duplicate_groups),
         reason_counts=dict(sorted(Counter(s.reason.value for s in manifest.skipped).items())),
         near_bits=NEAR_DUPLICATE_BITS, max_pixels=MAX_IMAGE_PIXELS, alpha_background=ALPHA_BACKGROUND,
