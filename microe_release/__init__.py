@@ -12,22 +12,19 @@ except importlib.metadata.PackageNotFoundError:  # imported from a source tree t
     __version__ = "0+unknown"
 
 #: Public name -> the module that defines it; imported on first use (PEP 562), so a process that needs
-#: one part (a build worker decoding images) does not pay for the rest (writers, YAML, tqdm, torch).
-_EXPORTS = {
-    "build_release": ".build",
-    "ReleaseConfig": ".config",
-    "SourceConfig": ".config",
-    "demo_config": ".config",
-    "load_config": ".config",
-    "MicroeReleaseError": ".errors",
-    "CLASS_NAMES": ".labels",
-}
+#: one part (a build worker decoding images) does not pay for the rest (writers, YAML, tqdm, torch:
+#: training imports torch only when it trains or loads).
+_EXPORTS = {name: module for module, names in {
+    ".build": ("build_release",), ".config": ("ReleaseConfig", "SourceConfig", "demo_config", "load_config"),
+    ".errors": ("MicroeReleaseError",), ".labels": ("CLASS_NAMES",), ".training": ("train", "load_model"),
+}.items() for name in names}
 
 if TYPE_CHECKING:
     from .build import build_release
     from .config import ReleaseConfig, SourceConfig, demo_config, load_config
     from .errors import MicroeReleaseError
     from .labels import CLASS_NAMES
+    from .training import load_model, train
 
 
 def __getattr__(name: str) -> Any:
@@ -37,20 +34,6 @@ def __getattr__(name: str) -> Any:
         return value
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
-
-
-def train(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Train the reference model; see :func:`microe_release.training.train` (imports torch lazily)."""
-    from .training import train as _train
-
-    return _train(*args, **kwargs)
-
-
-def load_model(model_dir):  # type: ignore[no-untyped-def]
-    """Load a trained model; see :func:`microe_release.training.load_model` (imports torch lazily)."""
-    from .training import load_model as _load_model
-
-    return _load_model(model_dir)
 
 
 __all__ = ["CLASS_NAMES", "MicroeReleaseError", "ReleaseConfig", "SourceConfig", "__version__", "build_release",

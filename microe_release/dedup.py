@@ -54,23 +54,6 @@ def merge_exact_duplicates(
     return kept, skipped, merged
 
 
-class _UnionFind:
-    """Disjoint sets of ``range(size)``, each named by its smallest member."""
-
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _band_pairs(hashes: np.ndarray, band: int, max_bits: int) -> np.ndarray:
     """Codes ``a * n + b`` (a < b) of the pairs equal on band ``band`` and within ``max_bits`` bits."""
     width = 64 // _BANDS
@@ -129,18 +112,29 @@ def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
 def assign_groups(records: list[ImageRecord], pool: Executor | None = None,
                   progress: Callable[[int], object] | None = None) -> tuple[list[int], list[list[str]]]:
     """Group near-duplicates and each source's subjects: (group = first member's index, near-duplicate id lists)."""
-    uf = _UnionFind(len(records))
+    parent = list(range(len(records)))  # union-find: each set named by its smallest member
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+
     for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool, progress=progress):
-        uf.union(a, b)
+        union(a, b)
     near_groups: dict[int, list[str]] = defaultdict(list)
     for i, record in enumerate(records):
-        near_groups[uf.find(i)].append(record.id)
+        near_groups[find(i)].append(record.id)
     first_of_subject: dict[tuple[str, str], int] = {}
     for i, record in enumerate(records):
         if record.subject is not None:
-            uf.union(first_of_subject.setdefault((record.source, record.subject), i), i)
+            union(first_of_subject.setdefault((record.source, record.subject), i), i)
     groups = [ids for ids in near_groups.values() if len(ids) > 1]
     logger.info("%d near-duplicate groups covering %d images", len(groups), sum(map(len, groups)))
     if progress is not None:
         progress(1)
-    return [uf.find(i) for i in range(len(records))], groups
+    return [find(i) for i in range(len(records))], groups

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .resources import license_text, shipped_licenses
+from .resources import resource
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,13 @@ class License:
                 msg = f"licence file '{own}' is empty; paste the full text of {self.spdx} into it, or delete it."
                 raise ConfigError(msg, path=own, field="license")
             return text
-        shipped = license_text(self.spdx)
-        if shipped is not None:
-            return shipped
+        shipped = resource("licenses", f"{self.spdx}.txt")
+        if shipped.is_file():
+            return shipped.read_text(encoding="utf-8")
         where = f"'{own}'" if own is not None else "a file LICENSE-<SPDX>.txt beside your dataset.yaml (see `microe init`)"
+        known = sorted(p.name.removesuffix(".txt") for p in resource("licenses").iterdir() if p.name.endswith(".txt"))
         msg = (f"no licence text for '{self.spdx}': save its full text as {where}; the toolkit ships the texts of "
-               f"{', '.join(shipped_licenses())} only.")
+               f"{', '.join(known)} only.")
         raise ConfigError(msg, path=own, field="license")
 
 

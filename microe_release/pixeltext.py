@@ -7,10 +7,7 @@ import numpy as np
 # Each gray value as a 4-byte token ("7 \0\0", "42 \0", "255 ") read as one uint32: a lookup, then
 # deleting the NUL padding (bytes.translate, one C pass), turns a batch of images into space-separated
 # text without a Python loop over pixels.
-_TOKENS = np.zeros((256, 4), dtype=np.uint8)
-for _value in range(256):
-    _text = f"{_value} ".encode()
-    _TOKENS[_value, : len(_text)] = np.frombuffer(_text, dtype=np.uint8)
+_TOKENS = np.frombuffer(b"".join(f"{v} ".encode().ljust(4, b"\0") for v in range(256)), np.uint8).reshape(256, 4)
 _TOKEN_WORDS = _TOKENS.view(np.uint32).ravel()
 _TOKEN_LENGTHS = (_TOKENS != 0).sum(axis=1).astype(np.uint8)
 

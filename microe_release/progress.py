@@ -6,6 +6,7 @@ from forking (:func:`microe_release.workers.start_method`), so the next build in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -24,20 +25,13 @@ def _bar_class() -> type[Any]:
     return _Bar
 
 
-def _unsized_terminal(stream: Any) -> bool:
-    """True for a terminal that reports a 0 x 0 size (a fresh pty, ``docker run -t``): tqdm would draw nothing."""
-    try:
-        size = os.get_terminal_size(stream.fileno())
-    except (AttributeError, OSError, ValueError):  # not a terminal, or no file descriptor
-        return False
-    return size.columns == 0 or size.lines == 0
-
-
 def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool, **kwargs: Any) -> Any:
     """``tqdm(iterable, **kwargs)`` drawn on ``kwargs["file"]`` (default stderr), or disabled when not ``enabled``."""
-    if enabled and _unsized_terminal(kwargs.get("file") or sys.stderr):
-        kwargs.setdefault("ncols", 80)
-        kwargs.setdefault("nrows", 20)
+    # A terminal that reports a 0 x 0 size (a fresh pty, ``docker run -t``): tqdm would draw nothing there.
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # not a terminal, or no file descriptor
+        if enabled and 0 in os.get_terminal_size((kwargs.get("file") or sys.stderr).fileno()):
+            kwargs.setdefault("ncols", 80)
+            kwargs.setdefault("nrows", 20)
     return _bar_class()(iterable, disable=not enabled, **kwargs)
 
 

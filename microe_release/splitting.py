@@ -12,17 +12,6 @@ from .records import ImageRecord
 
 logger = logging.getLogger(__name__)
 
-#: Groups placed between two progress reports (a report costs far more than placing a group).
-REPORT_EVERY = 1024
-
-
-def _fixed_split(fixed: list[str | None], split_names: tuple[str, ...]) -> str | None:
-    """The split a group's source fixes (keep_splits), if any; 'validation' falls back to 'test'."""
-    if not any(fixed):
-        return None
-    votes = Counter("test" if name == "validation" and name not in split_names else name for name in fixed if name)
-    return max(split_names, key=lambda s: (votes[s], -split_names.index(s)))
-
 
 def assign_splits(
     records: list[ImageRecord],
@@ -47,33 +36,31 @@ def assign_splits(
     choice: dict[int, str] = {}
     free = []
     for gid in sorted(members):
-        fixed = _fixed_split([records[i].fixed_split for i in members[gid]], split_names)
-        if fixed is None:
+        # the split the group's source fixes (keep_splits), by majority; 'validation' falls back to 'test'
+        votes = Counter("test" if name == "validation" and name not in split_names else name
+                        for name in (records[i].fixed_split for i in members[gid]) if name)
+        if not votes:
             free.append(gid)
             continue
-        choice[gid] = fixed
+        choice[gid] = fixed = max(split_names, key=votes.__getitem__)  # ties: the first split in order
         for i in members[gid]:
             filled[fixed][records[i].label] += 1
     random.Random(seed).shuffle(free)
     free.sort(key=lambda g: -len(members[g]))  # largest first (stable: ties keep the seeded order)
     if progress is not None:
         progress(len(records) - sum(len(members[gid]) for gid in free))  # the fixed groups' images
-    placed = 0
-    for number, gid in enumerate(free, start=1):
-        labels = [records[i].label for i in members[gid]]
-        counts = {labels[0]: 1} if len(labels) == 1 else Counter(labels)  # most groups: one image
+    for gid in free:
+        counts = Counter(records[i].label for i in members[gid])
 
-        def score(split: str, counts: dict[str, int] = counts) -> float:
+        def score(split: str, counts: Counter[str] = counts) -> float:
             return sum(n * (quota[split][c] - filled[split][c]) / max(quota[split][c], 1e-9) for c, n in counts.items())
 
         best = max(split_names, key=lambda s: (score(s), ratios[s]))  # the split whose quotas it fills best
         choice[gid] = best
         for label, n in counts.items():
             filled[best][label] += n
-        placed += len(members[gid])
-        if progress is not None and (number % REPORT_EVERY == 0 or number == len(free)):
-            progress(placed)
-            placed = 0
+        if progress is not None:
+            progress(len(members[gid]))
     sizes = {s: sum(filled[s].values()) for s in split_names}
     logger.info("split sizes: %s", sizes)
     empty = [s for s in split_names if sizes[s] == 0]

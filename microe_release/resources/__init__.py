@@ -31,13 +31,3 @@ def read_json(*parts: str) -> Any:
     """A packaged JSON file, parsed (cached: callers must not change it)."""
     return json.loads(read_text(*parts))
 
-
-def license_text(spdx: str) -> str | None:
-    """The shipped full text of a licence, or None when the toolkit ships none for it."""
-    node = resource("licenses", f"{spdx}.txt")
-    return node.read_text(encoding="utf-8") if node.is_file() else None
-
-
-def shipped_licenses() -> list[str]:
-    """SPDX ids whose full text ships with the toolkit."""
-    return sorted(p.name.removesuffix(".txt") for p in resource("licenses").iterdir() if p.name.endswith(".txt"))
