@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +18,6 @@ from .base import (
     count_lines,
     file_item,
     is_inside,
-    labelled_item,
     require_path,
     skip,
 )
@@ -32,15 +30,7 @@ NON_EMOTIONS = frozenset({"unknown", "NF"})
 
 
 def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, str]:
-    """The FER+ majority vote, or (None, why) when unknown/NF wins, the top is tied or agreement is low.
-
-    Examples
-    --------
-    >>> majority_label([0, 8, 2, 0, 0, 0, 0, 0, 0, 0], 0.5)
-    ('happiness', '')
-    >>> majority_label([5, 5, 0, 0, 0, 0, 0, 0, 0, 0], 0.5)[0] is None
-    True
-    """
+    """The FER+ majority vote, or (None, why) when unknown/NF wins, the top is tied or agreement is low."""
     total = sum(votes)
     if total == 0:
         return None, "no votes"
@@ -64,37 +54,6 @@ def _votes(row: list[str]) -> tuple[list[int], str]:
     except ValueError:
         return [], "a vote count is not an integer"
     return votes, "a vote count is negative" if min(votes) < 0 else ""
-
-
-def _file_kind(path: str) -> str | None:
-    """"file" (a regular file), "link" (a link to a file) or None (missing, or not a file), in one stat."""
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode):
-        return "file"
-    return "link" if stat.S_ISLNK(mode) and os.path.isfile(path) else None
-
-
-def _folder_kinds(folder: str) -> dict[str, str]:
-    """``_file_kind`` of the files and links in ``folder``, in one directory read (no stat per regular file)."""
-    kinds: dict[str, str] = {}
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_file(follow_symlinks=False):
-                    kinds[entry.name] = "file"
-                elif entry.is_symlink():
-                    kinds[entry.name] = "link"
-    except OSError:
-        return {}
-    return kinds
-
-
-def _is_plain_name(name: str) -> bool:
-    """A file name with no folder part (so it cannot point outside the folder by itself)."""
-    return bool(name) and name not in (".", "..") and "/" not in name and os.sep not in name
 
 
 class FerPlus(SourceFormat):
@@ -129,40 +88,27 @@ class FerPlus(SourceFormat):
             raise SourceNotFoundError(msg, source=source.name, path=root)
         min_agreement = source.options["min_agreement"]
         for folder, split in folders:
-            label_csv = require_path(source, folder / "label.csv", what="FER+ label", is_dir=False)
-            folder_text, folder_name = str(folder), folder.name
-            kinds = _folder_kinds(folder_text)
-            at_line = f"{folder_name}/label.csv:line "
-            with open(label_csv, newline="", encoding="utf-8-sig") as handle:
+            with open(folder / "label.csv", newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
                     if not row:
                         continue
+                    at_line = f"{folder.name}/label.csv:line {reader.line_num}"
                     votes, malformed = _votes(row)
                     if malformed:
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.MALFORMED_ROW, malformed)
+                        yield skip(source, at_line, SkipReason.MALFORMED_ROW, malformed)
                         continue
                     name = row[0].strip()
-                    plain = _is_plain_name(name)
-                    path = f"{folder_text}{os.sep}{name}" if plain else os.path.join(folder_text, name)
-                    # a bare file name stays in the folder (links out of root are refused by file_item);
-                    # anything with separators or dots is resolved (a few stats instead of one)
-                    if not plain and not is_inside(folder, Path(path)):
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.PATH_ESCAPE,
-                                   f"image '{row[0]}' resolves outside '{folder}'")
+                    path = os.path.join(folder, name)
+                    # a bare file name stays in the folder (links out of root are refused by file_item)
+                    bare = name not in ("", ".", "..") and "/" not in name and os.sep not in name
+                    if not bare and not is_inside(folder, Path(path)):
+                        yield skip(source, at_line, SkipReason.PATH_ESCAPE, f"image '{row[0]}' resolves outside '{folder}'")
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
-                        yield skip(source, f"{at_line}{reader.line_num}", SkipReason.NO_CONSENSUS, why)
-                        continue
-                    kind = kinds.get(name) if plain else None
-                    if kind != "file":  # not listed (another spelling, another folder) or a link: look at it
-                        kind = _file_kind(path)
-                    item_ref = f"{folder_name}/{name if plain else os.path.basename(path)}"
-                    if kind is None:
-                        yield skip(source, f"{folder_name}/{name}", SkipReason.MISSING,
-                                   f"named at {at_line}{reader.line_num}")
-                    elif kind == "file":  # a regular file, not a link: nothing to resolve
-                        yield labelled_item(source, ref=item_ref, raw_label=label, path=path, split=split)
+                        yield skip(source, at_line, SkipReason.NO_CONSENSUS, why)
+                    elif not os.path.isfile(path):
+                        yield skip(source, f"{folder.name}/{name}", SkipReason.MISSING, f"named at {at_line}")
                     else:
-                        yield file_item(source, root, path, item_ref, label, split=split)
+                        yield file_item(source, root, path, f"{folder.name}/{os.path.basename(path)}", label, split=split)

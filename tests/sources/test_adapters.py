@@ -89,6 +89,8 @@ def test_ferplus_majority_label_min_agreement() -> None:
     assert majority_label(votes, 0.4) == ("neutral", "")
     assert majority_label(votes, 0.5)[0] is None
     assert majority_label([0] * 10, 0.5) == (None, "no votes")
+    assert majority_label([0, 8, 2, 0, 0, 0, 0, 0, 0, 0], 0.5) == ("happiness", "")
+    assert majority_label([5, 5, 0, 0, 0, 0, 0, 0, 0, 0], 0.5) == (None, "tied top vote between neutral, happiness")
 
 
 def test_labelled_csv_messy_rows(multi_source_config: Path) -> None:
@@ -128,7 +130,7 @@ def test_exclude_and_label_overrides(multi_source_config: Path) -> None:
 
 
 def test_ferplus_links_and_folders_named_in_label_csv(multi_source_config: Path, tmp_path: Path) -> None:
-    """One directory read per folder: a link to a file in root is an image, one out of root is refused."""
+    """A link to a file in root is an image, one out of root is refused; folders and dangling links are missing."""
     train = next(tmp_path.rglob("FERPlus/data/FER2013Train"))
     outside = tmp_path / "outside.png"
     outside.write_bytes((train / "fer0000000.png").read_bytes())
