@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from huggingface_hub import HfApi, constants
+from huggingface_hub import HfApi, constants, errors
 
-from ..errors import PublishError
+from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
 from ..records import Manifest
 from ..validation import validate_release
 from ..writers import WRITERS
 from ..writers.license import release_files, write_checksums
 from ..writers.manifest import read_manifest
-from .hub import NOT_UPLOADED, publish_to_hub, tag_target
-from .state import STATE_FILE, JsonRecord, check_registry_location, content_hash, registry_path
-from .zenodo import ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
+from .state import STATE_FILE, JsonRecord, check_registry_location, registry_path
+from .zenodo import RESUME, ZENODO_SANDBOX_URL, ZENODO_URL, ZenodoClient
 
 logger = logging.getLogger(__name__)
+
+#: Files of a release folder that are bookkeeping, not data (never uploaded).
+NOT_UPLOADED = [STATE_FILE]
 
 
 def _zenodo_name(rel: str) -> str:
@@ -63,6 +68,76 @@ def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: st
                       f"{rel} ({(release_dir / rel).stat().st_size} bytes)" for rel in files),
                   f"POST {hub}/api/datasets/{hf_repo}/tag/<commit> (tag v{manifest.version})"]
     return steps
+
+
+@contextmanager
+def _hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
+    """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token)."""
+    # Nothing is retried here: huggingface_hub's http_backoff retries what is safe to repeat (preupload and
+    # LFS transfers on 429/5xx and dropped connections; not the commit).
+    endpoint = api.endpoint.rstrip("/")
+    try:
+        yield
+    except errors.OfflineModeIsEnabled as err:
+        msg = f"step '{step}' for {repo_id} needs the network but HF_HUB_OFFLINE is set."
+        raise PublishError(msg, hint="unset HF_HUB_OFFLINE and run the same command again.") from err
+    except errors.HfHubHTTPError as err:
+        status, method = err.response.status_code, err.response.request.method
+        path = urlsplit(str(err.response.request.url)).path
+        said = " ".join((err.server_message or "").split())[:300]
+        where = f"step '{step}' for {repo_id} ({method} {path}: HTTP {status}{f' {said}' if said else ''})"
+        context: dict[str, Any] = {"service": "the Hub", "status_code": status, "method": method, "path": path}
+        if status in (401, 403):
+            msg = (f"the Hub refused HF_TOKEN at {where}; check HF_TOKEN is valid and has write access to {repo_id}."
+                   if status == 401 else f"the Hub forbade {where}; check HF_TOKEN has write access to {repo_id}.")
+            raise PublishAuthError(msg, hint=f"create a token with write access to {repo_id} at {endpoint}/settings/"
+                                   "tokens, export HF_TOKEN=<it> and run the same command again.", **context) from err
+        if status == 429 or status >= 500:
+            msg = f"the Hub failed {where}; {RESUME}."  # after huggingface_hub's own retries, where it makes any
+            raise PublishUnavailableError(msg, **context) from err
+        if status == 404:
+            msg = f"the Hub has no {repo_id} or cannot show it to HF_TOKEN: {where}."
+            raise PublishHTTPError(msg, hint=f"check the name {repo_id} and that HF_TOKEN can write to it.",
+                                   **context) from err
+        msg = f"the Hub refused {where}; fix the cause and run the same command again."
+        raise PublishHTTPError(msg, **context) from err
+    except errors.HTTPError as err:
+        # The HTTP library's base error (httpx's in huggingface_hub 1.x, httpx2's in 2.x, as errors.py
+        # imports it): HfHubHTTPError is one, and the transport failures left after its retries are the others.
+        msg = (f"the Hub at {endpoint} could not be reached at step '{step}' for {repo_id} ({type(err).__name__}); "
+               f"{RESUME}.")
+        raise PublishUnavailableError(msg, service="the Hub", status_code=None) from err
+
+
+def _tag_target(api: Any, repo_id: str, tag: str) -> str | None:
+    """The commit ``tag`` points to in the dataset repo, or None when there is no such tag (or repo)."""
+    with _hub_errors("list tags", repo_id, api):
+        try:
+            refs = api.list_repo_refs(repo_id, repo_type="dataset")
+        except errors.RepositoryNotFoundError:  # not made yet (a wrong token is another error: "Invalid credentials")
+            return None
+    return next((t.target_commit for t in refs.tags if t.name == tag), None)
+
+
+def _publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, state: JsonRecord) -> dict[str, Any]:
+    """Create the repo (exist_ok), upload the folder, then tag ``v{version}``; each step recorded in ``state``."""
+    hub = state.setdefault("hub", {})
+    if not hub.get("repo_created"):
+        with _hub_errors("create Hub repo", repo_id, api):
+            api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+        state.save("hub", repo_created=True)
+    if not hub.get("commit"):
+        with _hub_errors("upload to the Hub", repo_id, api):
+            info = api.upload_folder(folder_path=str(release_dir), repo_id=repo_id, repo_type="dataset",
+                                     commit_message=f"Release {version}", ignore_patterns=NOT_UPLOADED)
+        state.save("hub", commit=getattr(info, "oid", None) or str(info))
+    if not hub.get("tag"):
+        if _tag_target(api, repo_id, f"v{version}") is None:
+            with _hub_errors("create Hub tag", repo_id, api):
+                api.create_tag(repo_id, tag=f"v{version}", revision=hub["commit"], repo_type="dataset",
+                               tag_message=f"Release {version}")
+        state.save("hub", tag=f"v{version}")
+    return hub
 
 
 def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, state: JsonRecord,
@@ -178,9 +253,9 @@ def publish_release(
         raise PublishError(msg, hint=f"export {exports} and run the same command again.")
     where = registry_path(registry, metadata=metadata)
     check_registry_location(where)
-    if errors := validate_release(root).errors():
-        msg = (f"'{root}' does not validate ({len(errors)} error{'s' if len(errors) != 1 else ''}, first: {errors[0].where}: "
-               f"{errors[0].message}); run `microe validate {root}` and fix them before publishing.")
+    if problems := validate_release(root).errors():
+        msg = (f"'{root}' does not validate ({len(problems)} error{'s' if len(problems) != 1 else ''}, first: {problems[0].where}: "
+               f"{problems[0].message}); run `microe validate {root}` and fix them before publishing.")
         raise PublishError(msg)
     if dry_run:
         return {"plan": plan(root, hf_repo=hf_repo, zenodo=zenodo, zenodo_url=base, hf_endpoint=hf_endpoint),
@@ -189,7 +264,11 @@ def publish_release(
     reg = JsonRecord(where)
     versions = reg.setdefault("versions", {})
     state = JsonRecord(root / STATE_FILE)
-    digest = state.get("content_hash") or content_hash(root)
+    digest = state.get("content_hash")
+    if not digest:  # sha256 over the data files' lines of SHA256SUMS: the release's content, DOI edits aside
+        lines = [line for line in (root / "SHA256SUMS").read_text().splitlines()
+                 if line.endswith(".parquet") or line.endswith("  microe.csv")]
+        digest = "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
     known = versions.get(manifest.version)
     if known and known.get("content_hash") != digest:
         msg = (f"version {manifest.version} is already published (DOI {known.get('doi')}) with other content; a "
@@ -203,7 +282,7 @@ def publish_release(
     api = HfApi(endpoint=hf_endpoint, token=os.environ["HF_TOKEN"]) if hf_repo else None
     hub = state.get("hub", {})
     if hf_repo and not hub.get("tag"):
-        target = tag_target(api, hf_repo, f"v{manifest.version}")
+        target = _tag_target(api, hf_repo, f"v{manifest.version}")
         if target is not None and target != hub.get("commit"):
             msg = (f"{hf_repo} already has tag v{manifest.version}, not made by this release's publish run: a published "
                    f"version never changes. Build a new version.")
@@ -217,7 +296,7 @@ def publish_release(
         reg.save(latest_record_id=zen["record_id"], concept_recid=zen.get("concept_recid"),
                  concept_doi=zen.get("concept_doi"))
     if hf_repo:
-        result["hub"] = publish_to_hub(api, root, hf_repo, manifest.version, state)
+        result["hub"] = _publish_to_hub(api, root, hf_repo, manifest.version, state)
     versions.setdefault(manifest.version, {"content_hash": digest}).update(complete=True, hub=result.get("hub"))
     reg.save()
     return result

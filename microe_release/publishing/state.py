@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -45,13 +44,6 @@ def check_registry_location(path: Path) -> None:
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         msg = f"the registry '{path}'{origin} cannot be written; choose a path you can write with --registry."
         raise PublishError(msg)
-
-
-def content_hash(release_dir: Path) -> str:
-    """sha256 over the data files' lines of SHA256SUMS: the release's content, DOI edits aside."""
-    lines = [line for line in (release_dir / "SHA256SUMS").read_text().splitlines()
-             if line.endswith(".parquet") or line.endswith("  microe.csv")]
-    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
 class JsonRecord(dict[str, Any]):

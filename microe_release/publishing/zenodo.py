@@ -48,19 +48,6 @@ def _one_line(text: str, limit: int = 300) -> str:
     return " ".join(text.split())[:limit]
 
 
-def _detail(response: requests.Response) -> str:
-    """Zenodo's own words: ``message`` plus each ``errors[]`` field (its documented error body)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = response.text
-    if not isinstance(body, dict):
-        return _one_line(str(body))
-    fields = "; ".join(f"{e.get('field', '')}: {e.get('message', '')}".lstrip(": ")
-                       for e in body.get("errors") or [] if isinstance(e, dict))
-    return _one_line(f"{body.get('message', '')}{f' ({fields})' if fields else ''}")
-
-
 def _retries(count: int) -> str:
     return f"{count} retr{'y' if count == 1 else 'ies'}"
 
@@ -129,14 +116,23 @@ class ZenodoClient:
                                           path=path) from err
 
     def _refused(self, step: str, method: str, url: str, response: requests.Response, what: str) -> PublishError:
-        status, path, detail = response.status_code, urlsplit(url).path, _detail(response)
+        status, path = response.status_code, urlsplit(url).path
+        try:  # Zenodo's own words: ``message`` plus each ``errors[]`` field (its documented error body)
+            body = response.json()
+        except ValueError:
+            body = response.text
+        if isinstance(body, dict):
+            fields = "; ".join(f"{e.get('field', '')}: {e.get('message', '')}".lstrip(": ")
+                               for e in body.get("errors") or [] if isinstance(e, dict))
+            body = f"{body.get('message', '')}{f' ({fields})' if fields else ''}"
+        detail = _one_line(str(body))
         context: dict[str, Any] = {"service": "Zenodo", "status_code": status, "method": method, "path": path}
         where = f"step '{step}' ({method} {path}: HTTP {status}{f' {detail}' if detail else ''})"
         token_hint = (f"create a token with the {SCOPES} scopes at {self.base_url}/account/settings/applications/"
                       f"tokens/new/, export ZENODO_TOKEN=<it> and run the same command again.")
         if status in RETRY_STATUSES:
             if method in RETRY_METHODS:
-                retried = len(getattr(getattr(response.raw, "retries", None), "history", ()) or ())
+                retried = len(response.raw.retries.history)
                 msg = f"Zenodo kept failing at {where}, after {_retries(retried)}; {RESUME}."
             else:
                 msg = f"Zenodo failed {where}, not repeated, as a POST may have been applied; {RESUME}."

@@ -211,7 +211,7 @@ def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: 
         import os, sys
         import huggingface_hub.constants
         huggingface_hub.constants.HF_HUB_DISABLE_XET = True
-        from microe_release.publishing import zenodo as z, hub as h
+        from microe_release.publishing import zenodo as z
         calls = {{"n": 0}}
         def die_after(func):
             def wrapper(*args, **kwargs):
@@ -454,7 +454,7 @@ def test_hub_errors_one_line(servers, release: Path, monkeypatch: pytest.MonkeyP
     import huggingface_hub.constants
     from huggingface_hub import HfApi
 
-    from microe_release.publishing.hub import publish_to_hub
+    from microe_release.publishing import _publish_to_hub
     from microe_release.publishing.state import STATE_FILE, JsonRecord
 
     hub, _ = servers
@@ -468,7 +468,7 @@ def test_hub_errors_one_line(servers, release: Path, monkeypatch: pytest.MonkeyP
     else:
         hub.faults.append(Fault("POST", r"/api/repos/create", setup))
     with pytest.raises(error, match=match) as caught:
-        publish_to_hub(HfApi(endpoint=endpoint, token=hub.token), release, REPO, "1.0.0", JsonRecord(release / STATE_FILE))
+        _publish_to_hub(HfApi(endpoint=endpoint, token=hub.token), release, REPO, "1.0.0", JsonRecord(release / STATE_FILE))
     assert "\n" not in str(caught.value) and hub.token not in str(caught.value)
     assert setup not in ("403", "offline") or caught.value.hint
 
