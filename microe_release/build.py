@@ -160,7 +160,7 @@ def collect_records(
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
               *, strict: bool, old: Manifest | None, metadata: DatasetMetadata, exclusions: dict[str, dict[str, str]],
-              pool: ProcessPoolExecutor | None = None, progress: bool = False) -> Manifest:
+              progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
     records, conflicts, merged = merge_exact_duplicates(records)
@@ -174,7 +174,7 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
         earlier = {r.id: r.split for r in old.records}
         records = [replace(r, fixed_split=earlier[r.id]) if r.id in earlier else r for r in records]
     with dedup_bar:
-        groups, near_groups = assign_groups(records, pool=pool, progress=dedup_bar.update)
+        groups, near_groups = assign_groups(records, progress=dedup_bar.update)
     with progress_bar(total=len(records), desc="split", unit="img", enabled=progress) as split_bar:
         splits = assign_splits(records, groups, ratios=config.splits, split_names=config.split_names,
                                class_names=CLASS_NAMES, seed=config.seed, progress=split_bar.update)
@@ -274,7 +274,7 @@ def build_release(
                     ray_address=ray_address, pool=pool)
                 processed = time.perf_counter()
                 manifest = _assemble(config, records, skipped, seen, strict=strict, old=old, exclusions=exclusions,
-                                     metadata=metadata, pool=pool, progress=progress)
+                                     metadata=metadata, progress=progress)
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,
                                     tool_version=importlib.metadata.version("microe-release"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 
 import numpy as np
 
@@ -16,9 +15,6 @@ logger = logging.getLogger(__name__)
 #: Two images whose 64-bit pHashes differ in at most this many bits are near-duplicates: 6/64 catches
 #: re-encodes, slight crops, blur and brightness changes while distinct faces sit far above (see README).
 NEAR_DUPLICATE_BITS = 6
-
-#: Hashes from which a given pool searches half of the bands (below, sending them costs more).
-POOL_MIN_HASHES = 20_000
 
 #: Two hashes within NEAR_DUPLICATE_BITS bits agree exactly on one of NEAR_DUPLICATE_BITS + 1 bands (pigeonhole).
 _BANDS = NEAR_DUPLICATE_BITS + 1
@@ -79,37 +75,24 @@ def _band_pairs(hashes: np.ndarray, band: int, max_bits: int) -> np.ndarray:
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def _bands_close_pairs(values: np.ndarray, bands: list[int], max_bits: int) -> np.ndarray:
-    """:func:`_band_pairs` over some bands (a helper process's unit of work)."""
-    found = [_band_pairs(values, band, max_bits) for band in bands]
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-
-
-def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS, pool: Executor | None = None,
+def near_duplicate_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS,
                          progress: Callable[[int], object] | None = None) -> list[tuple[int, int]]:
-    """Sorted index pairs (i < j) of hashes within ``max_bits`` bits; a ``pool`` searches half the bands meanwhile."""
+    """Sorted index pairs (i < j) of hashes within ``max_bits`` bits."""
     progress = progress or (lambda _steps: None)
     n = len(hashes)
     if n < 2:
         progress(_BANDS)
         return []
     values = np.array(hashes, dtype=np.uint64)
-    future, half = None, _BANDS
-    if pool is not None and n >= POOL_MIN_HASHES:  # the upper bands there, the lower ones here
-        half = _BANDS // 2
-        future = pool.submit(_bands_close_pairs, values, list(range(half, _BANDS)), max_bits)
     found = []
-    for band in range(half):
+    for band in range(_BANDS):
         found.append(_band_pairs(values, band, max_bits))
         progress(1)
-    if future is not None:
-        found.append(future.result())
-        progress(_BANDS - half)
     codes = np.unique(np.concatenate(found))
     return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
-def assign_groups(records: list[ImageRecord], pool: Executor | None = None,
+def assign_groups(records: list[ImageRecord],
                   progress: Callable[[int], object] | None = None) -> tuple[list[int], list[list[str]]]:
     """Group near-duplicates and each source's subjects: (group = first member's index, near-duplicate id lists)."""
     parent = list(range(len(records)))  # union-find: each set named by its smallest member
@@ -124,7 +107,7 @@ def assign_groups(records: list[ImageRecord], pool: Executor | None = None,
         ra, rb = find(a), find(b)
         parent[max(ra, rb)] = min(ra, rb)
 
-    for a, b in near_duplicate_pairs([r.phash for r in records], pool=pool, progress=progress):
+    for a, b in near_duplicate_pairs([r.phash for r in records], progress=progress):
         union(a, b)
     near_groups: dict[int, list[str]] = defaultdict(list)
     for i, record in enumerate(records):
