@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from ..labels import CLASS_NAMES
 from ..progress import progress_bar
 from ..writers.manifest import read_manifest
 from ..writers.report import colour_dominance, original_dimensions
 from . import figures
-from .features import edges, hog_lbp, region_properties
-from .stats import class_means, composition, intensity, load_images, quality
+from .stats import class_means, composition, feature_samples, intensity, load_images, quality
 
 logger = logging.getLogger(__name__)
 
 #: The page's sections, in order (each is an element id in index.html).
 SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "model")
-
-
-def _feature_samples(images: np.ndarray, labels: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
-    samples, numbers = [], {}
-    for name in ("happy", "surprised", "angry"):
-        found = np.flatnonzero(labels == CLASS_NAMES.index(name))
-        if not len(found):
-            continue
-        image = images[found[0]]
-        hog_picture, lbp, hog_numbers = hog_lbp(image)
-        canny_map, sobel_map, edge_numbers = edges(image)
-        regions, props = region_properties(image)
-        samples.append((name, image, {"HOG": hog_picture, "LBP": lbp, "Canny edges": canny_map, "Sobel": sobel_map,
-                                      "region": regions, "region_props": props}))
-        numbers[name] = {"hog_lbp": hog_numbers, "edges": edge_numbers, "region": props}
-    return samples, numbers
 
 
 def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
@@ -92,21 +71,22 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     colour = colour_dominance(manifest)
     means, mean_numbers = class_means(images, labels)
     pixel_stats = intensity(images, labels)
-    sample_maps, feature_numbers = _feature_samples(images, labels)
+    sample_maps, feature_numbers = feature_samples(images, labels)
     model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
-    drawings: dict[str, Callable[[], bytes]] = {"composition": functools.partial(figures.composition_figure, comp)}
-    for split in comp["by_split"]:
-        drawings[f"samples_{split}"] = functools.partial(figures.samples_figure, images, labels, splits == split,
-                                                         f"{split} split")
-    drawings["class_means"] = functools.partial(figures.means_figure, means, mean_numbers["distance"])
-    drawings["intensity"] = functools.partial(figures.intensity_figure, pixel_stats)
-    drawings["colour_dominance"] = functools.partial(figures.colour_figure, colour)
-    drawings["features"] = functools.partial(figures.features_figure, sample_maps)
+    drawings: list[tuple[Any, ...]] = [  # name, drawing function, its arguments
+        ("composition", figures.composition_figure, comp),
+        *[(f"samples_{split}", figures.samples_figure, images, labels, splits == split, f"{split} split")
+          for split in comp["by_split"]],
+        ("class_means", figures.means_figure, means, mean_numbers["distance"]),
+        ("intensity", figures.intensity_figure, pixel_stats),
+        ("colour_dominance", figures.colour_figure, colour),
+        ("features", figures.features_figure, sample_maps),
+    ]
     bar.total = len(drawings)
     pngs: dict[str, bytes] = {}
-    for name, draw in drawings.items():
+    for name, draw, *args in drawings:
         bar.set_postfix_str(name)
-        pngs[name] = draw()
+        pngs[name] = draw(*args)
         bar.update(1)
     bar.close()
     pngs.update({f"model_{k}": v for k, v in model_pictures.items()})
@@ -124,17 +104,14 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
         "figures": sorted(f"{name}.png" for name in pngs),
     }
     (out / "report.json").write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
-    (out / "index.html").write_text(_render(numbers, pngs), encoding="utf-8")
-    logger.info("report for %d images in %.1f s", comp["total"], time.perf_counter() - started)
-    return numbers
-
-
-def _render(numbers: dict[str, Any], pngs: dict[str, bytes]) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("microe_release.report", "templates"), autoescape=select_autoescape())
     uri = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in pngs.items()}
-    return env.get_template("report.html.j2").render(n=numbers, img=uri, sections=SECTIONS, classes=CLASS_NAMES)
+    page = env.get_template("report.html.j2").render(n=numbers, img=uri, sections=SECTIONS, classes=CLASS_NAMES)
+    (out / "index.html").write_text(page, encoding="utf-8")
+    logger.info("report for %d images in %.1f s", comp["total"], time.perf_counter() - started)
+    return numbers
 
 
 __all__ = ["SECTIONS", "generate_report"]

@@ -19,7 +19,9 @@ def _plt() -> Any:
     return plt
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Any, tight: bool = True) -> bytes:
+    if tight:
+        fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
     _plt().close(fig)
@@ -41,7 +43,6 @@ def composition_figure(comp: dict[str, Any]) -> bytes:
     ax2.bar(list(comp["by_source"]), list(comp["by_source"].values()), color="gray")
     ax2.set(title="Images per source")
     ax2.tick_params(axis="x", rotation=30)
-    fig.tight_layout()
     return _png(fig)
 
 
@@ -58,7 +59,6 @@ def samples_figure(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, tit
                 ax.imshow(images[chosen[j]], cmap="gray", vmin=0, vmax=255)
         axes[i, 0].set_title(name, fontsize=7, loc="left")
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
     return _png(fig)
 
 
@@ -81,7 +81,7 @@ def means_figure(means: dict[str, np.ndarray], distance: dict[str, dict[str, flo
     for i in range(len(names)):
         for j in range(len(names)):
             ax.text(j, i, f"{matrix[i, j]:.0f}", ha="center", va="center", fontsize=6, color="white")
-    return _png(fig)
+    return _png(fig, tight=False)
 
 
 def intensity_figure(stats: dict[str, Any]) -> bytes:
@@ -103,7 +103,6 @@ def intensity_figure(stats: dict[str, Any]) -> bytes:
     ax2.set_xticks(x, names, rotation=30)
     ax2.set(title="Brightness and contrast", ylabel="gray level")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
     return _png(fig)
 
 
@@ -130,7 +129,6 @@ def colour_figure(colour: dict[str, Any]) -> bytes:
     ax2.set_ylim(-0.6, 1.1)
     ax2.axis("off")
     ax2.set_title("Mean colour of the colour originals", fontsize=9)
-    fig.tight_layout()
     return _png(fig)
 
 
@@ -151,5 +149,4 @@ def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> by
             r0, c0, r1, c1 = props["bbox"]
             axes[row, -1].add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="white"))
         axes[row, 0].text(-2, 24, name, rotation=90, va="center", ha="right", fontsize=8)
-    fig.tight_layout()
     return _png(fig)

@@ -95,6 +95,46 @@ def intensity(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     return out
 
 
+def feature_samples(images: np.ndarray, labels: np.ndarray) -> tuple[list[Any], dict[str, Any]]:
+    """HOG, LBP, Canny, Sobel and Otsu-region maps of a happy, a surprised and an angry image, with their numbers."""
+    from skimage.feature import canny, hog, local_binary_pattern
+    from skimage.filters import sobel, threshold_otsu
+    from skimage.measure import label, regionprops
+
+    samples, numbers = [], {}
+    for name in ("happy", "surprised", "angry"):
+        found = np.flatnonzero(labels == CLASS_NAMES.index(name))
+        if not len(found):
+            continue
+        image = images[found[0]]
+        vector, hog_picture = hog(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                                  visualize=True, feature_vector=True)
+        lbp = local_binary_pattern(image, P=8, R=1, method="uniform")
+        canny_map, sobel_map = canny(image.astype(float) / 255.0, sigma=1.0), sobel(image.astype(float) / 255.0)
+        threshold = threshold_otsu(image)
+        mask = image > threshold
+        if mask.mean() > 0.5:  # keep the smaller side as foreground (the face)
+            mask = ~mask
+        regions = label(mask)
+        by_area = sorted(regionprops(regions), key=lambda r: r.area, reverse=True)
+        props: dict[str, Any] = {"threshold": float(threshold), "regions": len(by_area)}
+        if by_area:
+            top = by_area[0]
+            props.update(area=int(top.area), perimeter=round(float(top.perimeter), 3), bbox=[int(v) for v in top.bbox],
+                         centroid=[round(float(v), 2) for v in top.centroid])
+        samples.append((name, image, {"HOG": hog_picture, "LBP": lbp, "Canny edges": canny_map, "Sobel": sobel_map,
+                                      "region": regions, "region_props": props}))
+        numbers[name] = {
+            "hog_lbp": {"hog_length": int(vector.size), "hog_mean": round(float(vector.mean()), 5),
+                        "lbp_method": "uniform, P=8, R=1",
+                        "lbp_histogram": np.bincount(lbp.astype(int).ravel(), minlength=10).tolist()},
+            "edges": {"canny_sigma": 1.0, "edge_pixel_share": round(float(canny_map.mean()), 4),
+                      "sobel_mean": round(float(sobel_map.mean()), 5)},
+            "region": props,
+        }
+    return samples, numbers
+
+
 def quality(root: Path, manifest: Manifest) -> dict[str, Any]:
     """Skipped items by reason, duplicates, conflicts, leakage and a validation summary."""
     from ..validation import validate_release

@@ -8,8 +8,7 @@ from ..errors import ConfigError
 from .base import SourceConfig, SourceFormat
 from .fer2013 import Fer2013Csv
 from .ferplus import FerPlus
-from .filename_pattern import FilenamePattern
-from .image_folder import ImageFolder
+from .image_folder import FilenamePattern, ImageFolder
 from .labelled_csv import LabelledCsv
 from .synthetic import Synthetic
 
