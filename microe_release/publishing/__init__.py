@@ -130,7 +130,7 @@ def _publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, sta
         with _hub_errors("upload to the Hub", repo_id, api):
             info = api.upload_folder(folder_path=str(release_dir), repo_id=repo_id, repo_type="dataset",
                                      commit_message=f"Release {version}", ignore_patterns=NOT_UPLOADED)
-        state.save("hub", commit=getattr(info, "oid", None) or str(info))
+        state.save("hub", commit=info.oid)
     if not hub.get("tag"):
         if _tag_target(api, repo_id, f"v{version}") is None:
             with _hub_errors("create Hub tag", repo_id, api):
