@@ -6,17 +6,10 @@ import io
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from ..labels import CLASS_NAMES
-
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _png(fig: Any, tight: bool = True) -> bytes:
@@ -24,14 +17,13 @@ def _png(fig: Any, tight: bool = True) -> bytes:
         fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
-    _plt().close(fig)
     return buf.getvalue()
 
 
 def composition_figure(comp: dict[str, Any]) -> bytes:
     """Images per class and split (Fig. 1), and per source."""
-    plt = _plt()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 1]})
+    fig = Figure(figsize=(12, 4))
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     splits = list(comp["by_split_class"])
     width = 0.8 / max(len(splits), 1)
     x = np.arange(len(CLASS_NAMES))
@@ -48,8 +40,8 @@ def composition_figure(comp: dict[str, Any]) -> bytes:
 
 def samples_figure(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, title: str, per_class: int = 8) -> bytes:
     """A grid of samples per class (Figs. 2 and 3)."""
-    plt = _plt()
-    fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(per_class * 0.9, len(CLASS_NAMES) * 0.95))
+    fig = Figure(figsize=(per_class * 0.9, len(CLASS_NAMES) * 0.95))
+    axes = fig.subplots(len(CLASS_NAMES), per_class)
     for i, name in enumerate(CLASS_NAMES):
         chosen = np.flatnonzero(mask & (labels == i))[:per_class]
         for j in range(per_class):
@@ -64,9 +56,8 @@ def samples_figure(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, tit
 
 def means_figure(means: dict[str, np.ndarray], distance: dict[str, dict[str, float]]) -> bytes:
     """Mean image per class and the pairwise distance matrix between them."""
-    plt = _plt()
     names = list(means)
-    fig = plt.figure(figsize=(14, 4))
+    fig = Figure(figsize=(14, 4))
     for k, name in enumerate(names):
         ax = fig.add_subplot(2, 8, (k // 4) * 8 + k % 4 + 1)  # a 2 x 4 block on the left
         ax.imshow(means[name], cmap="gray", vmin=0, vmax=255)
@@ -86,8 +77,8 @@ def means_figure(means: dict[str, np.ndarray], distance: dict[str, dict[str, flo
 
 def intensity_figure(stats: dict[str, Any]) -> bytes:
     """Pixel intensity histograms per class, and brightness/contrast spread."""
-    plt = _plt()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    fig = Figure(figsize=(12, 4))
+    ax1, ax2 = fig.subplots(1, 2)
     for name, entry in stats["per_class"].items():
         hist = np.asarray(entry["histogram"], dtype=float)
         ax1.plot(hist / max(hist.sum(), 1), label=name, linewidth=1)
@@ -108,9 +99,9 @@ def intensity_figure(stats: dict[str, Any]) -> bytes:
 
 def colour_figure(colour: dict[str, Any]) -> bytes:
     """Colour dominance of the source images before grayscale conversion (Fig. 7)."""
-    plt = _plt()
     names = list(colour) or ["(none)"]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.5))
+    fig = Figure(figsize=(12, 3.5))
+    ax1, ax2 = fig.subplots(1, 2)
     channels = ("red", "green", "blue", "none")
     bottom = np.zeros(len(names))
     for channel, colour_name in zip(channels, ("tab:red", "tab:green", "tab:blue", "lightgray"), strict=True):
@@ -123,7 +114,7 @@ def colour_figure(colour: dict[str, Any]) -> bytes:
     ax1.legend(fontsize=7)
     for k, name in enumerate(names):
         rgb = colour.get(name, {}).get("mean_rgb")
-        ax2.add_patch(plt.Rectangle((k, 0), 0.9, 1, color=[v / 255 for v in rgb] if rgb else "white", ec="black"))
+        ax2.add_patch(Rectangle((k, 0), 0.9, 1, color=[v / 255 for v in rgb] if rgb else "white", ec="black"))
         ax2.text(k + 0.45, -0.15, f"{name}\n{rgb if rgb else 'no colour'}", ha="center", va="top", fontsize=7)
     ax2.set_xlim(0, max(len(names), 1))
     ax2.set_ylim(-0.6, 1.1)
@@ -134,9 +125,9 @@ def colour_figure(colour: dict[str, Any]) -> bytes:
 
 def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> bytes:
     """Per sample: image, HOG, LBP, Canny, Sobel, segmented region with its bounding box (Figs. 4-6)."""
-    plt = _plt()
     cols = ("image", "HOG", "LBP", "Canny edges", "Sobel", "region")
-    fig, axes = plt.subplots(len(samples), len(cols), figsize=(len(cols) * 1.7, len(samples) * 1.8), squeeze=False)
+    fig = Figure(figsize=(len(cols) * 1.7, len(samples) * 1.8))
+    axes = fig.subplots(len(samples), len(cols), squeeze=False)
     for row, (name, image, maps) in enumerate(samples):
         for col, key in enumerate(cols):
             ax = axes[row, col]
@@ -147,6 +138,6 @@ def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> by
         props = maps["region_props"]
         if props.get("bbox"):
             r0, c0, r1, c1 = props["bbox"]
-            axes[row, -1].add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="white"))
+            axes[row, -1].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="white"))
         axes[row, 0].text(-2, 24, name, rotation=90, va="center", ha="right", fontsize=8)
     return _png(fig)
