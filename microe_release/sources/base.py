@@ -139,10 +139,12 @@ def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -
     return SkippedItem(source=source.name, source_ref=ref, reason=reason, detail=detail)
 
 
-def labelled_item(source: SourceConfig, *, ref: str, raw_label: str, path: str | None = None,
+def labelled_item(source: SourceConfig, ref: str, raw_label: str, *, root: Path | None = None, path: str | None = None,
                   pixels: str | None = None, subject: str | None = None, split: str | None = None,
                   builtin: dict[str, str] | None = None) -> Found:
-    """Map a raw label (``builtin``: a format's own codes, overridden by the source's ``labels``) and build the item."""
+    """Item for ``raw_label`` (``builtin``: format codes, overridden by ``labels``); links out of ``root`` refused."""
+    if root and path and os.path.islink(path) and not is_inside(root, Path(path)):
+        return skip(source, ref, SkipReason.PATH_ESCAPE, f"link '{ref}' resolves outside '{root}'")
     raw = raw_label.strip()
     if raw.lower() in {e.lower() for e in source.exclude}:
         return skip(source, ref, SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
@@ -155,10 +157,3 @@ def labelled_item(source: SourceConfig, *, ref: str, raw_label: str, path: str |
         subject = match.group("subject") if match else None
     return SourceItem(source=source.name, source_ref=ref, raw_label=raw, label=label, license=source.license,
                       subject=subject, split=split if source.keep_splits else None, path=path, pixels=pixels)
-
-
-def file_item(source: SourceConfig, root: Path, path: str, ref: str, raw_label: str, **kwargs: Any) -> Found:
-    """An item for the image file ``path`` (``ref`` relative to ``root``), refusing links out of root."""
-    if os.path.islink(path) and not is_inside(root, Path(path)):
-        return skip(source, ref, SkipReason.PATH_ESCAPE, f"link '{ref}' resolves outside '{root}'")
-    return labelled_item(source, ref=ref, raw_label=raw_label, path=path, **kwargs)

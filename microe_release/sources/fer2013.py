@@ -58,5 +58,4 @@ class Fer2013Csv(SourceFormat):
                         yield skip(source, ref, SkipReason.MALFORMED_ROW,
                                    f"Usage '{row[col_usage]}' is not Training, PublicTest or PrivateTest")
                         continue
-                yield labelled_item(source, ref=ref, raw_label=row[col_label], pixels=pixels,
-                                    split=split, builtin=FER2013_CODES)
+                yield labelled_item(source, ref, row[col_label], pixels=pixels, split=split, builtin=FER2013_CODES)

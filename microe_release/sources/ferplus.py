@@ -16,8 +16,8 @@ from .base import (
     SourceConfig,
     SourceFormat,
     count_lines,
-    file_item,
     is_inside,
+    labelled_item,
     require_path,
     skip,
 )
@@ -100,10 +100,11 @@ class FerPlus(SourceFormat):
                         continue
                     name = row[0].strip()
                     path = os.path.join(folder, name)
-                    # a bare file name stays in the folder (links out of root are refused by file_item)
+                    # a bare file name stays in the folder (links out of root are refused by labelled_item)
                     bare = name not in ("", ".", "..") and "/" not in name and os.sep not in name
                     if not bare and not is_inside(folder, Path(path)):
-                        yield skip(source, at_line, SkipReason.PATH_ESCAPE, f"image '{row[0]}' resolves outside '{folder}'")
+                        yield skip(source, at_line, SkipReason.PATH_ESCAPE,
+                                   f"image '{row[0]}' resolves outside '{folder}'")
                         continue
                     label, why = majority_label(votes, min_agreement)
                     if label is None:
@@ -111,4 +112,5 @@ class FerPlus(SourceFormat):
                     elif not os.path.isfile(path):
                         yield skip(source, f"{folder.name}/{name}", SkipReason.MISSING, f"named at {at_line}")
                     else:
-                        yield file_item(source, root, path, f"{folder.name}/{os.path.basename(path)}", label, split=split)
+                        ref = f"{folder.name}/{os.path.basename(path)}"
+                        yield labelled_item(source, ref, label, root=root, path=path, split=split)

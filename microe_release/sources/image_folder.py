@@ -13,8 +13,8 @@ from .base import (
     SourceConfig,
     SourceFormat,
     compile_pattern,
-    file_item,
     image_extensions,
+    labelled_item,
     require_path,
     skip,
     walk_files,
@@ -48,7 +48,7 @@ class ImageFolder(SourceFormat):
         """The image labelled by its top folder."""
         if "/" not in ref:
             return skip(source, ref, SkipReason.UNKNOWN_LABEL, "file is not inside a <label>/ folder")
-        return file_item(source, root, path, ref, ref.split("/", 1)[0])
+        return labelled_item(source, ref, ref.split("/", 1)[0], root=root, path=path)
 
 
 class FilenamePattern(ImageFolder):
@@ -72,4 +72,4 @@ class FilenamePattern(ImageFolder):
         if match is None:
             return skip(source, ref, SkipReason.NAME_MISMATCH, f"'{name}' does not match '{pattern.pattern}'")
         groups = match.groupdict()
-        return file_item(source, root, path, ref, groups["label"] or "", subject=groups.get("subject"))
+        return labelled_item(source, ref, groups["label"] or "", root=root, path=path, subject=groups.get("subject"))

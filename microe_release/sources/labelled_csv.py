@@ -14,9 +14,9 @@ from .base import (
     Found,
     SourceConfig,
     SourceFormat,
-    file_item,
     image_extensions,
     is_inside,
+    labelled_item,
     require_path,
     skip,
     walk_files,
@@ -73,7 +73,7 @@ class LabelledCsv(SourceFormat):
                     yield skip(source, file_ref, SkipReason.MISSING, f"named at {ref} but not found in '{image_dir}'")
                     continue
                 listed.add(file_ref)
-                found = file_item(source, root, str(path), file_ref, raw_label)
+                found = labelled_item(source, file_ref, raw_label, root=root, path=str(path))
                 if isinstance(found, SkippedItem):  # a label problem is fixed in the CSV row
                     found = replace(found, source_ref=ref, detail=f"{found.detail} (image {found.source_ref})")
                 yield found
