@@ -21,9 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from microe_release.models import INPUT_SIZES, build_model
-from microe_release.training.augment import augment_batch
-from microe_release.training.loop import choose_precision
-from microe_release.training.tensors import autocast, to_input
+from microe_release.training.decision import autocast, to_input
+from microe_release.training.loop import augment_batch, choose_precision
 
 CPU = torch.device("cpu")
 
@@ -47,7 +46,7 @@ def measure(arch: str, steps: int, batch: int) -> dict[str, Any]:
     images = torch.randint(0, 256, (batch * 8, 1, 48, 48), dtype=torch.uint8)  # the in-memory release
     labels = torch.randint(0, 8, (batch * 8,))
     generator = torch.Generator().manual_seed(0)
-    model = build_model(arch).to(memory_format=torch.channels_last)
+    model = build_model(arch)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     ready = to_input(images[:batch].float() / 255.0, 0.5, 0.25, side)  # bare: prepared once
 

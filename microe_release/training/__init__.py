@@ -17,9 +17,8 @@ from ..labels import CLASS_NAMES
 from ..models import INPUT_SIZES, build_model
 from . import artifacts
 from .data import load_release_tensors
-from .decision import predict_logits
+from .decision import classification_metrics, predict_logits
 from .loop import TrainConfig, evaluate, fit
-from .metrics import classification_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +109,8 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
         "peak_lr": facts.peak_lr, "epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
         "hardware": hardware, "torch_version": torch.__version__,
     }
-    artifacts.save_json(out / "config.json", model_config)
-    artifacts.save_json(out / "metrics.json", metrics)
+    for name, data in (("config.json", model_config), ("metrics.json", metrics)):
+        (out / name).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     artifacts.plot_curves(facts.history, out / "training_curves.png")
     artifacts.plot_confusion(metrics["confusion_matrix"], CLASS_NAMES, out / "confusion_matrix.png")
     artifacts.plot_samples(x_test, y_test.numpy(), probs, CLASS_NAMES, out / "sample_predictions.png")
@@ -167,26 +166,21 @@ class ReferenceModel:
         """
         from ..processing import decode_image
 
-        decoded: list[np.ndarray | str] = []  # the pixels of a file, or why it cannot be read
-        for path in paths:
+        results: list[dict[str, Any]] = [{"file": str(path)} for path in paths]
+        pixels, readable = [], []
+        for path, result in zip(paths, results, strict=True):
             try:
-                decoded.append(decode_image(Path(path).read_bytes(), self.image_size)[0])
+                pixels.append(decode_image(Path(path).read_bytes(), self.image_size)[0])
+                readable.append(result)
             except ImageRejectedError as skip:
-                decoded.append(f"cannot read '{path}': {skip.reason} ({skip.detail}); pass an image "
-                               "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
+                result["error"] = (f"cannot read '{path}': {skip.reason} ({skip.detail}); pass an image "
+                                   "file Pillow opens (PNG, JPEG, BMP, TIFF, WebP).")
             except OSError as err:
-                decoded.append(f"cannot read '{path}': {err.strerror or err}; check the path and its permissions.")
-        pixels = [item for item in decoded if not isinstance(item, str)]
-        probs = iter(self.predict_pixels(np.stack(pixels)) if pixels else ())
-        results: list[dict[str, Any]] = []
-        for path, item in zip(paths, decoded, strict=True):
-            if isinstance(item, str):
-                results.append({"file": str(path), "error": item})
-                continue
-            p = next(probs)
+                result["error"] = f"cannot read '{path}': {err.strerror or err}; check the path and its permissions."
+        for result, p in zip(readable, self.predict_pixels(np.stack(pixels)) if pixels else (), strict=True):
             best = int(p.argmax())
-            results.append({"file": str(path), "label": self.class_names[best], "confidence": float(p[best]),
-                            "probabilities": {n: float(v) for n, v in zip(self.class_names, p, strict=True)}})
+            result.update(label=self.class_names[best], confidence=float(p[best]),
+                          probabilities={n: float(v) for n, v in zip(self.class_names, p, strict=True)})
         return results
 
 
@@ -252,7 +246,7 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
         Without the ``train`` extra; when the folder lacks config.json or model.safetensors; when either
         is corrupt (not JSON, missing keys, not a safetensors file, truncated) or they do not fit together.
     """
-    torch, safetensors_torch = _import_train_extra("microe predict")
+    _, safetensors_torch = _import_train_extra("microe predict")
     from safetensors import SafetensorError
 
     root = Path(model_dir)
@@ -265,7 +259,7 @@ def load_model(model_dir: str | Path) -> ReferenceModel:
     except (SafetensorError, OSError) as err:
         msg = f"'{weights}' is not a readable safetensors file ({err}); {_retrain(root)}."
         raise TrainingError(msg) from err
-    model = build_model(config["arch"], len(config["class_names"])).to(memory_format=torch.channels_last)
+    model = build_model(config["arch"], len(config["class_names"]))
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

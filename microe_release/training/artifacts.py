@@ -1,19 +1,14 @@
-"""MODEL_DIR: weights (safetensors), config, metrics, figures and the Hugging Face model card."""
+"""What MODEL_DIR shows beside the weights: the hardware, the figures and the Hugging Face model card."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
-
-#: The paper's AlexNet results (Table II), shown beside ours in the model card.
-PAPER_RESULTS = {"accuracy": 0.85, "macro_f1": 0.81, "contempt_recall": 0.64}
 
 
 def describe_hardware(device: Any) -> dict[str, Any]:
@@ -40,12 +35,7 @@ def describe_device(hardware: dict[str, Any]) -> str:
     return f"{hardware['cpu']}, {hardware['cpu_cores']} cores (CPU, {hardware['torch_threads']} torch threads)"
 
 
-def save_json(path: Path, data: Any) -> None:
-    """Pretty UTF-8 JSON with a final newline."""
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-@contextmanager
+@contextlib.contextmanager
 def _figure(path: Path, *grid: int, **kwargs: Any) -> Iterator[Any]:
     """The axes of ``plt.subplots(*grid, **kwargs)``, saved to ``path`` and closed on exit."""
     import matplotlib
@@ -131,21 +121,11 @@ def model_card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
             }],
         }],
     }
-    decision = config.get("decision", {})
-    adjustment = decision.get("logit_adjustment")
-    decision_text = "the mean of the image's and its mirror's log-probabilities; " if decision.get("tta") else ""
-    if adjustment:
-        decision_text += (f"logits minus {adjustment['tau']} x log(training class prior), tau chosen on the "
-                          f"validation part for macro F1 (validation macro F1 {adjustment['val_macro_f1_plain']:.3f} "
-                          f"-> {adjustment['val_macro_f1']:.3f}, accuracy {adjustment['val_accuracy_plain']:.3f} -> "
-                          f"{adjustment['val_accuracy']:.3f}).")
-    else:
-        decision_text += "the plain argmax."
     environment = Environment(loader=PackageLoader("microe_release.training", "templates"), undefined=StrictUndefined,
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     body = environment.get_template("model_card.md.j2").render(
-        name=name, release=release, config=config, metrics=metrics, train=config["train"], paper=PAPER_RESULTS,
+        name=name, release=release, config=config, metrics=metrics, train=config["train"],
         contempt=metrics["per_class"].get("contempt", {}).get("recall", 0.0), rule=config.get("precision_rule"),
-        total=sum(m["support"] for m in metrics["per_class"].values()), decision=decision_text,
+        total=sum(m["support"] for m in metrics["per_class"].values()), decision=config.get("decision", {}),
         device=describe_device(config["hardware"]))
     return f"---\n{yaml.safe_dump(header, sort_keys=False, allow_unicode=True)}---\n\n{body}"

@@ -26,14 +26,6 @@ class ReleaseTensors:
     carved_validation: bool
 
 
-def _release_identity(root: Path) -> tuple[str, str, str]:
-    """Name and version from build-report.json, and the SHA256SUMS digest as the content hash."""
-    report = json.loads((root / "build-report.json").read_text()) if (root / "build-report.json").is_file() else {}
-    sums = root / "SHA256SUMS"
-    digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
-    return str(report.get("name", root.name)), str(report.get("version", "")), f"sha256:{digest}"
-
-
 def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratified, seeded split of positions into (keep, carved); ``fraction`` of each class is carved."""
     rng = np.random.default_rng(seed)
@@ -51,32 +43,26 @@ def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
 MIN_CLASSES = 2
 
 
-def _split_labels(shards: list[Path]) -> dict[str, np.ndarray]:
-    """Labels of each split, read from the parquet label column only (no image is decoded)."""
+def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
+    """Images per split; a TrainingError, before any image is decoded (labels only), for a release that cannot be trained."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    labels: dict[str, list[int]] = {}
+    root = Path(release_dir)
+    shards = sorted((root / "data").glob("*.parquet"))
+    if not shards:
+        msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
+        raise TrainingError(msg)
+    columns: dict[str, list[int]] = {}
     for path in shards:
-        split = path.name.split("-", 1)[0]
         try:
             column = pq.read_table(path, columns=["label"]).column("label").to_pylist()
         except (pa.ArrowException, OSError) as err:
             msg = (f"cannot read the labels of '{path}': {err}; rebuild the release with `microe build` "
                    "or check it with `microe validate`.")
             raise TrainingError(msg) from err
-        labels.setdefault(split, []).extend(int(v) for v in column)
-    return {split: np.asarray(values, dtype=np.int64) for split, values in labels.items()}
-
-
-def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
-    """Images per split; a TrainingError, before any image is decoded, for a release that cannot be trained."""
-    root = Path(release_dir)
-    shards = sorted((root / "data").glob("*.parquet"))
-    if not shards:
-        msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
-        raise TrainingError(msg)
-    labels = _split_labels(shards)
+        columns.setdefault(path.name.split("-", 1)[0], []).extend(column)
+    labels = {split: np.asarray(values, dtype=np.int64) for split, values in columns.items()}
     sizes = {split: len(values) for split, values in labels.items()}
     for split in ("train", "test"):
         if not sizes.get(split):
@@ -130,6 +116,9 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
         keep, cut = carve_validation(y, 1 / 8, seed)
         arrays["validation"] = (x[cut], y[cut])
         arrays["train"] = (x[keep], y[keep])
-    name, version, content_hash = _release_identity(root)
+    report = json.loads((root / "build-report.json").read_text()) if (root / "build-report.json").is_file() else {}
+    sums = root / "SHA256SUMS"  # its digest is the release's content hash
+    digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
     parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
-    return ReleaseTensors(parts=parts, name=name, version=version, content_hash=content_hash, carved_validation=carved)
+    return ReleaseTensors(parts=parts, name=str(report.get("name", root.name)), version=str(report.get("version", "")),
+                          content_hash=f"sha256:{digest}", carved_validation=carved)

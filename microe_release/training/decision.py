@@ -1,4 +1,4 @@
-"""From network to decision: test-time mirroring and a logit adjustment for rare classes chosen on validation."""
+"""From network to decision: the input transform, test-time mirroring, a rare-class logit adjustment, the metrics."""
 
 # Rare classes (contempt and disgust are under 1 % of FER+) are under-predicted by a network trained on the
 # natural class frequencies; subtracting ``tau * log(prior)`` from the logits (Menon et al. 2021,
@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
-
-from .metrics import classification_metrics
-from .tensors import autocast, to_input
 
 #: Candidate strengths of the adjustment (0 = the plain argmax).
 TAUS = tuple(round(0.1 * i, 1) for i in range(21))
@@ -19,6 +17,27 @@ TAUS = tuple(round(0.1 * i, 1) for i in range(21))
 #: The adjustment may cost at most this much validation accuracy: it is for the rare classes, and
 #: accuracy stays the headline figure (the paper's Table II reports both).
 MAX_ACCURACY_COST = 0.01
+
+
+def autocast(device: Any, precision: str) -> Any:
+    """The autocast context of a precision (a no-op for fp32)."""
+    import torch
+
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def to_input(x: Any, mean: float, std: float, side: int) -> Any:
+    """uint8 or [0, 1] float ``(B, 1, H, W)`` -> normalised float at the architecture's input size."""
+    import torch.nn.functional as F
+
+    if not x.dtype.is_floating_point:
+        x = x.float() / 255.0
+    x = (x - mean) / std
+    if x.shape[-1] != side:
+        x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False)
+    return x
 
 
 def predict_logits(model: Any, images: Any, *, mean: float, std: float, side: int, device: Any,
@@ -37,6 +56,29 @@ def predict_logits(model: Any, images: Any, *, mean: float, std: float, side: in
                 logits = (F.log_softmax(logits, 1) + F.log_softmax(model(xb.flip(-1)).float(), 1)) / 2
             out.append(logits.cpu())
     return torch.cat(out) if out else torch.zeros(0)
+
+
+def classification_metrics(true: np.ndarray, pred: np.ndarray, class_names: tuple[str, ...]) -> dict[str, Any]:
+    """Accuracy, macro and weighted precision/recall/F1, per-class figures and the confusion matrix (paper's Table II)."""
+    k = len(class_names)
+    cm = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)  # cm[i, j]: images of class i predicted as j
+    tp = np.diag(cm).astype(float)
+    support = cm.sum(axis=1).astype(float)
+    predicted = cm.sum(axis=0).astype(float)
+    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    scores = {"precision": precision, "recall": recall, "f1": f1}
+    present = support > 0
+    weights = support / max(support.sum(), 1)
+    return {
+        "accuracy": float(tp.sum() / max(cm.sum(), 1)),
+        "macro": {key: float(v[present].mean()) if present.any() else 0.0 for key, v in scores.items()},
+        "weighted": {key: float((v * weights).sum()) for key, v in scores.items()},
+        "per_class": {name: {key: float(v[i]) for key, v in scores.items()} | {"support": int(support[i])}
+                      for i, name in enumerate(class_names)},
+        "confusion_matrix": cm.tolist(),
+    }
 
 
 def choose_logit_adjustment(val_logits: Any, y_val: Any, y_train: Any, *, num_classes: int) -> dict[str, Any]:

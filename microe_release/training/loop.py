@@ -11,23 +11,49 @@ from typing import Any, Literal
 
 from ..errors import TrainingError
 from ..models import INPUT_SIZES, build_model
-from .augment import augment_batch
-from .decision import choose_logit_adjustment, predict_logits
-from .tensors import autocast, to_input
+from .decision import autocast, choose_logit_adjustment, predict_logits, to_input
 
 logger = logging.getLogger(__name__)
 
-#: Batch size on CPU (best img/s and accuracy per minute on 2 cores) and on a GPU (fills an H100 at 227 px).
-AUTO_BATCH = {"cpu": 128, "cuda": 512}
-
-#: The peak learning rate is given for this batch size and scaled by sqrt(batch / it) otherwise.
+#: Default batch size (best img/s and accuracy per minute on 2 CPU cores); the peak learning rate is given for it
+#: and scaled by sqrt(batch / it) for other sizes.
 BASE_BATCH = 128
-
-#: Share of free GPU memory the uint8 training images may take to live on the GPU (else batches are pinned).
-RESIDENT_SHARE = 0.25
 
 #: The arithmetic a model trains in.
 Precision = Literal["fp32", "bf16"]
+
+def augment_batch(x: Any, generator: Any, *, max_rotation: float = 10.0, max_shift: float = 0.08,
+                  blur_share: float = 0.3, blur_sigma: float = 0.8) -> Any:
+    """Augment a float batch ``(B, 1, H, W)`` in [0, 1] in torch, every draw from ``generator``.
+
+    A flip, a rotation up to ``max_rotation`` degrees (the paper's "small rotations"), a shift up to ``max_shift``
+    of the side (a random crop of about 90 %), and a Gaussian blur of ``blur_sigma`` px on ``blur_share`` of the batch.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    batch = x.shape[0]
+    device = x.device
+    draw = lambda *shape: torch.rand(*shape, generator=generator).to(device)  # noqa: E731
+    flip = draw(batch) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    angle = (draw(batch) * 2 - 1) * math.radians(max_rotation)
+    scale = 1.0 / (0.9 + 0.2 * draw(batch))
+    shift = (draw(batch, 2) * 2 - 1) * max_shift * 2
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    blur = draw(batch) < blur_share
+    if bool(blur.any()):
+        pad = math.ceil(2 * blur_sigma)
+        taps = torch.arange(-pad, pad + 1, dtype=torch.float32)
+        kernel = torch.exp(-(taps**2) / (2 * blur_sigma**2))
+        kernel = (kernel / kernel.sum()).to(device)
+        chosen = F.conv2d(F.pad(x[blur], (pad, pad, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
+        chosen = F.conv2d(F.pad(chosen, (0, 0, pad, pad), mode="replicate"), kernel.view(1, 1, -1, 1))
+        x = x.index_put((blur,), chosen)
+    return x
 
 
 @dataclass(kw_only=True)
@@ -57,6 +83,7 @@ class TrainConfig:
                    for option, n in at_least_one.items()),
                  (self.lr > 0, f"--lr must be positive, got {self.lr}."),
                  (0.0 <= self.label_smoothing < 1.0, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}."),
+                 (self.device in ("auto", "cpu", "cuda"), f"--device must be auto, cpu or cuda, got '{self.device}'."),
                  (self.precision in ("auto", "fp32", "bf16"), f"--precision must be auto, fp32 or bf16, got '{self.precision}'.")]
         for ok, msg in rules:  # the first broken rule is reported
             if not ok:
@@ -95,21 +122,6 @@ def balanced_weights(counts: Any, beta: float = BALANCE_BETA) -> Any:
     effective = (1.0 - beta ** counts) / (1.0 - beta)
     weights = 1.0 / effective
     return weights * len(weights) / weights.sum()
-
-
-def resolve_device(name: str) -> Any:
-    """``auto`` -> cuda when available, else cpu; ``cuda`` without a GPU is an error."""
-    import torch
-
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        msg = "--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto."
-        raise TrainingError(msg)
-    if name not in ("cpu", "cuda"):
-        msg = f"--device must be auto, cpu or cuda, got '{name}'."
-        raise TrainingError(msg)
-    return torch.device(name)
 
 
 #: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card).
@@ -158,16 +170,20 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     from ..progress import progress_bar
 
     torch.manual_seed(config.seed)
-    device = resolve_device(config.device)
+    gpu = torch.cuda.is_available()
+    if config.device == "cuda" and not gpu:
+        msg = "--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto."
+        raise TrainingError(msg)
+    device = torch.device(("cuda" if gpu else "cpu") if config.device == "auto" else config.device)
     precision, precision_rule = choose_precision(config.precision, device)
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
     mean = float(x_train.float().mean() / 255.0)
     std = float(x_train.float().std() / 255.0) or 1.0
-    batch = config.batch_size or AUTO_BATCH[device.type]
+    batch = config.batch_size or BASE_BATCH
     peak_lr = config.lr * math.sqrt(batch / BASE_BATCH)
-    model = build_model(config.arch, num_classes).to(device).to(memory_format=torch.channels_last)
+    model = build_model(config.arch, num_classes).to(device)
     counts = torch.bincount(y_train, minlength=num_classes).float().clamp(min=1)
     weights = (counts.sum() / (num_classes * counts)).to(device) if config.class_weights else None
     deferred_from = config.epochs - max(1, round(config.epochs * DEFERRED_SHARE)) + 1
@@ -176,10 +192,6 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak_lr, pct_start=0.2,
                                                    total_steps=config.epochs * math.ceil(len(x_train) / batch))
     generator = torch.Generator().manual_seed(config.seed)
-    x_source, y_source = x_train, y_train.to(device)
-    if device.type == "cuda" and x_train.numel() < RESIDENT_SHARE * torch.cuda.mem_get_info(device)[0]:
-        x_source = x_train.to(device)  # else each batch is pinned and copied asynchronously
-    non_blocking = x_source.device.type == "cpu" and device.type == "cuda"
     evaluate_kwargs = {"mean": mean, "std": std, "side": side, "device": device, "precision": precision}
     best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
@@ -195,14 +207,11 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
         total_loss = 0.0
         for start in range(0, len(order), batch):
             idx = order[start:start + batch]
-            xb = x_source[idx.to(x_source.device)]
-            if non_blocking:  # a pinned batch copies asynchronously (torch's host allocator keeps it alive)
-                xb = xb.pin_memory()
-            xb = xb.to(device, non_blocking=non_blocking).float() / 255.0
+            xb = x_train[idx].to(device).float() / 255.0
             if config.augment:
                 xb = augment_batch(xb, generator)
             xb = to_input(xb, mean, std, side)
-            yb = y_source[idx.to(y_source.device)]
+            yb = y_train[idx].to(device)
             with autocast(device, precision):
                 logits = model(xb)
             loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=config.label_smoothing)

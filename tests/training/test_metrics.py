@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from microe_release.training.metrics import classification_metrics
+from microe_release.training.decision import classification_metrics
 
 
 def test_classification_metrics_hand_checked() -> None:
