@@ -6,10 +6,8 @@ from collections.abc import Iterable
 
 from ..errors import ConfigError
 from .base import SourceConfig, SourceFormat
-from .fer2013 import Fer2013Csv
-from .ferplus import FerPlus
-from .image_folder import FilenamePattern, ImageFolder
-from .labelled_csv import LabelledCsv
+from .fer import Fer2013Csv, FerPlus
+from .image_folder import FilenamePattern, ImageFolder, LabelledCsv
 from .synthetic import Synthetic
 
 #: Every source format, by name (explicit: no plugin discovery).

@@ -11,7 +11,7 @@ from microe_release.config import load_config
 from microe_release.errors import SourceError, SourceNotFoundError
 from microe_release.records import SkippedItem, SkipReason, SourceItem
 from microe_release.sources import get_source_format
-from microe_release.sources.ferplus import majority_label
+from microe_release.sources.fer import majority_label
 
 
 def _items(config_path: Path, name: str) -> tuple[list[SourceItem], list[SkippedItem]]:

@@ -1,4 +1,4 @@
-"""FER+ relabelling of FER2013: ``PATH/FER2013{Train,Valid,Test}/label.csv`` with ten vote columns."""
+"""FER2013's pixel CSV and FER+'s relabelling of its images by ten vote counts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, SourceNotFoundError
-from ..labels import FERPLUS_COLUMNS
+from ..errors import ConfigError, SourceError, SourceNotFoundError
+from ..labels import FER2013_CODES, FERPLUS_COLUMNS
 from ..records import SkipReason
 from .base import (
     Found,
@@ -21,6 +21,56 @@ from .base import (
     require_path,
     skip,
 )
+
+#: FER2013's Usage column, mapped to release split names (kept with keep_splits = true).
+USAGE_SPLITS = {"training": "train", "publictest": "validation", "privatetest": "test"}
+
+
+class Fer2013Csv(SourceFormat):
+    """Adapter for ``format = "fer2013-csv"``: header ``emotion,pixels[,Usage]``, one 48x48 face per row."""
+
+    name: ClassVar[str] = "fer2013-csv"
+    EXTENSIONS: ClassVar[frozenset[str]] = frozenset({".csv"})
+
+    @classmethod
+    def count(cls, source: SourceConfig) -> int | None:
+        """One item per non-empty row after the header."""
+        return max(count_lines(source.path) - 1, 0) if source.path.is_file() else None
+
+    @classmethod
+    def iter_items(cls, source: SourceConfig) -> Iterator[Found]:
+        """Stream the CSV row by row (never loads the whole file)."""
+        path = require_path(source, source.path, what="FER2013 CSV", is_dir=False)
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip().lower() for h in next(reader, [])]
+            if "emotion" not in header or "pixels" not in header:
+                msg = (f"source '{source.name}': '{path}' has header {header}, expected 'emotion,pixels,Usage' "
+                       "(FER2013 layout); use format = \"labelled-csv\" for CSVs that name image files.")
+                raise SourceError(msg, source=source.name, path=path)
+            col_label, col_pixels = header.index("emotion"), header.index("pixels")
+            col_usage = header.index("usage") if "usage" in header else None
+            for row in reader:
+                if not row:
+                    continue
+                ref = f"{path.name}:line {reader.line_num}"
+                if len(row) != len(header):
+                    yield skip(source, ref, SkipReason.MALFORMED_ROW,
+                               f"{len(row)} fields, expected {len(header)} ({','.join(header)})")
+                    continue
+                pixels = row[col_pixels].strip()
+                if not pixels:
+                    yield skip(source, ref, SkipReason.MALFORMED_ROW, "empty pixels field")
+                    continue
+                split = None
+                if col_usage is not None:
+                    split = USAGE_SPLITS.get(row[col_usage].strip().lower())
+                    if split is None and source.keep_splits:
+                        yield skip(source, ref, SkipReason.MALFORMED_ROW,
+                                   f"Usage '{row[col_usage]}' is not Training, PublicTest or PrivateTest")
+                        continue
+                yield labelled_item(source, ref, row[col_label], pixels=pixels, split=split, builtin=FER2013_CODES)
+
 
 #: FER+ folders and the split each one is (kept with keep_splits = true).
 FOLDER_SPLITS = (("FER2013Train", "train"), ("FER2013Valid", "validation"), ("FER2013Test", "test"))
@@ -57,7 +107,7 @@ def _votes(row: list[str]) -> tuple[list[int], str]:
 
 
 class FerPlus(SourceFormat):
-    """Adapter for ``format = "ferplus"`` (key ``min_agreement``, default 0.5)."""
+    """Adapter for ``format = "ferplus"``: ``PATH/FER2013{Train,Valid,Test}/label.csv`` (key ``min_agreement``)."""
 
     name: ClassVar[str] = "ferplus"
     EXTENSIONS: ClassVar[frozenset[str]] = frozenset({".png"})
