@@ -22,24 +22,15 @@ from .loop import TrainConfig, evaluate, fit
 
 logger = logging.getLogger(__name__)
 
-#: Keys of config.json that loading a model cannot do without (``input_size`` and ``image_size`` have defaults).
-REQUIRED_CONFIG_KEYS = ("arch", "class_names", "normalisation")
-
-#: Image side of model folders written before config.json recorded ``image_size`` (every release was 48x48).
-LEGACY_IMAGE_SIZE = 48
-
-#: How to get the extra; torch first on a CPU-only machine, as an unpinned torch pulls GBs of CUDA packages.
-INSTALL_HINT = "pip install 'microe-release[train]' (on a CPU-only machine install torch==2.13.0 first)"
-
 
 def _import_train_extra(command: str) -> tuple[ModuleType, ModuleType]:
     """``torch`` and ``safetensors.torch``, or a TrainingError naming ``command`` and how to install them."""
     try:
         import safetensors.torch as safetensors_torch
         import torch
-    except ImportError as err:
-        msg = (f"{command} needs PyTorch and safetensors: {INSTALL_HINT}; "
-               f"here '{err.name or 'torch'}' cannot be imported ({err}).")
+    except ImportError as err:  # torch first on a CPU-only machine: an unpinned torch pulls GBs of CUDA packages
+        msg = (f"{command} needs PyTorch and safetensors: pip install 'microe-release[train]' (on a CPU-only machine "
+               f"install torch==2.13.0 first); here '{err.name or 'torch'}' cannot be imported ({err}).")
         raise TrainingError(msg) from err
     return torch, safetensors_torch
 
@@ -133,7 +124,7 @@ class ReferenceModel:
         self.model = model
         self.config = config
         self.class_names = tuple(config["class_names"])
-        self.image_size = int(config.get("image_size", LEGACY_IMAGE_SIZE))
+        self.image_size = int(config.get("image_size", 48))  # 48: folders written before it was recorded
 
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """Class probabilities ``(N, classes)`` for uint8 images ``(N, S, S)``, S being :attr:`image_size`."""
@@ -206,23 +197,21 @@ def _read_model_config(root: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as err:
         msg = f"cannot read '{path}': {err}; {_retrain(root)}."
         raise TrainingError(msg) from err
-    if not isinstance(config, dict):
-        msg = f"'{path}' holds a JSON {type(config).__name__}, expected an object; {_retrain(root)}."
-        raise TrainingError(msg)
-    missing = [key for key in REQUIRED_CONFIG_KEYS if key not in config]
-    if missing:
-        msg = f"'{path}' lacks {', '.join(repr(k) for k in missing)}; {_retrain(root)}."
-        raise TrainingError(msg)
-    names, norm = config["class_names"], config["normalisation"]
+    fields = config if isinstance(config, dict) else {}
+    names, norm = fields.get("class_names"), fields.get("normalisation")
     problem = None
-    if config["arch"] not in INPUT_SIZES:
-        problem = f"'arch' is '{config['arch']}', expected one of {', '.join(INPUT_SIZES)}"
+    if not isinstance(config, dict):
+        problem = f"'{path}' holds a JSON {type(config).__name__}, expected an object"
+    elif missing := [key for key in ("arch", "class_names", "normalisation") if key not in config]:
+        problem = f"'{path}' lacks {', '.join(repr(k) for k in missing)}"  # input_size and image_size have defaults
+    elif config["arch"] not in INPUT_SIZES:
+        problem = f"'{path}': 'arch' is '{config['arch']}', expected one of {', '.join(INPUT_SIZES)}"
     elif not (isinstance(names, list) and len(names) >= 2 and all(isinstance(n, str) for n in names)):
-        problem = f"'class_names' is '{names}', expected a list of at least 2 names"
+        problem = f"'{path}': 'class_names' is '{names}', expected a list of at least 2 names"
     elif not (isinstance(norm, dict) and all(isinstance(norm.get(k), (int, float)) for k in ("mean", "std"))):
-        problem = f"'normalisation' is '{norm}', expected numbers 'mean' and 'std'"
+        problem = f"'{path}': 'normalisation' is '{norm}', expected numbers 'mean' and 'std'"
     if problem:
-        msg = f"'{path}': {problem}; {_retrain(root)}."
+        msg = f"{problem}; {_retrain(root)}."
         raise TrainingError(msg)
     return config
 

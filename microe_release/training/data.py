@@ -43,8 +43,8 @@ def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
 MIN_CLASSES = 2
 
 
-def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
-    """Images per split; a TrainingError, before any image is decoded (labels only), for a release that cannot be trained."""
+def check_release_trainable(release_dir: str | Path) -> dict[str, np.ndarray]:
+    """Labels of each split, read without decoding an image; a TrainingError for a release that cannot be trained."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -85,7 +85,7 @@ def check_release_trainable(release_dir: str | Path) -> dict[str, int]:
                f"images in train), expected at least {MIN_CLASSES}; rebuild it with `microe build` from "
                "sources with images of several classes in train.")
         raise TrainingError(msg)
-    return sizes
+    return labels
 
 
 def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTensors:
@@ -99,17 +99,14 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     from PIL import Image
 
     root = Path(release_dir)
-    check_release_trainable(root)
-    shards = sorted((root / "data").glob("*.parquet"))
+    labels = check_release_trainable(root)
     images: dict[str, list[np.ndarray]] = {}
-    labels: dict[str, list[int]] = {}
-    for path in shards:
+    for path in sorted((root / "data").glob("*.parquet")):
         split = path.name.split("-", 1)[0]
-        table = pq.read_table(path, columns=["image", "label"])
-        for data in table.column("image").combine_chunks().field("bytes").to_pylist():
+        column = pq.read_table(path, columns=["image"]).column("image").combine_chunks().field("bytes")
+        for data in column.to_pylist():
             images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
-        labels.setdefault(split, []).extend(table.column("label").to_pylist())
-    arrays = {s: (np.stack(images[s])[:, None], np.asarray(labels[s], dtype=np.int64)) for s in images}
+    arrays = {s: (np.stack(images[s])[:, None], labels[s]) for s in images}
     carved = "validation" not in arrays
     if carved:
         x, y = arrays["train"]

@@ -59,7 +59,7 @@ def predict_logits(model: Any, images: Any, *, mean: float, std: float, side: in
 
 
 def classification_metrics(true: np.ndarray, pred: np.ndarray, class_names: tuple[str, ...]) -> dict[str, Any]:
-    """Accuracy, macro and weighted precision/recall/F1, per-class figures and the confusion matrix (paper's Table II)."""
+    """Accuracy, macro/weighted precision/recall/F1, per-class figures, confusion matrix (the paper's Table II)."""
     k = len(class_names)
     cm = np.bincount(true * k + pred, minlength=k * k).reshape(k, k)  # cm[i, j]: images of class i predicted as j
     tp = np.diag(cm).astype(float)

@@ -187,7 +187,6 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     counts = torch.bincount(y_train, minlength=num_classes).float().clamp(min=1)
     weights = (counts.sum() / (num_classes * counts)).to(device) if config.class_weights else None
     deferred_from = config.epochs - max(1, round(config.epochs * DEFERRED_SHARE)) + 1
-    deferred = balanced_weights(counts).to(device) if config.deferred_weights else None
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak_lr, pct_start=0.2,
                                                    total_steps=config.epochs * math.ceil(len(x_train) / batch))
@@ -195,16 +194,15 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     evaluate_kwargs = {"mean": mean, "std": std, "side": side, "device": device, "precision": precision}
     best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
     history: list[dict[str, float]] = []
-    started, waited = time.perf_counter(), 0
+    started = time.perf_counter()
     bar = progress_bar(range(1, config.epochs + 1), desc=f"training {config.arch}", unit="epoch", enabled=progress)
     for epoch in bar:
         epoch_started = time.perf_counter()
-        if deferred is not None and epoch == deferred_from:
-            weights = deferred  # deferred re-weighting: features first, then the rare-class boundary
+        if config.deferred_weights and epoch == deferred_from:  # features first, then the rare-class boundary
+            weights = balanced_weights(counts).to(device)
         model.train()
         order = torch.randperm(len(x_train), generator=generator)
-        seen = correct = 0
-        total_loss = 0.0
+        correct, total_loss = 0, 0.0
         for start in range(0, len(order), batch):
             idx = order[start:start + batch]
             xb = x_train[idx].to(device).float() / 255.0
@@ -221,22 +219,18 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
             schedule.step()
             total_loss += loss.item() * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
-            seen += len(idx)
         val_loss, val_probs = evaluate(model, x_val, y_val, **evaluate_kwargs)
         val_acc = float((val_probs.argmax(1).cpu() == y_val).float().mean()) if len(y_val) else 0.0
-        history.append({"epoch": epoch, "train_loss": total_loss / seen, "train_accuracy": correct / seen,
+        history.append({"epoch": epoch, "train_loss": total_loss / len(x_train), "train_accuracy": correct / len(x_train),
                         "val_loss": val_loss, "val_accuracy": val_acc,
                         "seconds": round(time.perf_counter() - epoch_started, 2)})
         bar.set_postfix(val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
         logger.info("epoch %d: val loss %.4f, val accuracy %.4f", epoch, val_loss, val_acc)
         if val_acc > best_acc:
             best_acc, best_epoch, best_state = val_acc, epoch, copy.deepcopy(model.state_dict())
-            waited = 0
-        else:
-            waited += 1
-            if config.patience is not None and waited >= config.patience:
-                logger.info("early stop at epoch %d (best %d)", epoch, best_epoch)
-                break
+        elif config.patience is not None and epoch - best_epoch >= config.patience:
+            logger.info("early stop at epoch %d (best %d)", epoch, best_epoch)
+            break
     train_seconds = time.perf_counter() - started
     model.load_state_dict(best_state)
     adjustment = None
