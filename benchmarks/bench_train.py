@@ -1,10 +1,9 @@
 """Training throughput: the full pipeline (uint8 in memory -> augment -> normalise -> resize -> step)
 against the bare model step on tensors already in memory (same model, same batch). Floor: 0.9.
 
-    python benchmarks/bench_train.py [--steps 12] [--batch-size 128] [--arch alexnet-48 alexnet] [--plain-malloc]
+    python benchmarks/bench_train.py [--steps 12] [--batch-size 128] [--arch alexnet-48 alexnet]
 
-Runs as `microe train` does: glibc keeps large freed blocks (``--plain-malloc`` leaves malloc alone, to
-measure what that buys) and each architecture trains in the precision ``--precision auto`` picks here
+Each architecture trains in the precision ``--precision auto`` picks here, as in `microe train`
 (fp32 on a CPU: decided from the hardware, never by timing).
 """
 
@@ -80,8 +79,7 @@ def main() -> None:
     parser.add_argument("--arch", nargs="+", default=["alexnet-48", "alexnet"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
-          "")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
     results, ok = [], True
     for arch in args.arch:
         steps = args.steps if arch == "alexnet-48" else max(2, args.steps // 4)
