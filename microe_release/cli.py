@@ -257,7 +257,7 @@ split) or the train extra is missing (pip install 'microe-release[train]'); 2 us
 @click.option("--patience", type=click.IntRange(min=1), default=None,
               help="Stop when validation accuracy has not improved for N epochs (default: run all epochs).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Default: 128 on CPU, 512 on a GPU (the peak lr scales by sqrt(batch / 128)).")
+              help="Default: 128 (the peak lr scales by sqrt(batch / 128)).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.lr, show_default=True,
               help="Peak learning rate at batch 128.")
 @click.option("--label-smoothing", type=click.FloatRange(min=0, max=1, max_open=True),
