@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -11,7 +12,13 @@ from ..records import Manifest
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
+    """Hex sha256 of a file; the same file, unchanged, is hashed once (datapackage, croissant and SHA256SUMS ask)."""
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:  # any write changes ctime
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from pathlib import Path
@@ -67,6 +68,7 @@ def split_sizes(out_dir: Path, split_names: tuple[str, ...]) -> dict[str, dict[s
     return sizes
 
 
+@functools.cache  # a release has a handful of sources and licences, and a row each for every image
 def _csv_field(value: str) -> bytes:
     """One free-text CSV field (source, licence), quoted only where RFC 4180 needs it."""
     buf = io.StringIO()

@@ -125,6 +125,11 @@ def card_yaml(manifest: Manifest, out_dir: Path) -> dict[str, Any]:
     return header
 
 
+#: Compiled once per process (Jinja's own template cache).
+_CARD = Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
+                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
 def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``README.md``; returns the file written."""
     header = yaml.safe_dump(card_yaml(manifest, out_dir), sort_keys=False, allow_unicode=True, width=100)
@@ -136,9 +141,7 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         "ratio": present[-1][0] / present[0][0] if present else 0.0,
         "missing": [k for k, v in counts.items() if not v],
     }
-    template = Environment(loader=PackageLoader("microe_release.writers", "templates"), undefined=StrictUndefined,
-                           keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True).get_template("card.md.j2")
-    body = template.render(
+    body = _CARD.get_template("card.md.j2").render(
         meta=manifest.metadata, manifest=manifest, counts=build_counts(manifest), balance=balance,
         skipped=len(manifest.skipped), merged=len(manifest.duplicates), near_groups=len(manifest.near_duplicate_groups),
         reason_counts=dict(sorted(Counter(s.reason.value for s in manifest.skipped).items())),
