@@ -1,7 +1,7 @@
 """The speed choices that stay (docs/design.md), each A/B against the plain library path in the same run.
 
 Builds the same 4,000-image source over and over, interleaving three arms: as shipped, with the
-fast decoders switched off (Pillow decodes everything) and with Pillow's PNG encoder instead of
+fast JPEG decoder switched off (Pillow decodes everything) and with Pillow's PNG encoder instead of
 ``encode_png``. An arm is switched off by patching the module before the build's pool forks.
 Medians of ``--repeat`` rounds; a choice stays only if it saves at least 10 %.
 

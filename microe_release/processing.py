@@ -98,34 +98,28 @@ def _orient(img: Image.Image) -> Image.Image:
         return img
 
 
-#: PNG signature and IHDR chunk start, and the EXIF marker of a JPEG (docs/design.md, "Speed choices that stay").
-_PNG_HEAD, _EXIF = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"Exif\x00\x00"
+#: The EXIF marker of a JPEG: orientation is Pillow's to apply (docs/design.md, "Speed choices that stay").
+_EXIF = b"Exif\x00\x00"
 
 
 def _fast_decode(data: bytes, size: int) -> tuple[Image.Image, int, int] | None:
-    """Plain 8-bit gray PNGs (libspng) and gray or YCbCr JPEGs without EXIF (libjpeg-turbo, scaled as
-    Pillow's ``draft`` scales): the image Pillow would give and the original size; else None."""
-    import pyspng
+    """A gray or YCbCr JPEG without EXIF decoded by libjpeg-turbo at the scale Pillow's ``draft`` picks: the
+    image Pillow would give and the original size; None for anything else (Pillow decodes it)."""
     import simplejpeg
 
-    try:
-        if data.startswith(_PNG_HEAD) and data[24:26] == b"\x08\x00" and data[28] == 0:
-            width, height = int.from_bytes(data[16:20]), int.from_bytes(data[20:24])
-            if b"tRNS" in data or b"eXIf" in data or width * height > MAX_IMAGE_PIXELS:
-                return None
-            return Image.fromarray(pyspng.load(data), "L"), width, height
-        if data.startswith(b"\xff\xd8") and _EXIF not in data:
-            height, width, colourspace, _ = simplejpeg.decode_jpeg_header(data)
-            if colourspace not in ("Gray", "YCbCr") or width * height > MAX_IMAGE_PIXELS:
-                return None
-            scale = next(s for s in (8, 4, 2, 1) if s <= min(width // size, height // size) or s == 1)
-            gray = colourspace == "Gray"
-            pixels = simplejpeg.decode_jpeg(data, "GRAY" if gray else "RGB", min_factor=scale,
-                                            min_width=-(-width // scale), min_height=-(-height // scale))
-            return Image.fromarray(pixels[..., 0] if gray else pixels, "L" if gray else "RGB"), width, height
-    except (ValueError, RuntimeError):  # Pillow then decodes it and says what is wrong
+    if not data.startswith(b"\xff\xd8") or _EXIF in data:
         return None
-    return None
+    try:
+        height, width, colourspace, _ = simplejpeg.decode_jpeg_header(data)
+        if colourspace not in ("Gray", "YCbCr") or width * height > MAX_IMAGE_PIXELS:
+            return None
+        scale = next(s for s in (8, 4, 2, 1) if s <= min(width // size, height // size) or s == 1)
+        gray = colourspace == "Gray"
+        pixels = simplejpeg.decode_jpeg(data, "GRAY" if gray else "RGB", min_factor=scale,
+                                        min_width=-(-width // scale), min_height=-(-height // scale))
+    except ValueError:  # Pillow then decodes it and says what is wrong
+        return None
+    return Image.fromarray(pixels[..., 0] if gray else pixels, "L" if gray else "RGB"), width, height
 
 
 def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tuple[int, int, int] | None]:
