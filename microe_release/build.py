@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -17,11 +16,12 @@ from .config import ReleaseConfig
 from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_manifests
 from .distributed import check_engine
-from .errors import ConfigError, OutputExistsError, SkippedItemError, WriteError
+from .errors import ConfigError, OutputExistsError, SkippedItemError
 from .exclusions import apply_exclusions, load_exclusions
 from .labels import CLASS_NAMES
 from .licenses import get_license
 from .metadata import DatasetMetadata, load_metadata
+from .outdir import locked_output, prepare_staging, swap_into_place
 from .parallel import process_batches
 from .processing import Refused
 from .progress import finish_bar, progress_bar
@@ -88,36 +88,6 @@ def _previous_release(previous: str | Path, config: ReleaseConfig) -> Manifest:
                "give the release this one follows, or raise the version in release.toml (or --version).")
         raise ConfigError(msg, field="previous")
     return old
-
-
-def _prepare_out_dir(out_dir: Path, force: bool) -> Path:
-    if out_dir.exists() and not out_dir.is_dir():
-        msg = f"output '{out_dir}' exists and is a file; choose another --out."
-        raise OutputExistsError(msg, path=out_dir)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        msg = f"output folder '{out_dir}' is not empty; pass --force to replace it or choose another --out."
-        raise OutputExistsError(msg, path=out_dir)
-    staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir()
-    except OSError as err:
-        msg = f"cannot create a staging folder beside '{out_dir}': {err}; check permissions and free space."
-        raise WriteError(msg, path=staging) from err
-    return staging
-
-
-def _commit(staging: Path, out_dir: Path) -> None:
-    """Swap the finished staging folder into place (old output removed only after the rename)."""
-    trash = None
-    if out_dir.exists():
-        trash = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-        os.replace(out_dir, trash)
-    os.replace(staging, out_dir)
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
 
 
 def collect_records(
@@ -240,7 +210,7 @@ def build_release(
 
     Raises
     ------
-    ConfigError, SourceError, SkippedItemError, OutputExistsError, WriteError
+    ConfigError, SourceError, SkippedItemError, OutputExistsError, OutputLockedError, WriteError
 
     Examples
     --------
@@ -265,7 +235,8 @@ def build_release(
         if metadata.version != config.version:
             logger.warning("dataset.yaml says version %s, the release is built as %s (release.toml or --version); "
                            "make them agree", metadata.version, config.version)
-        staging = _prepare_out_dir(out_dir, force)
+        stack.enter_context(locked_output(out_dir))
+        staging = prepare_staging(out_dir, force)
         spill = staging.with_name(staging.name + ".spill")  # beside the release, never in it
         try:
             with ImageStore(spill) as store:
@@ -278,7 +249,7 @@ def build_release(
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,
                                     tool_version=importlib.metadata.version("microe-release"))
-            _commit(staging, out_dir)
+            swap_into_place(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

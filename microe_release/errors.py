@@ -86,6 +86,10 @@ class OutputExistsError(WriteError, FileExistsError):
     """The output folder exists and is not empty (use ``--force`` to replace it)."""
 
 
+class OutputLockedError(WriteError):
+    """Another build is writing the same output folder (one build at a time per ``--out``)."""
+
+
 class ValidationError(MicroeReleaseError):
     """A release does not pass validation."""
 
