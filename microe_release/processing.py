@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -195,8 +197,10 @@ def _load_pixels(load: Load, size: int) -> _Pixels:
         return np.asarray(gray, dtype=np.uint8), raw.shape[1], raw.shape[0], "L", None
     if path is None:
         raise ImageRejectedError(SkipReason.UNREADABLE, "the source gave no file, pixels or face to decode")
-    try:
-        with open(path, "rb") as handle:
+    try:  # non-blocking open: a named pipe must not hang the build
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ImageRejectedError(SkipReason.NOT_A_FILE, f"'{path}' is a named pipe, device or socket")
             data = handle.read()
     except FileNotFoundError as err:
         raise ImageRejectedError(SkipReason.MISSING, f"file vanished: {path}") from err

@@ -27,6 +27,7 @@ class SkipReason(StrEnum):
     NAME_MISMATCH = "file name does not match pattern"
     NO_CONSENSUS = "no label consensus"
     EXCLUDED_ON_REQUEST = "excluded on request"
+    NOT_A_FILE = "not a regular file"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

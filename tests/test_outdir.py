@@ -1,7 +1,8 @@
-"""One build at a time per --out, and what a killed build leaves is finished, undone or removed by the next."""
+"""One build at a time per --out; what a killed build leaves is finished, undone or removed; only files are read."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from microe_release.cli import main
 from microe_release.errors import OutputLockedError
 from microe_release.outdir import locked_output
 from microe_release.writers.manifest import read_manifest
+from tests.fixtures.sources import make_ckplus_tree
 
 #: Builds a demo release of COUNT faces into OUT in one process and SIGKILLs itself right after the
 #: swap's first rename (the old release moved aside, the new one not yet in place).
@@ -90,3 +92,18 @@ def test_outdir_kill_between_the_renames_with_an_incomplete_release_is_rolled_ba
     with locked_output(out):
         assert len(read_manifest(out).records) == 16  # the old release is back
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_outdir_named_pipe_in_a_source_is_skipped_not_read(tmp_path: Path, workers: int) -> None:
+    from microe_release.config import ReleaseConfig, SourceConfig
+
+    root = make_ckplus_tree(tmp_path)
+    os.mkfifo(root / "happy" / "S999_001_pipe.png")  # nobody ever writes to it: reading it would wait forever
+    source = SourceConfig(name="ck", format="image-folder", path=root, license="CC-BY-4.0")
+    manifest = build_release(ReleaseConfig(name="t", version="1.0.0", sources=(source,)), tmp_path / "rel",
+                             workers=workers)
+    skipped = [s for s in manifest.skipped if s.reason.value == "not a regular file"]
+    assert [s.source_ref for s in skipped] == ["happy/S999_001_pipe.png"]
+    assert "named pipe" in skipped[0].detail and manifest.records
