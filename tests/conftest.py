@@ -21,6 +21,16 @@ def _offline_hf(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.delenv("HF_TOKEN", raising=False)
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 240-image demo release, built once per test module (a module may define a smaller one)."""
+    from microe_release import build_release, demo_config
+
+    out = tmp_path_factory.mktemp("built") / "release"
+    build_release(demo_config(count=240), out, workers=1)
+    return out
+
+
 @pytest.fixture
 def release(built: Path, tmp_path: Path) -> Path:
     """A fresh copy of the module's ``built`` release, for a test that changes it."""

@@ -13,7 +13,14 @@ from ..errors import ValidationError
 from ..progress import progress_bar
 from ..workers import default_workers, worker_pool
 from .citation import assess_fair, check_agreement, check_citation_files
-from .data import check_checksums, check_leakage, check_load_dataset, check_manifest, check_parquet
+from .data import (
+    check_checksums,
+    check_counts,
+    check_leakage,
+    check_load_dataset,
+    check_manifest,
+    check_parquet,
+)
 from .loaded import LoadedRelease
 from .report import Issue, Severity, ValidationReport
 from .tabular import check_croissant, check_csv_matches_parquet, check_datapackage
@@ -45,6 +52,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
     "datapackage": check_datapackage,
     "csv": check_csv_matches_parquet,
     "manifest": check_manifest,
+    "counts": check_counts,
     "croissant": check_croissant,
     "citation": check_citation_files,
     "agreement": check_agreement,

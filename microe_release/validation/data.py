@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections import Counter, defaultdict
 from typing import Any
@@ -253,3 +254,72 @@ def check_leakage(release: LoadedRelease) -> None:
                          f"near-duplicate (pHash within {NEAR_DUPLICATE_BITS} bits) of the image at "
                          f"{rows.where[i][0]} > row {rows.where[i][1]} in the '{rows.splits[i]}' split.", LEAK_REBUILD)
     report.stats["near_duplicate_pairs_across_splits"] = near
+
+
+def _data_counts(release: LoadedRelease) -> dict[str, Any]:
+    """The counts every metadata file states, computed from the parquet rows themselves."""
+    rows = release.rows
+    classes = [CLASS_NAMES[i] if 0 <= i < len(CLASS_NAMES) else str(i) for i in rows.labels]
+    split_names = [s for s in SPLIT_ORDER if s in set(rows.splits)]
+    by_split_class = Counter(zip(rows.splits, classes, strict=True))
+    return {
+        "total": len(classes),
+        "by_split": {s: rows.splits.count(s) for s in split_names},
+        "by_class": {c: classes.count(c) for c in CLASS_NAMES},
+        "by_split_class": {s: {c: by_split_class[s, c] for c in CLASS_NAMES} for s in split_names},
+        "by_source": dict(sorted(Counter(rows.sources).items())),
+    }
+
+
+def _card_counts(text: str) -> dict[str, Any]:
+    """``Images: N`` and the class-by-split table of the card's body, as a reader of the card sees them."""
+    stated: dict[str, Any] = {}
+    if match := re.search(r"\*\*Images:\*\* ([\d,]+)", text):
+        stated["total"] = int(match[1].replace(",", ""))
+    table = text.partition("Images per class and split:")[2].strip().splitlines()
+    if len(table) > 2:
+        head = [c.strip() for c in table[0].strip("|").split("|")]
+        splits = head[2:-1]
+        stated["by_split_class"] = {s: {} for s in splits}
+        for line in table[2:]:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not line.startswith("|") or len(cells) != len(head) or cells[0] not in CLASS_NAMES:
+                continue
+            for split, cell in zip(splits, cells[2:-1], strict=True):
+                stated["by_split_class"][split][cells[0]] = int(cell.replace(",", ""))
+    return stated
+
+
+def check_counts(release: LoadedRelease) -> None:
+    """The counts in build-report.json and the dataset card against the data; croissant's file hashes and sizes."""
+    report = release.report
+    actual = _data_counts(release)
+    build = release.json("build-report.json")
+    card = release.root / "README.md"
+    claims = [("build-report.json > counts", (build or {}).get("counts") or {}, ("total", "by_split", "by_class",
+                                                                               "by_split_class", "by_source"))]
+    if card.is_file():
+        claims.append(("README.md > body", _card_counts(card.read_text(encoding="utf-8")), ("total", "by_split_class")))
+    for where, stated, keys in claims:
+        for key in keys:
+            if key in stated and stated[key] != actual[key]:
+                report.error("count-mismatch", f"{where} > {key}",
+                             f"says {json.dumps(stated[key])}, the parquet rows give {json.dumps(actual[key])}.",
+                             REBUILD)
+            elif key not in stated:
+                report.error("count-mismatch", f"{where} > {key}", "states no count to check.", REBUILD)
+    croissant = release.json("croissant.json") or {}
+    for number, item in enumerate(croissant.get("distribution") or []):
+        url = item.get("contentUrl") if isinstance(item, dict) else None
+        if not url:
+            continue
+        where, path = f"croissant.json > distribution > {number} ({url})", release.root / url
+        if not path.is_file() or not path.resolve().is_relative_to(release.root.resolve()):
+            report.error("croissant-file", where, f"{url} is not a file of the release.", REBUILD)
+            continue
+        if item.get("sha256") != release.sha256(path):
+            report.error("croissant-file", f"{where} > sha256", f"says {str(item.get('sha256'))[:16]}..., the file's "
+                         f"sha256 is {release.sha256(path)[:16]}....", REBUILD)
+        if item.get("contentSize") != f"{path.stat().st_size} B":
+            report.error("croissant-file", f"{where} > contentSize",
+                         f"says {item.get('contentSize')!r}, the file has {path.stat().st_size} bytes.", REBUILD)

@@ -23,13 +23,6 @@ TRAIN = "data/train-00000-of-00001.parquet"
 TEST = "data/test-00000-of-00001.parquet"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "release"
-    build_release(demo_config(count=240), out, workers=1)
-    return out
-
-
 def _issues(path: Path) -> set[tuple[str, str]]:
     return {(i.code, i.where) for i in validate_release(path).errors()}
 
@@ -37,7 +30,7 @@ def _issues(path: Path) -> set[tuple[str, str]]:
 def test_validate_fresh_release_is_clean(built: Path) -> None:
     report = validate_release(built)
     assert report.errors() == [], [i.to_dict() for i in report.errors()]
-    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "manifest", "croissant",
+    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "manifest", "counts", "croissant",
                              "citation", "agreement", "leakage"]
     assert report.stats["croissant_records"] == report.stats["csv_rows"] == report.stats["images"] == 240
     metrics = [row["metric"] for row in report.fair]
