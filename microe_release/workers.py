@@ -6,6 +6,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -25,6 +26,17 @@ def start_method() -> str:
     return "spawn"
 
 
+def _end_with(parent: int) -> None:
+    """Pool worker initializer: a worker whose build was killed (SIGKILL: no clean shutdown) ends within a second."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="microe-parent-watch", daemon=True).start()
+
+
 @contextlib.contextmanager
 def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """The build's process pool, its workers started now, before any thread (None with one worker)."""
@@ -32,6 +44,7 @@ def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
     if workers == 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method())) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method()),
+                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
         pool.submit(int).result()  # starts the workers (a fork must come before any thread)
         yield pool

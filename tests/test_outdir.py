@@ -108,3 +108,33 @@ def test_outdir_named_pipe_in_a_source_is_skipped_not_read(tmp_path: Path, worke
     skipped = [s for s in manifest.skipped if s.reason.value == "not a regular file"]
     assert [s.source_ref for s in skipped] == ["happy/S999_001_pipe.png"]
     assert "named pipe" in skipped[0].detail and manifest.records
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
+def test_outdir_workers_of_a_killed_build_end_with_it(tmp_path: Path) -> None:
+    import time
+
+    command = [sys.executable, "-m", "microe_release.cli", "-q", "build", "--demo", "--count", "20000",
+               "--workers", "2", "--out", str(tmp_path / "rel")]
+    build = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> set[int]:
+        found = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == build.pid:
+                    found.add(int(entry.name))
+            except (OSError, ValueError, IndexError):  # gone, or not ours to read
+                continue
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(workers := children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build started no worker processes"
+    build.send_signal(signal.SIGKILL)
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while (alive := {pid for pid in workers if Path(f"/proc/{pid}").exists()}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive, f"worker processes {sorted(alive)} outlived their killed build"
