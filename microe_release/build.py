@@ -29,7 +29,7 @@ from .records import ImageRecord, Manifest, SkippedItem, SourceItem
 from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
 from .store import ImageStore
-from .workers import worker_pool
+from .workers import stop_requested, worker_pool
 from .writers.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ def collect_records(
                     orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
                     orig_rgb=result.orig_rgb))
             bar.update(len(batch))
+            stop_requested()
         finish_bar(bar)
     return records, skipped, seen
 
@@ -249,6 +250,7 @@ def build_release(
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,
                                     tool_version=importlib.metadata.version("microe-release"))
+            stop_requested()
             swap_into_place(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -16,6 +16,7 @@ from click.core import ParameterSource
 
 from .cli_support import CommandGroup, check_repo_id, check_url, engine_options, progress_enabled
 from .training.loop import TrainConfig
+from .workers import STOP
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _release_dir = click.argument("release_dir", type=_EXISTING_DIR)
@@ -36,7 +37,7 @@ def main(debug: bool, verbose: int, quiet: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("microe_release").setLevel(level)
     # SIGTERM (a scheduler's stop, `timeout`) unwinds like Ctrl-C: a build removes its staging folders
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGTERM, lambda signum, _frame: (STOP.set(), sys.exit(128 + signum)))
 
 
 @main.command(epilog="""

@@ -10,6 +10,16 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+#: Set when the process is asked to stop (the CLI's SIGTERM handler). The handler also raises SystemExit at once,
+#: but a library's bare ``except`` (an optional import, say) can swallow that; long work checks this between steps.
+STOP = threading.Event()
+
+
+def stop_requested() -> None:
+    """Exit (143, as SIGTERM would) when a stop was requested and the handler's SystemExit was swallowed."""
+    if STOP.is_set():
+        raise SystemExit(143)
+
 
 def default_workers() -> int:
     """All the cores this process may use."""
