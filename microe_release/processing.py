@@ -134,7 +134,15 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
     fast = _fast_decode(data, size)
     if fast is not None:
         img, orig_w, orig_h = fast
-        return np.asarray(square_resize(to_gray(img), size), dtype=np.uint8), orig_w, orig_h, img.mode, colour_means(img)
+        orig_mode = img.mode
+    else:
+        img, orig_w, orig_h, orig_mode = _pillow_decode(data, size)
+    gray = square_resize(to_gray(img), size)
+    return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode, colour_means(img)
+
+
+def _pillow_decode(data: bytes, size: int) -> tuple[Image.Image, int, int, str]:
+    """Any image Pillow reads, JPEGs at a DCT-reduced scale, oriented: the image, original width, height and mode."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -155,9 +163,7 @@ def decode_image(data: bytes, size: int) -> tuple[np.ndarray, int, int, str, tup
         text = str(err)
         reason = SkipReason.TRUNCATED if ("truncat" in text.lower() or isinstance(err, EOFError)) else SkipReason.UNREADABLE
         raise ImageRejectedError(reason, f"{type(err).__name__}: {text}") from err
-    img = _orient(img)
-    gray = square_resize(to_gray(img), size)
-    return np.asarray(gray, dtype=np.uint8), orig_w, orig_h, orig_mode, colour_means(img)
+    return _orient(img), orig_w, orig_h, orig_mode
 
 
 def parse_pixels(text: str) -> np.ndarray:

@@ -260,12 +260,13 @@ def _data_counts(release: LoadedRelease) -> dict[str, Any]:
     """The counts every metadata file states, computed from the parquet rows themselves."""
     rows = release.rows
     classes = [CLASS_NAMES[i] if 0 <= i < len(CLASS_NAMES) else str(i) for i in rows.labels]
-    split_names = [s for s in SPLIT_ORDER if s in set(rows.splits)]
+    by_split, by_class = Counter(rows.splits), Counter(classes)
+    split_names = [s for s in SPLIT_ORDER if s in by_split]
     by_split_class = Counter(zip(rows.splits, classes, strict=True))
     return {
         "total": len(classes),
-        "by_split": {s: rows.splits.count(s) for s in split_names},
-        "by_class": {c: classes.count(c) for c in CLASS_NAMES},
+        "by_split": {s: by_split[s] for s in split_names},
+        "by_class": {c: by_class[c] for c in CLASS_NAMES},
         "by_split_class": {s: {c: by_split_class[s, c] for c in CLASS_NAMES} for s in split_names},
         "by_source": dict(sorted(Counter(rows.sources).items())),
     }
