@@ -17,7 +17,7 @@ from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_manifests
 from .distributed import check_engine
 from .errors import ConfigError, OutputExistsError, SkippedItemError
-from .exclusions import apply_exclusions, load_exclusions
+from .exclusions import load_exclusions, take_down
 from .labels import CLASS_NAMES
 from .licenses import get_license
 from .metadata import DatasetMetadata, load_metadata
@@ -131,16 +131,17 @@ def collect_records(
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
               *, strict: bool, old: Manifest | None, metadata: DatasetMetadata, exclusions: dict[str, dict[str, str]],
-              progress: bool = False) -> Manifest:
+              store: ImageStore, previous: Path | None = None, progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
+    # takedowns first: an image taken down is recorded as such, whatever else is wrong with it
+    records, on_request, excluded, takedowns = take_down(records, exclusions, store, old, previous)
+    skipped.extend(on_request)
     records, conflicts, merged = merge_exact_duplicates(records)
     dedup_bar.update(1)
     if strict and conflicts:
         raise _strict_error(conflicts[0])
     skipped.extend(conflicts)
-    records, on_request, excluded = apply_exclusions(records, exclusions)
-    skipped.extend(on_request)
     if old is not None:  # images of the previous version keep their split: versions stay comparable
         earlier = {r.id: r.split for r in old.records}
         records = [replace(r, fixed_split=earlier[r.id]) if r.id in earlier else r for r in records]
@@ -159,7 +160,8 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
         duplicates=tuple(merged), near_duplicate_groups=tuple(tuple(g) for g in sorted(sorted(g) for g in near_groups)),
         sources=tuple({"name": s.name, "format": s.format, "license": s.license, "url": s.url,
                        "items_seen": seen.get(s.name, 0)} for s in config.sources),
-        seed=config.seed, config_hash=config.config_hash, excluded=tuple(excluded), metadata=metadata,
+        seed=config.seed, config_hash=config.config_hash, excluded=tuple(excluded), takedowns=tuple(takedowns),
+        metadata=metadata,
     )
     if old is not None:
         manifest = replace(manifest, changelog=changelog_markdown(diff_manifests(old, manifest)))
@@ -246,7 +248,8 @@ def build_release(
                     ray_address=ray_address, pool=pool)
                 processed = time.perf_counter()
                 manifest = _assemble(config, records, skipped, seen, strict=strict, old=old, exclusions=exclusions,
-                                     metadata=metadata, progress=progress)
+                                     metadata=metadata, store=store,
+                                     previous=Path(previous) if previous is not None else None, progress=progress)
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,
                                     tool_version=importlib.metadata.version("microe-release"))

@@ -121,3 +121,25 @@ def assign_groups(records: list[ImageRecord],
     if progress is not None:
         progress(1)
     return [find(i) for i in range(len(records))], groups
+
+
+def copies_of(hashes: list[int], seeds: list[int]) -> dict[int, tuple[int, int]]:
+    """``index -> (nearest seed, bits)`` of each hash joined to a seed by near-duplicate pairs (directly or through
+    other hashes: the seed's near-duplicate group)."""
+    n = len(hashes)
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for a, b in near_duplicate_pairs(list(hashes) + list(seeds)):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    reached = set(range(n, n + len(seeds)))
+    frontier = list(reached)
+    while frontier:
+        for other in neighbours[frontier.pop()]:
+            if other not in reached:
+                reached.add(other)
+                frontier.append(other)
+    found = {}
+    for i in sorted(i for i in reached if i < n):
+        bits = [(hashes[i] ^ seed).bit_count() for seed in seeds]
+        found[i] = (bits.index(min(bits)), min(bits))
+    return found

@@ -20,7 +20,8 @@ def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
     """Images added, removed (with the exclusion reason where there is one), relabelled and moved."""
     old_images = {r.id: r for r in old.records}
     new_images = {r.id: r for r in new.records}
-    new_excluded = {e["id"]: e["reason"] for e in new.excluded}
+    new_excluded = {e["id"]: e["reason"] if e.get("match", "requested image") == "requested image"
+                    else f"{e['reason']} ({e['match']} of {e['request']})" for e in new.excluded}
     removed = [{"id": i, "label": old_images[i].label, "reason": new_excluded.get(i, "not in the new sources")}
                for i in sorted(set(old_images) - set(new_images))]
     common = sorted(set(old_images) & set(new_images))

@@ -109,7 +109,8 @@ class Manifest:
     skipped: tuple[SkippedItem, ...] = ()
     duplicates: tuple[dict[str, Any], ...] = ()
     near_duplicate_groups: tuple[tuple[str, ...], ...] = ()
-    excluded: tuple[dict[str, str], ...] = ()  # images removed on request (exclusions.csv)
+    excluded: tuple[dict[str, Any], ...] = ()  # images removed on request (exclusions.csv), and their copies
+    takedowns: tuple[dict[str, Any], ...] = ()  # the requests, with the hashes their copies are found by
     changelog: str | None = None  # CHANGELOG.md text when built against a previous release
     sources: tuple[dict[str, Any], ...] = ()
     metadata: DatasetMetadata  # the release's dataset.yaml, parsed

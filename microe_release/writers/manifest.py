@@ -31,6 +31,8 @@ def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
         "skipped": [s.to_dict() for s in manifest.skipped], "duplicates": list(manifest.duplicates),
         "near_duplicate_groups": [list(g) for g in manifest.near_duplicate_groups], "excluded": list(manifest.excluded),
     }
+    if manifest.takedowns:  # absent when there are none: older readers, and releases without any, unchanged
+        head["takedowns"] = list(manifest.takedowns)
     text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)  # the records follow, one per line
     # phash as hex text: a 64-bit integer is not exact in every JSON reader
     rows = ",\n".join(json.dumps([f"{r.phash:016x}" if name == "phash" else getattr(r, name) for name in RECORD_FIELDS],
@@ -66,7 +68,8 @@ def read_manifest(release_dir: str | Path) -> Manifest:
         name=data["name"], version=data["version"], image_size=data["image_size"],
         class_names=tuple(data["class_names"]), split_names=tuple(data["split_names"]), records=tuple(records),
         skipped=tuple(SkippedItem(**{**s, "reason": SkipReason(s["reason"])}) for s in data["skipped"]),
-        duplicates=tuple(data["duplicates"]), excluded=tuple(data["excluded"]), sources=tuple(data["sources"]),
+        duplicates=tuple(data["duplicates"]), excluded=tuple(data["excluded"]),
+        takedowns=tuple(data.get("takedowns", [])), sources=tuple(data["sources"]),
         near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]), changelog=data["changelog"],
         metadata=parse_metadata(data["dataset_metadata"]), seed=data["seed"],
         config_hash=data["config_hash"], doi=data["doi"], concept_doi=data["concept_doi"],
