@@ -148,11 +148,10 @@ def check_metadata_schema(data: Any, *, path: Path | None = None) -> None:
         checker.checks(name, raises=ValueError)(lambda value, check=check: not isinstance(value, str) or check(value))
     validator = jsonschema.Draft202012Validator(read_json("schemas", "dataset.schema.json"), format_checker=checker)
     order = list(_VALUE_FORMATS)  # the format checks only once the shape and types are right, in this order
-    errors = sorted(validator.iter_errors(_plain(data)), key=lambda e: (
+    error = min(validator.iter_errors(_plain(data)), default=None, key=lambda e: (
         order.index(e.validator_value) + 1 if e.validator == "format" else 0, [str(p) for p in e.absolute_path]))
-    if not errors:
+    if error is None:
         return
-    error = errors[0]
     key = error.json_path.removeprefix("$").removeprefix(".")  # e.g. creators[0].orcid
     known = error.schema.get("properties", {})
     if error.validator == "additionalProperties":

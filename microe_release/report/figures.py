@@ -44,8 +44,7 @@ def samples_figure(images: np.ndarray, labels: np.ndarray, mask: np.ndarray, tit
     axes = fig.subplots(len(CLASS_NAMES), per_class)
     for i, name in enumerate(CLASS_NAMES):
         chosen = np.flatnonzero(mask & (labels == i))[:per_class]
-        for j in range(per_class):
-            ax = axes[i, j]
+        for j, ax in enumerate(axes[i]):
             ax.axis("off")
             if j < len(chosen):
                 ax.imshow(images[chosen[j]], cmap="gray", vmin=0, vmax=255)
@@ -69,9 +68,8 @@ def means_figure(means: dict[str, np.ndarray], distance: dict[str, dict[str, flo
     ax.set_xticks(range(len(names)), names, rotation=60, fontsize=7)
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.set_title("RMS distance between class means", fontsize=9)
-    for i in range(len(names)):
-        for j in range(len(names)):
-            ax.text(j, i, f"{matrix[i, j]:.0f}", ha="center", va="center", fontsize=6, color="white")
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6, color="white")
     return _png(fig, tight=False)
 
 
@@ -129,8 +127,7 @@ def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> by
     fig = Figure(figsize=(len(cols) * 1.7, len(samples) * 1.8))
     axes = fig.subplots(len(samples), len(cols), squeeze=False)
     for row, (name, image, maps) in enumerate(samples):
-        for col, key in enumerate(cols):
-            ax = axes[row, col]
+        for ax, key in zip(axes[row], cols, strict=True):
             ax.axis("off")
             ax.imshow(maps[key] if key != "image" else image, cmap="gray" if key != "region" else "nipy_spectral")
             if row == 0:

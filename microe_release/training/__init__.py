@@ -69,9 +69,8 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     device = torch.device(facts.device)
     decision = facts.logit_adjustment
     offsets = torch.tensor(decision["offsets"]) if decision else None
-    _, probs = evaluate(model, x_test, y_test, mean=facts.mean, std=facts.std, side=facts.input_size,
-                        device=device, precision=facts.precision, tta=config.tta, adjustment=offsets)
-    probs = probs.numpy()
+    probs = evaluate(model, x_test, y_test, mean=facts.mean, std=facts.std, side=facts.input_size,
+                     device=device, precision=facts.precision, tta=config.tta, adjustment=offsets)[1].numpy()
     metrics = classification_metrics(y_test.numpy(), probs.argmax(1), CLASS_NAMES)
     hardware = artifacts.describe_hardware(device)
     splits = {k: len(v[1]) for k, v in tensors.parts.items()}

@@ -37,17 +37,13 @@ def describe_device(hardware: dict[str, Any]) -> str:
 
 @contextlib.contextmanager
 def _figure(path: Path, *grid: int, **kwargs: Any) -> Iterator[Any]:
-    """The axes of ``plt.subplots(*grid, **kwargs)``, saved to ``path`` and closed on exit."""
-    import matplotlib
+    """The axes of ``Figure(**kwargs).subplots(*grid)``, saved to ``path`` on exit (no pyplot, no backend)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(*grid, **kwargs)
-    yield axes
+    fig = Figure(**kwargs)
+    yield fig.subplots(*grid)
     fig.tight_layout()
     fig.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(fig)
 
 
 def plot_curves(history: Sequence[dict[str, float]], path: Path) -> None:

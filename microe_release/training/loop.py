@@ -22,6 +22,7 @@ BASE_BATCH = 128
 #: The arithmetic a model trains in.
 Precision = Literal["fp32", "bf16"]
 
+
 def augment_batch(x: Any, generator: Any, *, max_rotation: float = 10.0, max_shift: float = 0.08,
                   blur_share: float = 0.3, blur_sigma: float = 0.8) -> Any:
     """Augment a float batch ``(B, 1, H, W)`` in [0, 1] in torch, every draw from ``generator``.
