@@ -174,6 +174,9 @@ def check_manifest(release: LoadedRelease) -> None:
                 for image_id in sorted(set(claimed) - set(found))]
     problems += [(image_id, "is in the parquet shards but not in manifest.json")
                  for image_id in sorted(set(found) - set(claimed))]
+    removed = {str(e.get("id")): e for e in data.get("excluded") or [] if isinstance(e, dict)}
+    problems += [(image_id, f"was removed on request ({removed[image_id].get('reason')}) but is in the parquet shards")
+                 for image_id in sorted(set(removed) & set(found))]
     for image_id in sorted(set(found) & set(claimed)):
         differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in COMPARED
                   if claimed[image_id].get(key) != found[image_id][key]]
@@ -310,6 +313,11 @@ def check_counts(release: LoadedRelease) -> None:
             elif key not in stated:
                 report.error("count-mismatch", f"{where} > {key}", "states no count to check.", REBUILD)
     croissant = release.json("croissant.json") or {}
+    for number, record_set in enumerate(croissant.get("recordSet") or []):
+        said = re.search(r"(\d+) in all", str(record_set.get("description", ""))) if isinstance(record_set, dict) else None
+        if said and int(said.group(1)) != actual["total"]:
+            report.error("count-mismatch", f"croissant.json > recordSet > {number} > description",
+                         f"says {said.group(1)} images in all, the parquet rows give {actual['total']}.", REBUILD)
     for number, item in enumerate(croissant.get("distribution") or []):
         url = item.get("contentUrl") if isinstance(item, dict) else None
         if not url:
