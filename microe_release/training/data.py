@@ -63,10 +63,9 @@ def check_release_trainable(release_dir: str | Path) -> dict[str, np.ndarray]:
             raise TrainingError(msg) from err
         columns.setdefault(path.name.split("-", 1)[0], []).extend(column)
     labels = {split: np.asarray(values, dtype=np.int64) for split, values in columns.items()}
-    sizes = {split: len(values) for split, values in labels.items()}
     for split in ("train", "test"):
-        if not sizes.get(split):
-            found = ", ".join(f"{s} {n}" for s, n in sorted(sizes.items())) or "none"
+        if not len(labels.get(split, ())):
+            found = ", ".join(f"{s} {len(values)}" for s, values in sorted(labels.items())) or "none"
             msg = (f"release '{root}' cannot be trained: its {split} split is empty or missing "
                    f"(images per split: {found}); rebuild it with `microe build` from sources that give "
                    "both train and test images.")

@@ -176,9 +176,8 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
         "rai:dataLimitations": sheet.get("limitations", ""),
         "rai:dataReleaseMaintenancePlan": sheet.get("maintenance", ""),
         "distribution": distribution, "recordSet": [label_names, examples],
+        "identifier": f"https://doi.org/{manifest.doi}" if manifest.doi else None,
     }
-    if manifest.doi:
-        croissant["identifier"] = f"https://doi.org/{manifest.doi}"
     return [write_json(out_dir / "croissant.json", {k: v for k, v in croissant.items() if v not in ("", [], None)})]
 
 
@@ -193,9 +192,8 @@ def write_citation(manifest: Manifest, out_dir: Path) -> list[Path]:
                      **({"affiliation": c.affiliation} if c.affiliation else {}),
                      **({"orcid": f"https://orcid.org/{c.orcid}"} if c.orcid else {})} for c in meta.creators],
         "license": get_license(meta.license).spdx, "keywords": list(meta.keywords),
+        **({"url": meta.homepage} if meta.homepage else {}),
     }
-    if meta.homepage:
-        cff["url"] = meta.homepage
     if manifest.doi:
         cff["doi"] = manifest.doi
         cff["identifiers"] = [{"type": "doi", "value": manifest.doi, "description": f"Version {manifest.version}"}]
@@ -220,9 +218,8 @@ def write_zenodo(manifest: Manifest, out_dir: Path) -> list[Path]:
                       **({"orcid": c.orcid} if c.orcid else {})} for c in meta.creators],
         "access_right": "open", "license": get_license(meta.license).zenodo_id, "keywords": list(meta.keywords),
         "version": manifest.version, "related_identifiers": related,
+        **({"doi": manifest.doi} if manifest.doi else {}),
     }
-    if manifest.doi:
-        record["doi"] = manifest.doi
     return [write_json(out_dir / ".zenodo.json", record)]
 
 
@@ -257,7 +254,6 @@ def write_datacite(manifest: Manifest, out_dir: Path) -> list[Path]:
         "descriptions": [{"description": meta.description, "descriptionType": "Abstract"}],
         "relatedIdentifiers": related,
         "schemaVersion": "http://datacite.org/schema/kernel-4",
+        **({"doi": manifest.doi} if manifest.doi else {}),
     }
-    if manifest.doi:
-        record["doi"] = manifest.doi
     return [write_json(out_dir / "datacite.json", record)]
