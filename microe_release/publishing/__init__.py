@@ -140,17 +140,31 @@ def _publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, sta
     return hub
 
 
+def _draft(client: ZenodoClient, manifest: Manifest, state: JsonRecord, registry: JsonRecord) -> dict[str, Any]:
+    """This version's draft deposition: the one an earlier run asked for (killed, or its answer lost), found on
+    the server, else a new one; the request is saved in ``state`` before it is sent."""
+    intent = state["zenodo"].get("intent")
+    if intent and (found := client.find_draft(intent)) is not None:
+        logger.info("found the draft deposition %s an earlier run made", found.get("id"))
+        return found
+    latest = registry.get("latest_record_id")
+    if not latest:  # no registry: the latest published deposition of this dataset, found on the server by title
+        matches = [d for d in client.list_depositions() if d.get("submitted")
+                   and str(d.get("metadata", {}).get("title", "")).startswith(manifest.metadata.title)]
+        latest = max(int(d["id"]) for d in matches) if matches else None
+    # a title no one else writes, so that a re-run finds the draft (set metadata replaces it)
+    intent = ({"new_version_of": latest} if latest else
+              {"title": f"{manifest.metadata.title} {manifest.version} (microe publish {state['content_hash'][7:19]})"})
+    state.save("zenodo", intent=intent)
+    return client.new_version(latest) if latest else client.create_deposition(intent["title"])
+
+
 def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, state: JsonRecord,
                   registry: JsonRecord) -> dict[str, Any]:
     """Deposit, write the DOI, upload, set metadata and publish; each step once, saved in ``state``."""
     zen = state.setdefault("zenodo", {})
     if not zen.get("deposition_id"):
-        latest = registry.get("latest_record_id")
-        if not latest:  # no registry: the latest published deposition of this dataset, found on the server by title
-            matches = [d for d in client.list_depositions() if d.get("submitted")
-                       and str(d.get("metadata", {}).get("title", "")).startswith(manifest.metadata.title)]
-            latest = max(int(d["id"]) for d in matches) if matches else None
-        draft = client.new_version(latest) if latest else client.create_deposition()
+        draft = _draft(client, manifest, state, registry)
         for inherited in draft.get("files", []):
             client.delete_file(draft["id"], inherited["id"])
         reserved = draft.get("metadata", {}).get("prereserve_doi", {})

@@ -153,10 +153,22 @@ class ZenodoClient:
         msg = f"Zenodo refused {where}; fix the cause and run the same command again."
         return PublishHTTPError(msg, **context)
 
-    def create_deposition(self) -> dict[str, Any]:
-        """A new, empty deposition with a pre-reserved DOI."""
+    def create_deposition(self, title: str) -> dict[str, Any]:
+        """A new deposition with a pre-reserved DOI, titled ``title`` until its metadata is set."""
         return self.request("create deposition", "POST", "/api/deposit/depositions",
-                            json={"metadata": {"prereserve_doi": True}})
+                            json={"metadata": {"title": title, "prereserve_doi": True}})
+
+    def find_draft(self, intent: dict[str, Any]) -> dict[str, Any] | None:
+        """The draft an earlier ``create deposition`` (``intent["title"]``) or ``new version``
+        (``intent["new_version_of"]``) made, when its answer never arrived; None if there is none."""
+        if "new_version_of" in intent:
+            link = self.get_deposition(intent["new_version_of"]).get("links", {}).get("latest_draft")
+            draft = self.request("read new-version draft", "GET", link, what="new-version draft") if link else {}
+        else:
+            draft = next((d for d in self.list_depositions()
+                          if d.get("metadata", {}).get("title") == intent["title"]), {})
+        own = draft and not draft.get("submitted") and str(draft.get("id")) != str(intent.get("new_version_of"))
+        return draft if own else None
 
     def get_deposition(self, deposition_id: int | str) -> dict[str, Any]:
         return self.request("read deposition", "GET", f"/api/deposit/depositions/{deposition_id}",

@@ -204,13 +204,19 @@ def test_publish_retries_exhausted_names_path_status_and_resume(release: Path, s
     assert len(zenodo.depositions) == 1
 
 
-@pytest.mark.parametrize("kill_in", ["upload", "publish", "create_tag"])
-def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: Path, kill_in: str) -> None:
+ZENODO_STEPS = ["create_deposition", "upload", "set_metadata", "publish"]
+HUB_STEPS = ["create_repo", "upload_folder", "create_tag"]
+
+
+def _killed_publish(release: Path, servers, tmp_path: Path, kill_in: str) -> None:
+    """Publish in a child process that is killed (SIGKILL) right after ``kill_in`` returns: the server did the
+    step, the publish state does not know it (for ``upload``: after the second file)."""
     hub, zenodo = servers
     script = textwrap.dedent(f"""
         import os, sys
         import huggingface_hub.constants
         huggingface_hub.constants.HF_HUB_DISABLE_XET = True
+        from huggingface_hub import HfApi
         from microe_release.publishing import zenodo as z
         calls = {{"n": 0}}
         def die_after(func):
@@ -221,11 +227,8 @@ def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: 
                     os.kill(os.getpid(), 9)
                 return result
             return wrapper
-        if "{kill_in}" == "create_tag":
-            from huggingface_hub import HfApi
-            HfApi.create_tag = die_after(HfApi.create_tag)
-        else:
-            setattr(z.ZenodoClient, "{kill_in}", die_after(getattr(z.ZenodoClient, "{kill_in}")))
+        owner = HfApi if "{kill_in}" in {HUB_STEPS!r} else z.ZenodoClient
+        setattr(owner, "{kill_in}", die_after(getattr(owner, "{kill_in}")))
         from microe_release.publishing import publish_release
         publish_release(sys.argv[1], hf_repo="{REPO}", zenodo=True, hf_endpoint="{hub.url}",
                         zenodo_url="{zenodo.url}", registry=sys.argv[2])
@@ -234,9 +237,59 @@ def test_publish_killed_between_steps_resumes(release: Path, servers, tmp_path: 
     killed = subprocess.run([sys.executable, "-c", script, str(release), str(tmp_path / "metadata" / "zenodo-registry.json")],
                             env=env, capture_output=True, text=True, check=False)
     assert killed.returncode == -9, killed.stderr[-2000:]
+
+
+@pytest.mark.parametrize("kill_in", ZENODO_STEPS + HUB_STEPS)
+def test_publish_killed_after_each_step_resumes_once(release: Path, servers, tmp_path: Path, kill_in: str) -> None:
+    hub, zenodo = servers
+    _killed_publish(release, servers, tmp_path, kill_in)
     _publish(release, servers, tmp_path)
     _assert_published_once(release, servers)
-    assert len(zenodo.depositions) == 1 and len(hub.repos[REPO]["tags"]) == 1
+    # exactly one deposition (no orphan draft), one commit, one tag
+    assert len(zenodo.depositions) == 1 and zenodo.count("POST", r"/api/deposit/depositions$") == 1
+    assert len(hub.repos[REPO]["commits"]) == 1 and len(hub.repos[REPO]["tags"]) == 1
+
+
+def test_publish_new_version_killed_after_new_version_resumes_once(release: Path, servers, tmp_path: Path) -> None:
+    _publish(release, servers, tmp_path)
+    newer = tmp_path / "microe-1.1.0"
+    build_release(demo_config(count=140, version="1.1.0"), newer, workers=1, previous=release)
+    _killed_publish(newer, servers, tmp_path, "new_version")
+    _publish(newer, servers, tmp_path)
+    hub, zenodo = servers
+    _assert_published_once(newer, servers, "1.1.0")
+    assert len(zenodo.depositions) == 2 and zenodo.count("POST", r"/actions/newversion$") == 1
+    assert len(hub.repos[REPO]["commits"]) == 2 and set(hub.repos[REPO]["tags"]) == {"v1.0.0", "v1.1.0"}
+
+
+@pytest.mark.parametrize(("service", "method", "path"), [
+    ("zenodo", "POST", r"/api/deposit/depositions$"),
+    ("zenodo", "POST", r"/actions/publish$"),
+    ("hub", "POST", r"/commit/main$"),
+], ids=["zenodo-create", "zenodo-publish", "hub-commit"])
+def test_publish_answer_lost_after_the_server_acted_resumes_once(release: Path, servers, tmp_path: Path,
+                                                                 service: str, method: str, path: str) -> None:
+    hub, zenodo = servers
+    (zenodo if service == "zenodo" else hub).faults.append(Fault(method, path, "502", applied=True))
+    with pytest.raises(PublishUnavailableError, match="re-run the same command to resume"):
+        _publish(release, servers, tmp_path)
+    _publish(release, servers, tmp_path)
+    _assert_published_once(release, servers)
+    assert len(zenodo.depositions) == 1 and zenodo.count("POST", r"/api/deposit/depositions$") == 1
+    assert len(hub.repos[REPO]["commits"]) == 1 and len(hub.repos[REPO]["tags"]) == 1
+
+
+def test_publish_new_version_answer_lost_resumes_once(release: Path, servers, tmp_path: Path) -> None:
+    _publish(release, servers, tmp_path)
+    newer = tmp_path / "microe-1.1.0"
+    build_release(demo_config(count=140, version="1.1.0"), newer, workers=1, previous=release)
+    hub, zenodo = servers
+    zenodo.faults.append(Fault("POST", r"/actions/newversion$", "502", applied=True))
+    with pytest.raises(PublishUnavailableError, match="step 'new version'"):
+        _publish(newer, servers, tmp_path)
+    _publish(newer, servers, tmp_path)
+    _assert_published_once(newer, servers, "1.1.0")
+    assert len(zenodo.depositions) == 2 and zenodo.count("POST", r"/actions/newversion$") == 1
 
 
 def test_publish_dry_run_sends_nothing(release: Path, servers, tmp_path: Path) -> None:
@@ -319,7 +372,7 @@ def zenodo_client(servers):
 def test_zenodo_client_retry_after_seconds_or_http_date(zenodo_client, monkeypatch: pytest.MonkeyPatch,
                                                         form: str) -> None:
     client, zenodo = zenodo_client
-    dep = client.create_deposition()
+    dep = client.create_deposition("a draft")
     slept: list[float] = []
     monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)  # record urllib3's waits, wait for none
     value = "7" if form == "seconds" else email.utils.formatdate(time.time() + 30, usegmt=True)
@@ -333,7 +386,7 @@ def test_zenodo_client_retry_after_capped(servers, monkeypatch: pytest.MonkeyPat
     _, zenodo = servers
     monkeypatch.setattr(ZenodoClient, "retry_after_max", 60)
     client = ZenodoClient(zenodo.url, zenodo.token)
-    dep = client.create_deposition()
+    dep = client.create_deposition("a draft")
     slept: list[float] = []
     monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)
     zenodo.faults.append(Fault("GET", r"/api/deposit/depositions/\d+$", "503", retry_after="86400"))
@@ -343,7 +396,7 @@ def test_zenodo_client_retry_after_capped(servers, monkeypatch: pytest.MonkeyPat
 
 def test_zenodo_client_put_5xx_then_success(zenodo_client, tmp_path: Path) -> None:
     client, zenodo = zenodo_client
-    dep = client.create_deposition()
+    dep = client.create_deposition("a draft")
     zenodo.faults += [Fault("PUT", r"/api/deposit/depositions/\d+$", "502", times=2),
                       Fault("PUT", r"/api/files/", "500", times=2), Fault("PUT", r"/api/files/", "drop")]
     client.set_metadata(dep["id"], {k: "x" for k in ("upload_type", "title", "creators", "description",
@@ -361,7 +414,7 @@ def test_zenodo_client_post_not_retried(zenodo_client, kind: str) -> None:
     zenodo.faults.append(Fault("POST", r"/api/deposit/depositions$", kind))
     with pytest.raises(PublishUnavailableError, match=r"step 'create deposition' .*POST /api/deposit/depositions"
                        r".*re-run the same command to resume"):
-        client.create_deposition()
+        client.create_deposition("a draft")
     assert zenodo.count("POST", r"/api/deposit/depositions$") == 1 and zenodo.depositions == {}
 
 
@@ -376,7 +429,7 @@ def test_zenodo_client_post_not_retried(zenodo_client, kind: str) -> None:
 ], ids=["400-fields", "404-deposition", "400-message"])
 def test_zenodo_client_4xx_one_line_with_server_message(zenodo_client, call, error, match: str, hint) -> None:
     client, zenodo = zenodo_client
-    dep = client.create_deposition()
+    dep = client.create_deposition("a draft")
     with pytest.raises(error, match=match) as caught:
         call(client, dep)
     assert "\n" not in str(caught.value) and zenodo.token not in str(caught.value)
@@ -392,7 +445,7 @@ def test_zenodo_client_token_only_to_its_origin(tmp_path: Path) -> None:
     zenodo = FakeZenodo(foreign_buckets=True).start()
     try:
         client = ZenodoClient(zenodo.url, zenodo.token)
-        dep = client.create_deposition()
+        dep = client.create_deposition("a draft")
         assert dep["links"]["bucket"].startswith(zenodo.storage.url) and zenodo.storage.url != zenodo.url
         data = tmp_path / "a.txt"
         data.write_text("hello")
