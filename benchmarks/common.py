@@ -26,7 +26,7 @@ def _write_face(args: tuple[Path, int, str, int]) -> None:
 
 def make_image_folder(root: Path, count: int, side: int = PHOTO_SIZE) -> list[Path]:
     """An image-folder source of ``count`` RGB JPEG faces ``side`` px square (made once, reused)."""
-    marker = root / f".complete-{count}"
+    marker = root.with_name(f"{root.name}.complete-{count}")  # beside the source: a build reports hidden files
     if not marker.exists():
         for label in CLASS_NAMES:
             (root / label).mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def make_ferplus_folder(root: Path, count: int) -> list[Path]:
 
     Each row has ten votes, 8 of them for the face's class (made once, reused).
     """
-    marker = root / f".complete-{count}"
+    marker = root.with_name(f"{root.name}.complete-{count}")  # beside the source: a build reports hidden files
     plan = plan_faces(count, 4321)
     jobs, start = [], 0
     for folder, share in _FERPLUS_FOLDERS:

@@ -25,7 +25,7 @@ from .outdir import locked_output, prepare_staging, swap_into_place
 from .parallel import process_batches
 from .processing import Refused
 from .progress import finish_bar, progress_bar
-from .records import ImageRecord, Manifest, SkippedItem, SourceItem
+from .records import ImageRecord, Manifest, SkippedItem, SkipReason, SourceItem
 from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
 from .store import ImageStore
@@ -117,6 +117,14 @@ def collect_records(
                     if strict:
                         raise _strict_error(refused)
                     skipped.append(refused)
+                    continue
+                if min(result.orig_width, result.orig_height) < config.min_size:
+                    small = SkippedItem(source=item.source, source_ref=item.source_ref, reason=SkipReason.TOO_SMALL,
+                                        detail=f"{result.orig_width}x{result.orig_height} px, under min_size "
+                                               f"{config.min_size} ([release] min_size = 0 keeps every size)")
+                    if strict:
+                        raise _strict_error(small)
+                    skipped.append(small)
                     continue
                 records.append(ImageRecord(
                     id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ class ReleaseConfig:
     name: str
     version: str
     image_size: int = 48
+    min_size: int = 16  # images whose shorter side is smaller are left out (0: keep every size)
     seed: int = 1234
     splits: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "test": 0.2})
     metadata: Path | None = None  # None: the description shipped with the toolkit
@@ -59,6 +60,9 @@ class ReleaseConfig:
         if not 8 <= self.image_size <= 1024:
             msg = f"release.image_size {self.image_size}{where} must be between 8 and 1024 pixels."
             raise ConfigError(msg, path=self.config_path, field="release.image_size")
+        if not 0 <= self.min_size <= 4096:
+            msg = f"release.min_size {self.min_size}{where} must be between 0 (keep every size) and 4096 pixels."
+            raise ConfigError(msg, path=self.config_path, field="release.min_size")
         if not {"train", "test"} <= set(self.splits) <= set(SPLIT_ORDER):
             msg = (f"release.splits {self.splits}{where} must name 'train' and 'test' (and optionally "
                    f"'validation'), got {sorted(self.splits)}; e.g. {{ train = 0.8, test = 0.2 }}.")
@@ -201,7 +205,7 @@ def load_config(path: str | Path) -> ReleaseConfig:
         raise ConfigError(msg, path=config_path, field="source")
     sources = tuple(parse_source(_typed(t, dict, f"source[{i}]", config_path), position=i, base_dir=base_dir,
                                  config_path=config_path) for i, t in enumerate(sources_raw))
-    known = {"name", "version", "image_size", "seed", "splits", "metadata", "exclusions"}
+    known = {"name", "version", "image_size", "min_size", "seed", "splits", "metadata", "exclusions"}
     extra = sorted(set(release) - known)
     if extra:
         msg = f"[release] in {config_path} has unknown key '{extra[0]}'; valid keys: {', '.join(sorted(known))}."
@@ -214,6 +218,7 @@ def load_config(path: str | Path) -> ReleaseConfig:
         name=_get(release, "name", str, "release", config_path),
         version=_get(release, "version", str, "release", config_path),
         image_size=_get(release, "image_size", int, "release", config_path, 48),
+        min_size=_get(release, "min_size", int, "release", config_path, 16),
         seed=_get(release, "seed", int, "release", config_path, 1234),
         splits={str(k): _typed(v, float, f"release.splits.{k}", config_path) for k, v in splits.items()},
         metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve() if metadata else None,

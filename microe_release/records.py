@@ -28,6 +28,9 @@ class SkipReason(StrEnum):
     NO_CONSENSUS = "no label consensus"
     EXCLUDED_ON_REQUEST = "excluded on request"
     NOT_A_FILE = "not a regular file"
+    HIDDEN = "hidden file or folder"
+    LINKED_FOLDER = "folder link not followed"
+    TOO_SMALL = "image smaller than min_size"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

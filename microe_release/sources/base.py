@@ -117,16 +117,27 @@ def count_lines(path: Path) -> int:
         return sum(1 for line in handle if line.rstrip(b"\r\n"))
 
 
-def walk_files(root: Path) -> Iterator[tuple[str, str]]:
-    """Sorted ``(absolute path, POSIX path relative to root)`` of every non-hidden file; folder links not followed."""
+def walk_files(root: Path) -> Iterator[tuple[str, str, tuple[SkipReason, str] | None]]:
+    """Sorted ``(absolute path, POSIX path relative to root, why it is left out or None)`` of every file; a hidden
+    file, a hidden folder or a folder link is one left-out entry (a folder's files are not read)."""
     top = str(root)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
         prefix = "" if rel_dir == "." else rel_dir + "/"
+        kept = []
+        for name in sorted(dirnames):
+            full = os.path.join(dirpath, name)
+            if name.startswith("."):
+                yield full, f"{prefix}{name}/", (SkipReason.HIDDEN, "hidden folder (name starts with '.'): not read")
+            elif os.path.islink(full):
+                yield full, f"{prefix}{name}/", (SkipReason.LINKED_FOLDER, "a link to a folder is not followed; copy "
+                                                 "the folder in, or add its target as another [[source]]")
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.startswith("."):
-                yield os.path.join(dirpath, name), prefix + name
+            hidden = (SkipReason.HIDDEN, "hidden file (name starts with '.')") if name.startswith(".") else None
+            yield os.path.join(dirpath, name), prefix + name, hidden
 
 
 def is_inside(root: Path, candidate: Path) -> bool:

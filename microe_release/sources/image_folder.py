@@ -40,9 +40,11 @@ class ImageFolder(SourceFormat):
         """Yield one item per image file (labelled by :meth:`item`), skipping other files."""
         root = require_path(source, source.path, what="image", is_dir=True)
         extensions = image_extensions()
-        for path, ref in walk_files(root):
+        for path, ref, left_out in walk_files(root):
             suffix = os.path.splitext(ref)[1].lower()
-            if suffix not in extensions:
+            if left_out:
+                yield skip(source, ref, *left_out)
+            elif suffix not in extensions:
                 yield skip(source, ref, SkipReason.UNSUPPORTED, f"'{suffix}' is not an image type Pillow opens")
             else:
                 yield cls.item(source, root, path, ref)
@@ -135,7 +137,9 @@ class LabelledCsv(SourceFormat):
                 yield found
         extensions = image_extensions()
         image_prefix = image_dir.relative_to(root).as_posix()
-        for _, rel in walk_files(image_dir):
+        for _, rel, left_out in walk_files(image_dir):
             ref = rel if image_prefix == "." else f"{image_prefix}/{rel}"
-            if ref not in listed and os.path.splitext(rel)[1].lower() in extensions:
+            if left_out and ref not in listed:
+                yield skip(source, ref, *left_out)
+            elif ref not in listed and os.path.splitext(rel)[1].lower() in extensions:
                 yield skip(source, ref, SkipReason.UNKNOWN_LABEL, f"no row of '{csv_ref}' names this image")
