@@ -26,6 +26,7 @@ from .parallel import process_batches
 from .processing import Refused
 from .progress import finish_bar, progress_bar
 from .records import ImageRecord, Manifest, SkippedItem, SkipReason, SourceItem
+from .relabels import apply_relabels, load_relabels
 from .sources import count_source_items, get_source_format
 from .splitting import assign_splits
 from .store import ImageStore
@@ -65,7 +66,8 @@ def _check_out_dir(out_dir: Path, config: ReleaseConfig) -> None:
     inputs = [("the current folder", Path.cwd()), ("your home folder", Path.home())]
     inputs += [(f"the {what}", path) for what, path in (("config file", config.config_path),
                                                           ("metadata file", config.metadata),
-                                                          ("exclusions file", config.exclusions_path))
+                                                          ("exclusions file", config.exclusions_path),
+                                                          ("relabels file", config.relabels_path))
                if path is not None]
     inputs += [(f"source '{s.name}'", s.path) for s in config.sources if get_source_format(s.format).NEEDS_PATH]
     for what, path in inputs:
@@ -139,12 +141,14 @@ def collect_records(
 
 def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[SkippedItem], seen: dict[str, int],
               *, strict: bool, old: Manifest | None, metadata: DatasetMetadata, exclusions: dict[str, dict[str, str]],
-              store: ImageStore, previous: Path | None = None, progress: bool = False) -> Manifest:
+              relabels: dict[str, dict[str, str]], store: ImageStore, previous: Path | None = None,
+              progress: bool = False) -> Manifest:
     """The global stage: exact duplicates, exclusions, groups, splits and indexes over small records."""
     dedup_bar = progress_bar(total=GROUP_STEPS + 1, desc="dedup", unit="step", enabled=progress)
     # takedowns first: an image taken down is recorded as such, whatever else is wrong with it
     records, on_request, excluded, takedowns = take_down(records, exclusions, store, old, previous)
     skipped.extend(on_request)
+    records, reviewed = apply_relabels(records, relabels)  # before merging: a relabel also settles a conflict
     records, conflicts, merged = merge_exact_duplicates(records)
     dedup_bar.update(1)
     if strict and conflicts:
@@ -169,6 +173,7 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
         sources=tuple({"name": s.name, "format": s.format, "license": s.license, "url": s.url,
                        "items_seen": seen.get(s.name, 0)} for s in config.sources),
         seed=config.seed, config_hash=config.config_hash, excluded=tuple(excluded), takedowns=tuple(takedowns),
+        relabels=tuple(reviewed),
         metadata=metadata,
     )
     if old is not None:
@@ -242,6 +247,7 @@ def build_release(
         metadata = load_metadata(config.metadata)
         get_license(metadata.license).text(beside=config.metadata.parent if config.metadata else None)  # fail early
         exclusions = load_exclusions(config.exclusions_path, required=config.exclusions is not None)  # fail early
+        relabels = load_relabels(config.relabels_path, required=config.relabels is not None)
         old = _previous_release(previous, config) if previous is not None else None
         if metadata.version != config.version:
             logger.warning("dataset.yaml says version %s, the release is built as %s (release.toml or --version); "
@@ -256,7 +262,7 @@ def build_release(
                     ray_address=ray_address, pool=pool)
                 processed = time.perf_counter()
                 manifest = _assemble(config, records, skipped, seen, strict=strict, old=old, exclusions=exclusions,
-                                     metadata=metadata, store=store,
+                                     relabels=relabels, metadata=metadata, store=store,
                                      previous=Path(previous) if previous is not None else None, progress=progress)
                 grouped = time.perf_counter()
                 write_release_files(manifest, staging, store, images=images, progress=progress,

@@ -50,7 +50,7 @@ Examples:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
 def init(directory: str, force: bool) -> None:
-    """Write starter release.toml, dataset.yaml and exclusions.csv into DIRECTORY.
+    """Write starter release.toml, dataset.yaml, exclusions.csv and relabels.csv into DIRECTORY.
 
     They build and validate as they are, on the embedded demo source; edit them to describe your
     dataset (every dataset.yaml field is commented) and replace the source with yours.
@@ -283,6 +283,41 @@ def train(release_dir: Path, out_dir: Path, **options: Any) -> None:
                f"{metrics['images_per_second']:.0f} img/s) -> {out_dir}")
     click.echo(f"  test accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro']['f1']:.3f}, "
                f"contempt recall {metrics['per_class']['contempt']['recall']:.3f}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  microe audit demo-release
+  microe audit releases/1.0.0 --folds 5 --epochs 8 --device cuda
+  microe audit releases/1.0.0 --out review/label-issues.csv     # leave the release as it is
+\b
+Each image's class probabilities come from a reference model trained without it (K folds, stratified,
+near-duplicates and subjects kept together); cleanlab's confident learning flags the labels that are
+probably wrong. label-issues.csv (id, split, source, given_label, suggested_label, label_quality,
+is_issue) becomes a release file: SHA256SUMS, datapackage.json, croissant.json and the card say so.
+The same seed, release and hardware give the same file.
+\b
+Exit status: 0 audited; 1 the release cannot be audited (too few images for the folds) or the train
+extra is missing (pip install 'microe-release[train]'); 2 usage error.
+""")
+@_release_dir
+@click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True, help="Cross-validation folds.")
+@click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs per fold.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write label-issues.csv here instead of into the release (the release is left unchanged).")
+def audit(release_dir: Path, **options: Any) -> None:
+    """Find the images whose label is probably wrong (label-issues.csv)."""
+    from .training.audit import audit_release
+
+    summary = audit_release(release_dir, progress=progress_enabled(), **options)
+    where = options["out"] or release_dir / summary["file"]
+    click.echo(f"audited {summary['images']} images in {summary['folds']} folds: {summary['issues']} probable label "
+               f"errors (out-of-fold accuracy {summary['out_of_fold_accuracy']:.3f}) -> {where}")
+    for name, count in summary["by_class"].items():
+        click.echo(f"  {name}: {count}")
 
 
 @main.command(epilog="""

@@ -45,6 +45,7 @@ class ReleaseConfig:
     splits: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "test": 0.2})
     metadata: Path | None = None  # None: the description shipped with the toolkit
     exclusions: Path | None = None  # default: exclusions.csv beside the metadata file
+    relabels: Path | None = None  # default: relabels.csv beside the metadata file
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
     config_hash: str = ""
@@ -82,6 +83,13 @@ class ReleaseConfig:
         if self.exclusions is not None:
             return self.exclusions
         return self.metadata.parent / "exclusions.csv" if self.metadata is not None else None
+
+    @property
+    def relabels_path(self) -> Path | None:
+        """The relabels CSV (``id,new_label,reason,date``) this build applies (None: none)."""
+        if self.relabels is not None:
+            return self.relabels
+        return self.metadata.parent / "relabels.csv" if self.metadata is not None else None
 
     @property
     def split_names(self) -> tuple[str, ...]:
@@ -205,7 +213,7 @@ def load_config(path: str | Path) -> ReleaseConfig:
         raise ConfigError(msg, path=config_path, field="source")
     sources = tuple(parse_source(_typed(t, dict, f"source[{i}]", config_path), position=i, base_dir=base_dir,
                                  config_path=config_path) for i, t in enumerate(sources_raw))
-    known = {"name", "version", "image_size", "min_size", "seed", "splits", "metadata", "exclusions"}
+    known = {"name", "version", "image_size", "min_size", "seed", "splits", "metadata", "exclusions", "relabels"}
     extra = sorted(set(release) - known)
     if extra:
         msg = f"[release] in {config_path} has unknown key '{extra[0]}'; valid keys: {', '.join(sorted(known))}."
@@ -224,6 +232,8 @@ def load_config(path: str | Path) -> ReleaseConfig:
         metadata=(base_dir / _typed(metadata, str, "release.metadata", config_path)).resolve() if metadata else None,
         exclusions=(base_dir / _get(release, "exclusions", str, "release", config_path)).resolve()
         if "exclusions" in release else None,
+        relabels=(base_dir / _get(release, "relabels", str, "release", config_path)).resolve()
+        if "relabels" in release else None,
         sources=sources,
         config_path=config_path,
         config_hash=hash_config(data),

@@ -25,6 +25,7 @@ def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
     removed = [{"id": i, "label": old_images[i].label, "reason": new_excluded.get(i, "not in the new sources")}
                for i in sorted(set(old_images) - set(new_images))]
     common = sorted(set(old_images) & set(new_images))
+    reviewed = {e["id"]: f"{e['reason']} ({e['date']})" for e in new.relabels}
     old_split = Counter(str(r.split) for r in old.records)
     new_split = Counter(str(r.split) for r in new.records)
     return {
@@ -32,8 +33,10 @@ def diff_manifests(old: Manifest, new: Manifest) -> dict[str, Any]:
         "new_version": new.version,
         "added": sorted(set(new_images) - set(old_images)),
         "removed": removed,
-        "relabelled": [{"id": i, "old": old_images[i].label, "new": new_images[i].label}
+        "relabelled": [{"id": i, "old": old_images[i].label, "new": new_images[i].label,
+                        "reason": reviewed.get(i, "label changed in the sources")}
                        for i in common if old_images[i].label != new_images[i].label],
+        "reviewed": len(new.relabels),
         "moved": [{"id": i, "old": old_images[i].split, "new": new_images[i].split}
                   for i in common if old_images[i].split != new_images[i].split],
         "per_class": _changes(old.class_counts(), new.class_counts(), CLASS_NAMES),
@@ -55,9 +58,10 @@ def changelog_markdown(diff: dict[str, Any]) -> str:
     if on_request:
         lines.append("\n### Removed on request\n\n| id | class | reason |\n|---|---|---|\n")
         lines += [f"| `{r['id']}` | {r['label']} | {r['reason']} |\n" for r in on_request]
-    if diff["relabelled"]:
-        lines.append("\n### Relabelled\n\n| id | was | now |\n|---|---|---|\n")
-        lines += [f"| `{r['id']}` | {r['old']} | {r['new']} |\n" for r in diff["relabelled"]]
+    if diff["relabelled"] or diff.get("reviewed"):
+        lines.append(f"\n### Relabelled\n\n{diff.get('reviewed', 0)} labels reviewed (relabels.csv), "
+                     f"{len(diff['relabelled'])} changed.\n\n| id | was | now | reason |\n|---|---|---|---|\n")
+        lines += [f"| `{r['id']}` | {r['old']} | {r['new']} | {r['reason']} |\n" for r in diff["relabelled"]]
     for kind in ("class", "split"):
         lines.append(f"\n### Per {kind}\n\n| {kind} | before | after | change |\n|---|---|---|---|\n")
         lines += [f"| {k} | {v['old']} | {v['new']} | {v['delta']:+d} |\n" for k, v in diff[f"per_{kind}"].items()]

@@ -114,6 +114,8 @@ class Manifest:
     near_duplicate_groups: tuple[tuple[str, ...], ...] = ()
     excluded: tuple[dict[str, Any], ...] = ()  # images removed on request (exclusions.csv), and their copies
     takedowns: tuple[dict[str, Any], ...] = ()  # the requests, with the hashes their copies are found by
+    audit: dict[str, Any] | None = None  # what `microe audit` found (label-issues.csv), once run
+    relabels: tuple[dict[str, Any], ...] = ()  # labels reviewed by a maintainer (relabels.csv): id, old, new, reason
     changelog: str | None = None  # CHANGELOG.md text when built against a previous release
     sources: tuple[dict[str, Any], ...] = ()
     metadata: DatasetMetadata  # the release's dataset.yaml, parsed

@@ -28,7 +28,7 @@ def write_starter_files(directory: str | Path, *, force: bool = False) -> list[P
         msg = f"'{folders[0]}' is a folder; move it away or choose another folder for the starter files."
         raise OutputExistsError(msg, path=Path(folders[0]))
     temps = [target.with_name(f".{target.name}.tmp-{os.getpid()}") for target in targets]
-    try:  # all three written first, then put in place: never a half-written set
+    try:  # all written first, then put in place: never a half-written set
         root.mkdir(parents=True, exist_ok=True)
         for target, tmp in zip(targets, temps, strict=True):
             tmp.write_text(read_text("metadata", target.name), encoding="utf-8")

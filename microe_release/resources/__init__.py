@@ -13,7 +13,7 @@ PACKAGED_METADATA = "<packaged default dataset.yaml>"
 
 #: The starter files ``microe init`` writes: a release.toml on the embedded demo source, the dataset
 #: description and the exclusions list.
-STARTER_FILES: tuple[str, ...] = ("release.toml", "dataset.yaml", "exclusions.csv")
+STARTER_FILES: tuple[str, ...] = ("release.toml", "dataset.yaml", "exclusions.csv", "relabels.csv")
 
 
 def resource(*parts: str) -> Traversable:

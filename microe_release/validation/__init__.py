@@ -12,6 +12,7 @@ from ..distributed import check_engine
 from ..errors import ValidationError
 from ..progress import progress_bar
 from ..workers import default_workers, worker_pool
+from .audit import check_audit
 from .citation import assess_fair, check_agreement, check_citation_files
 from .data import (
     check_checksums,
@@ -53,6 +54,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
     "csv": check_csv_matches_parquet,
     "manifest": check_manifest,
     "counts": check_counts,
+    "audit": check_audit,
     "croissant": check_croissant,
     "citation": check_citation_files,
     "agreement": check_agreement,

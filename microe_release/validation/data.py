@@ -177,6 +177,11 @@ def check_manifest(release: LoadedRelease) -> None:
     removed = {str(e.get("id")): e for e in data.get("excluded") or [] if isinstance(e, dict)}
     problems += [(image_id, f"was removed on request ({removed[image_id].get('reason')}) but is in the parquet shards")
                  for image_id in sorted(set(removed) & set(found))]
+    relabelled = {str(e.get("id")): e for e in data.get("relabels") or [] if isinstance(e, dict)}
+    problems += [(image_id, f"was relabelled '{entry.get('new')}' ({entry.get('reason')}) but is "
+                            f"'{found[image_id]['label']}' in the parquet shards")
+                 for image_id, entry in sorted(relabelled.items())
+                 if image_id in found and found[image_id]["label"] != entry.get("new")]
     for image_id in sorted(set(found) & set(claimed)):
         differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in COMPARED
                   if claimed[image_id].get(key) != found[image_id][key]]

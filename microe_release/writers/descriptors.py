@@ -59,6 +59,43 @@ def _table_schema(manifest: Manifest) -> dict[str, Any]:
     }
 
 
+#: ``label-issues.csv`` (``microe audit``): column -> (Table Schema type, title, Croissant data type).
+AUDIT_FIELDS = {
+    "id": ("string", "Content id", "sc:Text"), "split": ("string", "Split", "sc:Text"),
+    "source": ("string", "Source", "sc:Text"), "given_label": ("string", "Label in the release", "sc:Text"),
+    "suggested_label": ("string", "Class the audit model suggests", "sc:Text"),
+    "label_quality": ("number", "Label quality score in [0, 1] (low: probably wrong)", "sc:Float"),
+    "is_issue": ("boolean", "Flagged as a probable label error", "sc:Boolean"),
+}
+
+
+def _audit_resource(manifest: Manifest, audit: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The datapackage resource of ``label-issues.csv``."""
+    path, names = out_dir / audit["file"], list(manifest.class_names)
+    limits: dict[str, dict[str, Any]] = {
+        "id": {"unique": True, "pattern": "[0-9a-f]{16}"}, "split": {"enum": list(manifest.split_names)},
+        "source": {"enum": sorted({s["name"] for s in manifest.sources})}, "given_label": {"enum": names},
+        "suggested_label": {"enum": names}, "label_quality": {"minimum": 0, "maximum": 1}}
+    fields = [{**_column(name, kind, title, **limits.get(name, {})),
+               **({"trueValues": ["true"], "falseValues": ["false"]} if kind == "boolean" else {})}
+              for name, (kind, title, _) in AUDIT_FIELDS.items()]
+    return {"name": "label-issues", "type": "table", "path": path.name, "format": "csv", "mediatype": "text/csv",
+            "title": "Label audit: every image's label quality (microe audit)", "encoding": "utf-8",
+            "bytes": path.stat().st_size, "hash": "sha256:" + file_sha256(path),
+            "dialect": {"delimiter": ",", "header": True}, "schema": {"fields": fields, "primaryKey": ["id"]}}
+
+
+def _audit_record_set(audit: dict[str, Any]) -> dict[str, Any]:
+    """The Croissant record set read from ``label-issues.csv``."""
+    return {"@type": "cr:RecordSet", "@id": "label_issues", "name": "label_issues", "key": {"@id": "label_issues/id"},
+            "description": f"microe audit: {audit['issues']} probable label errors among {audit['images']} images, "
+                           "every image's label quality.",
+            "field": [{"@type": "cr:Field", "@id": f"label_issues/{name}", "name": name, "description": title,
+                       "dataType": data_type,
+                       "source": {"fileObject": {"@id": audit["file"]}, "extract": {"column": name}}}
+                      for name, (_, title, data_type) in AUDIT_FIELDS.items()]}
+
+
 def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``datapackage.json`` (sizes and hashes read from the data files); returns the file written."""
     meta = manifest.metadata
@@ -77,6 +114,8 @@ def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
         "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
         "format": "parquet", "mediatype": "application/vnd.apache.parquet", "hash": "sha256:" + file_sha256(path),
     } for path in sorted((out_dir / "data").glob("*.parquet"))]
+    if manifest.audit is not None:
+        resources.append(_audit_resource(manifest, manifest.audit, out_dir))
     package: dict[str, Any] = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": manifest.name.lower(), "id": f"https://doi.org/{manifest.doi}" if manifest.doi else None,
@@ -124,6 +163,9 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
          "encodingFormat": PARQUET, "includes": "data/*.parquet"},
         _file_object(out_dir, out_dir / "microe.csv", "All images as FER2013-style pixel rows.", "text/csv"),
     ]
+    if manifest.audit is not None:
+        distribution.append(_file_object(out_dir, out_dir / manifest.audit["file"],
+                                         "Label audit (microe audit): every image's label quality.", "text/csv"))
     names = ", ".join(f"{i} = {n}" for i, n in enumerate(manifest.class_names))
     label_names = {
         "@type": "cr:RecordSet", "@id": "label_names", "name": "label_names",
@@ -175,7 +217,8 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
         "rai:dataUseCases": sheet.get("uses", ""),
         "rai:dataLimitations": sheet.get("limitations", ""),
         "rai:dataReleaseMaintenancePlan": sheet.get("maintenance", ""),
-        "distribution": distribution, "recordSet": [label_names, examples],
+        "distribution": distribution,
+        "recordSet": [label_names, examples, *([_audit_record_set(manifest.audit)] if manifest.audit else [])],
         "identifier": f"https://doi.org/{manifest.doi}" if manifest.doi else None,
     }
     return [write_json(out_dir / "croissant.json", {k: v for k, v in croissant.items() if v not in ("", [], None)})]

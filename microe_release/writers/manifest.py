@@ -33,6 +33,10 @@ def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
     }
     if manifest.takedowns:  # absent when there are none: older readers, and releases without any, unchanged
         head["takedowns"] = list(manifest.takedowns)
+    if manifest.audit is not None:
+        head["audit"] = manifest.audit
+    if manifest.relabels:
+        head["relabels"] = list(manifest.relabels)
     text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)  # the records follow, one per line
     # phash as hex text: a 64-bit integer is not exact in every JSON reader
     rows = ",\n".join(json.dumps([f"{r.phash:016x}" if name == "phash" else getattr(r, name) for name in RECORD_FIELDS],
@@ -69,7 +73,8 @@ def read_manifest(release_dir: str | Path) -> Manifest:
         class_names=tuple(data["class_names"]), split_names=tuple(data["split_names"]), records=tuple(records),
         skipped=tuple(SkippedItem(**{**s, "reason": SkipReason(s["reason"])}) for s in data["skipped"]),
         duplicates=tuple(data["duplicates"]), excluded=tuple(data["excluded"]),
-        takedowns=tuple(data.get("takedowns", [])), sources=tuple(data["sources"]),
+        takedowns=tuple(data.get("takedowns", [])), audit=data.get("audit"),
+        relabels=tuple(data.get("relabels", [])), sources=tuple(data["sources"]),
         near_duplicate_groups=tuple(tuple(g) for g in data["near_duplicate_groups"]), changelog=data["changelog"],
         metadata=parse_metadata(data["dataset_metadata"]), seed=data["seed"],
         config_hash=data["config_hash"], doi=data["doi"], concept_doi=data["concept_doi"],

@@ -148,6 +148,7 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         near_bits=NEAR_DUPLICATE_BITS, max_pixels=MAX_IMAGE_PIXELS, alpha_background=ALPHA_BACKGROUND,
         citation=citation_text(manifest), bibtex=bibtex(manifest), doi=manifest.doi, concept_doi=manifest.concept_doi,
         license_url=get_license(manifest.metadata.license).url,
+        changed_labels=sum(e["old"] != e["new"] for e in manifest.relabels),
     )
     path = out_dir / "README.md"
     path.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
