@@ -14,12 +14,20 @@ from ..progress import progress_bar
 from ..writers.manifest import read_manifest
 from ..writers.report import colour_dominance, original_dimensions
 from . import figures
-from .stats import class_means, composition, feature_samples, intensity, load_images, quality
+from .stats import (
+    class_means,
+    composition,
+    feature_samples,
+    intensity,
+    label_audit,
+    load_images,
+    quality,
+)
 
 logger = logging.getLogger(__name__)
 
 #: The page's sections, in order (each is an element id in index.html).
-SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "model")
+SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "audit", "model")
 
 
 def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
@@ -73,6 +81,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     pixel_stats = intensity(images, labels)
     sample_maps, feature_numbers = feature_samples(images, labels)
     model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
+    audit = label_audit(root, manifest)
     drawings: list[tuple[Any, ...]] = [  # name, drawing function, its arguments
         ("composition", figures.composition_figure, comp),
         *[(f"samples_{split}", figures.samples_figure, images, labels, splits == split, f"{split} split")
@@ -81,6 +90,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
         ("intensity", figures.intensity_figure, pixel_stats),
         ("colour_dominance", figures.colour_figure, colour),
         ("features", figures.features_figure, sample_maps),
+        *([("label_audit", figures.audit_figure, audit, images)] if audit else []),
     ]
     bar.total = len(drawings)
     pngs: dict[str, bytes] = {}
@@ -100,6 +110,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
                              "intensity": pixel_stats},
         "features": feature_numbers,
         "quality": quality(root, manifest),
+        "label_audit": audit,
         "model": model,
         "figures": sorted(f"{name}.png" for name in pngs),
     }

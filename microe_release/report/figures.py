@@ -138,3 +138,29 @@ def features_figure(samples: list[tuple[str, np.ndarray, dict[str, Any]]]) -> by
             axes[row, -1].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="white"))
         axes[row, 0].text(-2, 24, name, rotation=90, va="center", ha="right", fontsize=8)
     return _png(fig)
+
+
+def audit_figure(audit: dict[str, Any], images: np.ndarray) -> bytes:
+    """Flagged labels: given vs suggested class, and the most doubtful faces of each class (given -> suggested)."""
+    per_class = max((len(v) for v in audit["doubtful"].values()), default=1) or 1
+    fig = Figure(figsize=(4 + per_class * 0.9, len(CLASS_NAMES) * 0.95))
+    grid = fig.add_gridspec(len(CLASS_NAMES), per_class + 5)
+    ax = fig.add_subplot(grid[1:7, :4])
+    matrix = np.array([[audit["matrix"][g][s] for s in CLASS_NAMES] for g in CLASS_NAMES])
+    ax.imshow(matrix, cmap="Reds")
+    ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=60, fontsize=6)
+    ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES, fontsize=6)
+    ax.set(xlabel="suggested", ylabel="given")
+    ax.set_title(f"{audit['issues']} flagged labels", fontsize=8)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value:
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=5)
+    for i, name in enumerate(CLASS_NAMES):
+        for j in range(per_class):
+            face = fig.add_subplot(grid[i, 5 + j])
+            face.axis("off")
+            if j < len(audit["doubtful"][name]):
+                pick = audit["doubtful"][name][j]
+                face.imshow(images[pick["position"]], cmap="gray", vmin=0, vmax=255)
+                face.set_title(f"{name[:4]}->{pick['suggested'][:4]}", fontsize=5)
+    return _png(fig, tight=False)

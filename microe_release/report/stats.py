@@ -155,3 +155,28 @@ def quality(root: Path, manifest: Manifest) -> dict[str, Any]:
                        "issues": [i.to_dict() for i in report.sorted_issues()[:50]],
                        "note": "fast checks only; `microe validate` runs every check"},
     }
+
+
+#: Most doubtful flagged faces shown per class.
+DOUBTFUL_PER_CLASS = 8
+
+
+def label_audit(root: Path, manifest: Manifest) -> dict[str, Any] | None:
+    """``label-issues.csv`` (``microe audit``) summed up: issues per class and source, given vs suggested labels,
+    and the most doubtful flagged faces of each class (positions in index order); None when not audited."""
+    import csv
+
+    path = root / "label-issues.csv"
+    if manifest.audit is None or not path.is_file():
+        return None
+    position = {r.id: r.index for r in manifest.records}
+    with open(path, newline="", encoding="utf-8") as handle:
+        flagged = [row for row in csv.DictReader(handle) if row["is_issue"] == "true"]
+    flagged.sort(key=lambda row: (float(row["label_quality"]), row["id"]))
+    matrix = {given: dict.fromkeys(CLASS_NAMES, 0) for given in CLASS_NAMES}
+    for row in flagged:
+        matrix[row["given_label"]][row["suggested_label"]] += 1
+    doubtful = {name: [{"position": position[row["id"]], "id": row["id"], "suggested": row["suggested_label"],
+                        "label_quality": float(row["label_quality"])}
+                       for row in flagged if row["given_label"] == name][:DOUBTFUL_PER_CLASS] for name in CLASS_NAMES}
+    return {**manifest.audit, "matrix": matrix, "doubtful": doubtful}

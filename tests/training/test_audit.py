@@ -140,3 +140,17 @@ def test_folds_are_stratified_and_keep_groups_together() -> None:
 def test_too_many_folds_is_one_clear_error() -> None:
     with pytest.raises(TrainingError, match="--folds 5 needs"):
         assign_folds(np.array([0, 0, 1, 1]), np.arange(4), 5, seed=0)
+
+
+def test_report_shows_the_audit(audited: tuple[Path, set[str], dict], tmp_path: Path) -> None:
+    from microe_release.report import generate_report
+
+    release, flipped, summary = audited
+    numbers = generate_report(release, tmp_path / "report")
+    audit = numbers["label_audit"]
+    assert audit["issues"] == summary["issues"]
+    assert sum(sum(row.values()) for row in audit["matrix"].values()) == summary["issues"]
+    shown = [pick["id"] for picks in audit["doubtful"].values() for pick in picks]
+    assert len(set(shown) & flipped) >= 0.8 * len(shown)  # the most doubtful faces are the flipped ones
+    assert (tmp_path / "report" / "label_audit.png").is_file()
+    assert 'id="audit"' in (tmp_path / "report" / "index.html").read_text()
