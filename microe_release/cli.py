@@ -302,7 +302,7 @@ Exit status: 0 audited; 1 the release cannot be audited (too few images for the 
 extra is missing (pip install 'microe-release[train]'); 2 usage error.
 """)
 @_release_dir
-@click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True, help="Cross-validation folds.")
+@click.option("--folds", type=click.IntRange(min=2), default=3, show_default=True, help="Cross-validation folds.")
 @click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs per fold.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)

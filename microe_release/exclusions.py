@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .dedup import NEAR_DUPLICATE_BITS, copies_of
-from .errors import ConfigError
 from .fingerprints import perceptual_hash
 from .processing import parse_pixels
 from .records import ImageRecord, Manifest, SkippedItem, SkipReason
 from .store import ImageStore
-
-_ID_RE = re.compile(r"^[0-9a-f]{16}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from .usercsv import read_rows
 
 logger = logging.getLogger(__name__)
 
@@ -29,33 +24,9 @@ REQUESTED, NEAR_DUPLICATE, MIRRORED, IN_GROUP = "requested image", "near-duplica
 
 def load_exclusions(path: Path | None, *, required: bool = False) -> dict[str, dict[str, str]]:
     """``id -> {"reason", "date", "line"}``; a missing file means none, unless the user named it (``required``)."""
-    if path is None or (not required and not path.exists()):
-        return {}
-    if not path.is_file():
-        msg = (f"exclusions file '{path}' does not exist; fix the path in [release] exclusions (or --exclusions), "
-               "or write an empty one with the header id,reason,date.")
-        raise ConfigError(msg, path=path, field="release.exclusions")
-    out: dict[str, dict[str, str]] = {}
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or not {"id", "reason", "date"} <= set(reader.fieldnames):
-                msg = f"exclusions file '{path}' must start with the header id,reason,date, got {reader.fieldnames}."
-                raise ConfigError(msg, path=path)
-            for row in reader:
-                image_id, reason, date = ((row.get(k) or "").strip() for k in ("id", "reason", "date"))
-                if not _ID_RE.match(image_id) or not reason or not _DATE_RE.match(date):
-                    msg = (f"exclusions file '{path}' line {reader.line_num}: expected a 16-hex-digit image id, a "
-                           f"reason and a YYYY-MM-DD date, got '{image_id}', '{reason}', '{date}'.")
-                    raise ConfigError(msg, path=path)
-                out[image_id] = {"reason": reason, "date": date, "line": str(reader.line_num)}
-    except UnicodeDecodeError as err:
-        msg = f"exclusions file '{path}' is not UTF-8 text (byte {err.start}); save it as UTF-8 CSV."
-        raise ConfigError(msg, path=path) from err
-    except csv.Error as err:
-        msg = f"exclusions file '{path}' is not valid CSV: {err}."
-        raise ConfigError(msg, path=path) from err
-    return out
+    rows = read_rows(path, what="exclusions", columns=("id", "reason", "date"), required=required,
+                     option=" (or --exclusions)", expect="a 16-hex-digit image id, a reason and a YYYY-MM-DD date")
+    return {row["id"]: {"reason": row["reason"], "date": row["date"], "line": str(line)} for line, row in rows}
 
 
 def apply_exclusions(

@@ -31,7 +31,7 @@ AUDIT_COLUMNS = ("id", "split", "source", "given_label", "suggested_label", "lab
 MIN_STEPS, MIN_BATCH = 25, 16
 
 #: Defaults sized for the CPU budget: a ~30,000-image release in about 20 minutes on 2 cores (docs/audit.md).
-FOLDS, EPOCHS = 4, 6
+FOLDS, EPOCHS = 3, 6
 
 #: What the card and manifest.json say about how the issues were found.
 METHOD = ("cleanlab confident learning (filter.find_label_issues, prune_by_noise_rate; label quality: "
@@ -169,6 +169,10 @@ def audit_release(release_dir: str | Path, *, folds: int = FOLDS, epochs: int = 
     """
     _import_cleanlab()
     root = Path(release_dir)
+    if out is None and (root / "publish-state.json").is_file():
+        msg = (f"'{root}' is published, or being published (publish-state.json): a published version never changes. Audit it "
+               "with --out FILE, or build the next version and audit that.")
+        raise TrainingError(msg)
     data = _read_release(root)
     labels = data["labels"]
     fold_of = assign_folds(labels, data["groups"], folds, seed)

@@ -239,27 +239,21 @@ def _killed_publish(release: Path, servers, tmp_path: Path, kill_in: str) -> Non
     assert killed.returncode == -9, killed.stderr[-2000:]
 
 
+def _assert_one_each(servers, versions: int = 1) -> None:
+    """One deposition per version (no orphan draft), each asked for once; one commit and one tag per version."""
+    hub, zenodo = servers
+    assert len(zenodo.depositions) == versions
+    assert zenodo.count("POST", r"/api/deposit/depositions$") == 1
+    assert zenodo.count("POST", r"/actions/newversion$") == versions - 1
+    assert len(hub.repos[REPO]["commits"]) == versions and len(hub.repos[REPO]["tags"]) == versions
+
+
 @pytest.mark.parametrize("kill_in", ZENODO_STEPS + HUB_STEPS)
 def test_publish_killed_after_each_step_resumes_once(release: Path, servers, tmp_path: Path, kill_in: str) -> None:
-    hub, zenodo = servers
     _killed_publish(release, servers, tmp_path, kill_in)
     _publish(release, servers, tmp_path)
     _assert_published_once(release, servers)
-    # exactly one deposition (no orphan draft), one commit, one tag
-    assert len(zenodo.depositions) == 1 and zenodo.count("POST", r"/api/deposit/depositions$") == 1
-    assert len(hub.repos[REPO]["commits"]) == 1 and len(hub.repos[REPO]["tags"]) == 1
-
-
-def test_publish_new_version_killed_after_new_version_resumes_once(release: Path, servers, tmp_path: Path) -> None:
-    _publish(release, servers, tmp_path)
-    newer = tmp_path / "microe-1.1.0"
-    build_release(demo_config(count=140, version="1.1.0"), newer, workers=1, previous=release)
-    _killed_publish(newer, servers, tmp_path, "new_version")
-    _publish(newer, servers, tmp_path)
-    hub, zenodo = servers
-    _assert_published_once(newer, servers, "1.1.0")
-    assert len(zenodo.depositions) == 2 and zenodo.count("POST", r"/actions/newversion$") == 1
-    assert len(hub.repos[REPO]["commits"]) == 2 and set(hub.repos[REPO]["tags"]) == {"v1.0.0", "v1.1.0"}
+    _assert_one_each(servers)
 
 
 @pytest.mark.parametrize(("service", "method", "path"), [
@@ -275,21 +269,23 @@ def test_publish_answer_lost_after_the_server_acted_resumes_once(release: Path, 
         _publish(release, servers, tmp_path)
     _publish(release, servers, tmp_path)
     _assert_published_once(release, servers)
-    assert len(zenodo.depositions) == 1 and zenodo.count("POST", r"/api/deposit/depositions$") == 1
-    assert len(hub.repos[REPO]["commits"]) == 1 and len(hub.repos[REPO]["tags"]) == 1
+    _assert_one_each(servers)
 
 
-def test_publish_new_version_answer_lost_resumes_once(release: Path, servers, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fault", ["killed", "answer-lost"])
+def test_publish_new_version_interrupted_resumes_once(release: Path, servers, tmp_path: Path, fault: str) -> None:
     _publish(release, servers, tmp_path)
     newer = tmp_path / "microe-1.1.0"
     build_release(demo_config(count=140, version="1.1.0"), newer, workers=1, previous=release)
-    hub, zenodo = servers
-    zenodo.faults.append(Fault("POST", r"/actions/newversion$", "502", applied=True))
-    with pytest.raises(PublishUnavailableError, match="step 'new version'"):
-        _publish(newer, servers, tmp_path)
+    if fault == "killed":
+        _killed_publish(newer, servers, tmp_path, "new_version")
+    else:
+        servers[1].faults.append(Fault("POST", r"/actions/newversion$", "502", applied=True))
+        with pytest.raises(PublishUnavailableError, match="step 'new version'"):
+            _publish(newer, servers, tmp_path)
     _publish(newer, servers, tmp_path)
     _assert_published_once(newer, servers, "1.1.0")
-    assert len(zenodo.depositions) == 2 and zenodo.count("POST", r"/actions/newversion$") == 1
+    _assert_one_each(servers, versions=2)
 
 
 def test_publish_dry_run_sends_nothing(release: Path, servers, tmp_path: Path) -> None:

@@ -154,3 +154,11 @@ def test_report_shows_the_audit(audited: tuple[Path, set[str], dict], tmp_path: 
     assert len(set(shown) & flipped) >= 0.8 * len(shown)  # the most doubtful faces are the flipped ones
     assert (tmp_path / "report" / "label_audit.png").is_file()
     assert 'id="audit"' in (tmp_path / "report" / "index.html").read_text()
+
+
+def test_a_published_release_is_audited_only_with_out(audited: tuple[Path, set[str], dict], tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    shutil.copytree(audited[0], release)
+    (release / "publish-state.json").write_text("{}")
+    with pytest.raises(TrainingError, match="a published version never changes"):
+        audit_release(release, folds=2, epochs=1)
