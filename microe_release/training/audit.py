@@ -170,8 +170,8 @@ def audit_release(release_dir: str | Path, *, folds: int = FOLDS, epochs: int = 
     _import_cleanlab()
     root = Path(release_dir)
     if out is None and (root / "publish-state.json").is_file():
-        msg = (f"'{root}' is published, or being published (publish-state.json): a published version never changes. Audit it "
-               "with --out FILE, or build the next version and audit that.")
+        msg = (f"'{root}' is published, or being published (publish-state.json): a published version never "
+               "changes. Audit it with --out FILE, or build the next version and audit that.")
         raise TrainingError(msg)
     data = _read_release(root)
     labels = data["labels"]
