@@ -30,8 +30,8 @@ def _issues(path: Path) -> set[tuple[str, str]]:
 def test_validate_fresh_release_is_clean(built: Path) -> None:
     report = validate_release(built)
     assert report.errors() == [], [i.to_dict() for i in report.errors()]
-    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "manifest", "counts", "croissant",
-                             "citation", "agreement", "leakage"]
+    assert report.checks == ["checksums", "parquet", "load_dataset", "datapackage", "csv", "manifest", "counts", "audit",
+                             "croissant", "citation", "agreement", "leakage"]
     assert report.stats["croissant_records"] == report.stats["csv_rows"] == report.stats["images"] == 240
     metrics = [row["metric"] for row in report.fair]
     assert metrics[0] == "FsF-F1-01MD" and metrics[-1] == "FsF-R1.3-02D"
