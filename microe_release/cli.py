@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from .cli_support import CommandGroup, check_repo_id, check_url, engine_options, progress_enabled
-from .training.loop import TrainConfig
+from .training.loop import AUDIT_EPOCHS, AUDIT_FOLDS, TrainConfig
 from .workers import STOP
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -302,8 +302,9 @@ Exit status: 0 audited; 1 the release cannot be audited (too few images for the 
 extra is missing (pip install 'microe-release[train]'); 2 usage error.
 """)
 @_release_dir
-@click.option("--folds", type=click.IntRange(min=2), default=3, show_default=True, help="Cross-validation folds.")
-@click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs per fold.")
+@click.option("--folds", type=click.IntRange(min=2), default=AUDIT_FOLDS, show_default=True,
+              help="Cross-validation folds.")
+@click.option("--epochs", type=click.IntRange(min=1), default=AUDIT_EPOCHS, show_default=True, help="Epochs per fold.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -82,7 +82,8 @@ def take_down(records: list[ImageRecord], exclusions: dict[str, dict[str, str]],
     for image_id, request in sorted(requests.items()):
         if image_id in by_id or image_id in pixels:
             image = parse_pixels(store.text(image_id).decode()) if image_id in by_id else pixels[image_id]
-            hashes = (f"{perceptual_hash(image):016x}", f"{perceptual_hash(image[:, ::-1]):016x}")
+            own = by_id[image_id].phash if image_id in by_id else perceptual_hash(image)  # the build's own hash
+            hashes = (f"{own:016x}", f"{perceptual_hash(image[:, ::-1]):016x}")
         else:
             hashes = (known[image_id]["phash"], known[image_id]["mirror_phash"]) if image_id in known else (None, None)
         takedowns.append({"id": image_id, "reason": request["reason"], "date": request["date"],

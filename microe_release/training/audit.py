@@ -19,7 +19,7 @@ from ..writers import WRITERS
 from ..writers.license import write_checksums
 from ..writers.manifest import read_manifest
 from .data import carve_validation
-from .loop import BASE_BATCH, TrainConfig, evaluate, fit
+from .loop import AUDIT_EPOCHS, AUDIT_FOLDS, BASE_BATCH, TrainConfig, evaluate, fit
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ AUDIT_COLUMNS = ("id", "split", "source", "given_label", "suggested_label", "lab
 #: Fewest optimiser steps an epoch should have, and the smallest batch used to get them.
 MIN_STEPS, MIN_BATCH = 25, 16
 
-#: Defaults sized for the CPU budget: a ~30,000-image release in about 20 minutes on 2 cores (docs/audit.md).
-FOLDS, EPOCHS = 3, 6
+#: The defaults (docs/audit.md).
+FOLDS, EPOCHS = AUDIT_FOLDS, AUDIT_EPOCHS
 
 #: What the card and manifest.json say about how the issues were found.
 METHOD = ("cleanlab confident learning (filter.find_label_issues, prune_by_noise_rate; label quality: "
