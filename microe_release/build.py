@@ -132,7 +132,7 @@ def collect_records(
                     id=result.id, label=item.label, source=item.source, source_ref=item.source_ref,  # type: ignore[arg-type]
                     license=item.license, subject=item.subject, fixed_split=item.split, phash=result.phash,  # type: ignore[arg-type]
                     orig_width=result.orig_width, orig_height=result.orig_height, orig_mode=result.orig_mode,
-                    orig_rgb=result.orig_rgb))
+                    orig_rgb=result.orig_rgb, votes=item.votes))
             bar.update(len(batch))
             stop_requested()
         finish_bar(bar)

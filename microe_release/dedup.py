@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 
@@ -38,8 +39,9 @@ def merge_exact_duplicates(
             continue
         group = sorted(group, key=lambda r: (r.source, r.source_ref))
         labels = sorted({r.label for r in group})
-        if len(labels) == 1:
-            kept.append(group[0])
+        if len(labels) == 1:  # the votes of any copy that has them (FER2013's pixel row beside FER+'s file)
+            votes = next((r.votes for r in group if r.votes is not None), None)
+            kept.append(group[0] if group[0].votes == votes else replace(group[0], votes=votes))
             merged.append({"id": image_id, "label": labels[0], "kept": f"{group[0].source}:{group[0].source_ref}",
                            "merged": [f"{r.source}:{r.source_ref}" for r in group[1:]]})
             continue

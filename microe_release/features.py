@@ -14,11 +14,15 @@ import pyarrow as pa
 VALUE_COLUMNS = (("id", "string"), ("index", "int64"), ("source", "string"), ("source_ref", "string"),
                  ("license", "string"))
 
+#: The last column: annotators' votes per class (a list in class order), null where a source has none.
+VOTES, VOTES_DTYPE = "votes", "int32"
+
 
 def features_dict(class_names: tuple[str, ...]) -> dict[str, Any]:
     """``datasets.Features.to_dict()`` of a release."""
     features: dict[str, Any] = {"image": {"_type": "Image"}, "label": {"names": list(class_names), "_type": "ClassLabel"}}
-    return features | {name: {"dtype": dtype, "_type": "Value"} for name, dtype in VALUE_COLUMNS}
+    features |= {name: {"dtype": dtype, "_type": "Value"} for name, dtype in VALUE_COLUMNS}
+    return features | {VOTES: {"feature": {"dtype": VOTES_DTYPE, "_type": "Value"}, "_type": "List"}}
 
 
 def arrow_schema(class_names: tuple[str, ...]) -> pa.Schema:
@@ -28,6 +32,7 @@ def arrow_schema(class_names: tuple[str, ...]) -> pa.Schema:
         pa.field("label", pa.int64()),
     ]
     fields += [pa.field(name, pa.string() if dtype == "string" else pa.int64()) for name, dtype in VALUE_COLUMNS]
+    fields.append(pa.field(VOTES, pa.list_(pa.int32())))
     metadata = {"info": {"features": features_dict(class_names)}}
     return pa.schema(fields, metadata={"huggingface": json.dumps(metadata)})
 
@@ -38,4 +43,5 @@ def features_yaml(class_names: tuple[str, ...]) -> list[dict[str, Any]]:
         {"name": "image", "dtype": "image"},
         {"name": "label", "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(class_names)}}}},
     ]
-    return features + [{"name": name, "dtype": dtype} for name, dtype in VALUE_COLUMNS]
+    return features + [{"name": name, "dtype": dtype} for name, dtype in VALUE_COLUMNS] + [
+        {"name": VOTES, "list": VOTES_DTYPE}]

@@ -47,6 +47,7 @@ class SourceItem:
     path: str | None = None  # absolute path of an image file
     pixels: str | None = None  # FER2013-style space-separated gray values
     synthetic: tuple[int, int] | None = None  # (seed, item number) of the demo generator
+    votes: tuple[int, ...] | None = None  # annotators' votes per class, in CLASS_NAMES order (FER+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +91,7 @@ class ImageRecord:
     orig_height: int
     orig_mode: str
     orig_rgb: tuple[int, int, int] | None = None
+    votes: tuple[int, ...] | None = None  # annotators' votes per class, in class order; None where a source has none
     index: int = -1
     group: int = -1
     split: Split | None = None

@@ -152,7 +152,7 @@ def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -
 
 def labelled_item(source: SourceConfig, ref: str, raw_label: str, *, root: Path | None = None, path: str | None = None,
                   pixels: str | None = None, subject: str | None = None, split: str | None = None,
-                  builtin: dict[str, str] | None = None) -> Found:
+                  builtin: dict[str, str] | None = None, votes: tuple[int, ...] | None = None) -> Found:
     """Item for ``raw_label`` (``builtin``: format codes, overridden by ``labels``); links out of ``root`` refused."""
     if root and path and os.path.islink(path) and not is_inside(root, Path(path)):
         return skip(source, ref, SkipReason.PATH_ESCAPE, f"link '{ref}' resolves outside '{root}'")
@@ -167,4 +167,5 @@ def labelled_item(source: SourceConfig, ref: str, raw_label: str, *, root: Path 
         match = source.subject_pattern.search(os.path.basename(path))
         subject = match.group("subject") if match else None
     return SourceItem(source=source.name, source_ref=ref, raw_label=raw, label=label, license=source.license,
-                      subject=subject, split=split if source.keep_splits else None, path=path, pixels=pixels)
+                      subject=subject, split=split if source.keep_splits else None, path=path, pixels=pixels,
+                      votes=votes)

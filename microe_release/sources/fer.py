@@ -1,4 +1,4 @@
-"""FER2013's pixel CSV and FER+'s relabelling of its images by ten vote counts."""
+"""FER2013's pixel CSV and FER+'s relabelling of its images by ten vote counts (kept as the ``votes`` column)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ConfigError, SourceError, SourceNotFoundError
-from ..labels import FER2013_CODES, FERPLUS_COLUMNS
+from ..labels import CLASS_NAMES, FER2013_CODES, FERPLUS_COLUMNS, normalize_label
 from ..records import SkipReason
 from .base import (
     Found,
@@ -95,6 +95,18 @@ def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, 
     return winners[0], ""
 
 
+def class_votes(votes: list[int], source: SourceConfig) -> tuple[int, ...]:
+    """The emotion columns' votes summed per class, in CLASS_NAMES order, through the source's ``labels`` and
+    ``exclude`` (FER+'s ``unknown`` and ``NF`` are no class and are dropped)."""
+    excluded = {e.lower() for e in source.exclude}
+    out = [0] * len(CLASS_NAMES)
+    for column, count in zip(FERPLUS_COLUMNS, votes, strict=True):
+        name = None if column.lower() in excluded else normalize_label(column, source.labels)
+        if name in CLASS_NAMES and column not in NON_EMOTIONS:
+            out[CLASS_NAMES.index(name)] += count
+    return tuple(out)
+
+
 def _votes(row: list[str]) -> tuple[list[int], str]:
     """The ten vote counts of a label.csv row, or why the row is malformed."""
     if len(row) != 2 + len(FERPLUS_COLUMNS):
@@ -163,4 +175,5 @@ class FerPlus(SourceFormat):
                         yield skip(source, f"{folder.name}/{name}", SkipReason.MISSING, f"named at {at_line}")
                     else:
                         ref = f"{folder.name}/{os.path.basename(path)}"
-                        yield labelled_item(source, ref, label, root=root, path=path, split=split)
+                        yield labelled_item(source, ref, label, root=root, path=path, split=split,
+                                            votes=class_votes(votes, source))

@@ -25,6 +25,7 @@ from .data import (
 from .loaded import LoadedRelease
 from .report import Issue, Severity, ValidationReport
 from .tabular import check_croissant, check_csv_matches_parquet, check_datapackage
+from .votes import check_votes
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ CHECKS: dict[str, Callable[[LoadedRelease], None]] = {
     "csv": check_csv_matches_parquet,
     "manifest": check_manifest,
     "counts": check_counts,
+    "votes": check_votes,
     "audit": check_audit,
     "croissant": check_croissant,
     "citation": check_citation_files,

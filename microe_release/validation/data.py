@@ -285,7 +285,8 @@ def _card_counts(text: str) -> dict[str, Any]:
     stated: dict[str, Any] = {}
     if match := re.search(r"\*\*Images:\*\* ([\d,]+)", text):
         stated["total"] = int(match[1].replace(",", ""))
-    table = text.partition("Images per class and split:")[2].strip().splitlines()
+    lines = text.partition("Images per class and split:")[2].strip().splitlines()
+    table = lines[:next((n for n, line in enumerate(lines) if not line.startswith("|")), len(lines))]
     if len(table) > 2:
         head = [c.strip() for c in table[0].strip("|").split("|")]
         splits = head[2:-1]

@@ -40,6 +40,7 @@ class ParquetRows:
     splits: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     images: list[bytes] = field(default_factory=list)
+    votes: list[list[int] | None] = field(default_factory=list)  # annotators' votes per class (None: none)
     where: list[tuple[str, int]] = field(default_factory=list)  # (file, row within file)
     files: list[Path] = field(default_factory=list)  # the shards read, in order
 
@@ -163,6 +164,7 @@ class LoadedRelease:
             rows.labels += table.column("label").to_pylist()
             rows.index += table.column("index").to_pylist()
             rows.sources += table.column("source").to_pylist()
+            rows.votes += table.column("votes").to_pylist() if "votes" in names else [None] * table.num_rows
             rows.splits += [split] * table.num_rows
             rows.where += [(rel, i) for i in range(table.num_rows)]
         return rows

@@ -35,4 +35,5 @@ RELEASE_FEATURES: dict[str, Any] = {
     **{name: {"dtype": dtype, "_type": "Value"}
        for name, dtype in (("id", "string"), ("index", "int64"), ("source", "string"), ("source_ref", "string"),
                            ("license", "string"))},
+    "votes": {"feature": {"dtype": "int32", "_type": "Value"}, "_type": "List"},
 }

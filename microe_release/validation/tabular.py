@@ -20,8 +20,7 @@ from .loaded import REBUILD, LoadedRelease
 @contextlib.contextmanager
 def _fast_parquet() -> Iterator[None]:
     """Let frictionless read local parquet resources' raw cells straight from Arrow, a record batch at a time."""
-    # frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files and tables
-    # with nulls (pandas makes them NaN floats) keep it
+    # frictionless's own route goes through pandas and a dict per cell (~0.25 ms a row); remote files keep it
     import pyarrow.parquet as pq
     from frictionless import system
     from frictionless.formats.parquet import ParquetControl, ParquetParser
@@ -34,9 +33,6 @@ def _fast_parquet() -> Iterator[None]:
                 return
             control = ParquetControl.from_dialect(self.resource.dialect)
             table = pq.read_table(self.resource.normpath, columns=control.columns, filters=control.filters or None)
-            if any(column.null_count for column in table.columns):
-                yield from super().read_cell_stream_create()
-                return
             yield table.column_names
             for batch in table.to_batches(max_chunksize=4096):
                 yield from map(list, zip(*(column.to_pylist() for column in batch.columns), strict=True))
@@ -128,7 +124,7 @@ def check_croissant(release: LoadedRelease) -> None:
 
 
 #: Columns microe.csv must have for its rows to be compared with the parquet rows.
-CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source")
+CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "votes")
 
 #: CSV rows whose pixel text is held as Python bytes at once (~8 KB each at 48x48).
 PIXEL_CHUNK = 4096
@@ -145,7 +141,7 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         return
     try:
         table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-            column_types={"index": "int64", "emotion": "int64", "id": "string", "pixels": "binary"}))
+            column_types={"index": "int64", "emotion": "int64", "id": "string", "pixels": "binary", "votes": "string"}))
     except Exception as err:  # noqa: BLE001 - any parse failure is a finding
         report.error("csv-unreadable", "microe.csv", f"microe.csv cannot be parsed: {err}", REBUILD)
         return
@@ -154,7 +150,8 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         report.error("csv-columns", "microe.csv > header",
                      f"microe.csv lacks the column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}.", REBUILD)
         return
-    csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index")}
+    csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index",
+                                                             "votes")}
     rows = release.rows
     at = {image_id: i for i, image_id in enumerate(rows.ids)}
     parquet_row: dict[int, int] = {}  # csv row -> parquet row, whose pixels to compare
@@ -165,8 +162,9 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
             report.error("csv-extra-row", f"{where} > id", f"id '{image_id}' is in microe.csv but in no parquet shard.", REBUILD)
             continue
         label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
+        votes = rows.votes[i]
         expected = {"label": label, "emotion": rows.labels[i], "split": rows.splits[i], "source": rows.sources[i],
-                    "index": rows.index[i]}
+                    "index": rows.index[i], "votes": "" if votes is None else " ".join(map(str, votes))}
         for column, value in expected.items():
             if csv[column][n] != value:
                 report.error("csv-mismatch", f"{where} > {column}",

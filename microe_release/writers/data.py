@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..features import VALUE_COLUMNS, arrow_schema
+from ..features import VALUE_COLUMNS, VOTES, arrow_schema
 from ..records import Manifest
 from ..store import ImageStore
 
@@ -21,8 +21,8 @@ MAX_SHARD_BYTES = 500 * 1024 * 1024
 #: Rows per parquet row group: small groups let the Hub viewer and streaming readers fetch little.
 ROW_GROUP_SIZE = 1000
 
-#: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers.
-CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license")
+#: Columns, in order: FER2013's emotion + pixels, plus the release's own identifiers and the annotators' votes.
+CSV_COLUMNS = ("index", "id", "label", "emotion", "pixels", "split", "source", "license", VOTES)
 
 
 def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
@@ -48,7 +48,8 @@ def write_parquet(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[
                         fields=list(image_type))  # built from columns: no dict per row
                     columns = {name: [getattr(r, name) for r in chunk] for name, _ in VALUE_COLUMNS}
                     table = pa.Table.from_pydict(
-                        {"image": image, "label": [label_ids[r.label] for r in chunk], **columns}, schema=schema)
+                        {"image": image, "label": [label_ids[r.label] for r in chunk], **columns,
+                         VOTES: [r.votes for r in chunk]}, schema=schema)
                     writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
             written.append(path)
     return written
@@ -76,6 +77,11 @@ def _csv_field(value: str) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def vote_text(votes: tuple[int, ...] | None) -> bytes:
+    """The CSV form of a ``votes`` list: its counts separated by single spaces, empty where there are none."""
+    return b"" if votes is None else b" ".join(b"%d" % v for v in votes)
+
+
 def write_csv(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path]:
     """Write ``microe.csv``, FER2013-style, in index order (RFC 4180, ``\\n`` line ends); returns the file written."""
     label_ids = {name: i for i, name in enumerate(manifest.class_names)}
@@ -83,9 +89,10 @@ def write_csv(manifest: Manifest, out_dir: Path, store: ImageStore) -> list[Path
     with open(path, "wb") as handle:
         handle.write(",".join(CSV_COLUMNS).encode() + b"\n")
         # the pixel text (digits and single spaces, never quoted) comes ready-made from the image store
-        handle.writelines(b"%d,%s,%s,%d,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(), label_ids[r.label],
-                                                          store.text(r.id), str(r.split).encode(), _csv_field(r.source),
-                                                          _csv_field(r.license))
+        handle.writelines(b"%d,%s,%s,%d,%s,%s,%s,%s,%s\n" % (r.index, r.id.encode(), r.label.encode(),
+                                                             label_ids[r.label], store.text(r.id), str(r.split).encode(),
+                                                             _csv_field(r.source), _csv_field(r.license),
+                                                             vote_text(r.votes))
                           for r in manifest.records)
     return [path]
 

@@ -53,10 +53,33 @@ def _table_schema(manifest: Manifest) -> dict[str, Any]:
             _column("split", "string", "Split", enum=list(manifest.split_names)),
             _column("source", "string", "Source", enum=sorted({s["name"] for s in manifest.sources})),
             _column("license", "string", "Source licence"),
+            {"name": "votes", "type": "string", "title": "Annotator votes",
+             "description": f"Votes per class in class order ({', '.join(names)}), space-separated; empty where "
+                            "the source has no votes.",
+             "constraints": {"pattern": r"\d+( \d+){%d}" % (len(names) - 1)}},
         ],
         "primaryKey": ["index"],
         "uniqueKeys": [["id"]],
     }
+
+
+def _parquet_schema(manifest: Manifest) -> dict[str, Any]:
+    """The Table Schema of a parquet shard (frictionless cannot infer one for a list column)."""
+    names = manifest.class_names
+    return {"fields": [
+        _column("image", "object", "Image", f"{{bytes, path}}: a {manifest.image_size}x{manifest.image_size} "
+                                            "8-bit grayscale PNG and its file name."),
+        _column("label", "integer", "Class id", "Position of the class in: " + ", ".join(names) + ".",
+                minimum=0, maximum=len(names) - 1),
+        _column("id", "string", "Content id", pattern="[0-9a-f]{16}"),
+        _column("index", "integer", "Index", minimum=0),
+        _column("source", "string", "Source", enum=sorted({s["name"] for s in manifest.sources})),
+        _column("source_ref", "string", "Place in the source"),
+        _column("license", "string", "Source licence"),
+        {"name": "votes", "type": "any", "title": "Annotator votes",
+         "description": f"A list of {len(names)} integers, votes per class in class order (Arrow list<int32>); "
+                        "null where the source has no votes."},
+    ]}
 
 
 #: ``label-issues.csv`` (``microe audit``): column -> (Table Schema type, title, Croissant data type).
@@ -107,12 +130,14 @@ def write_datapackage(manifest: Manifest, out_dir: Path) -> list[Path]:
         "bytes": csv_path.stat().st_size, "hash": "sha256:" + file_sha256(csv_path),
         "dialect": {"delimiter": ",", "header": True}, "schema": _table_schema(manifest),
     }]
+    parquet_schema = _parquet_schema(manifest)
     # No "bytes" for the shards: frictionless reads parquet through pyarrow and reports every parquet byte
     # count as wrong ("actual is None"); the sizes are in croissant.json.
     resources += [{
         "name": path.stem, "path": path.relative_to(out_dir).as_posix(),
         "title": f"{path.stem.split('-')[0]} split, parquet shard (Hugging Face datasets layout)",
         "format": "parquet", "mediatype": "application/vnd.apache.parquet", "hash": "sha256:" + file_sha256(path),
+        "schema": parquet_schema,
     } for path in sorted((out_dir / "data").glob("*.parquet"))]
     if manifest.audit is not None:
         resources.append(_audit_resource(manifest, manifest.audit, out_dir))
@@ -192,6 +217,8 @@ def write_croissant(manifest: Manifest, out_dir: Path) -> list[Path]:
             _field("id", "sc:Text", "Content id of the processed pixels."),
             _field("index", "sc:Integer", "Position in id order (0..N-1)."),
             _field("source", "sc:Text", "The public source the image comes from."),
+            {**_field("votes", "sc:Integer", "Annotators' votes per class, by class id; empty where the source has "
+                                             "none."), "repeated": True},
         ],
     }
     croissant: dict[str, Any] = {

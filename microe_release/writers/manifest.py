@@ -17,7 +17,7 @@ FORMAT, FORMAT_VERSION = "microe-release manifest", 1
 
 #: Fields of each record row, in order.
 RECORD_FIELDS = ("index", "id", "label", "split", "group", "source", "source_ref", "license", "subject",
-                 "fixed_split", "phash", "orig_width", "orig_height", "orig_mode", "orig_rgb")
+                 "fixed_split", "phash", "orig_width", "orig_height", "orig_mode", "orig_rgb", "votes")
 
 
 def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
@@ -66,7 +66,8 @@ def read_manifest(release_dir: str | Path) -> Manifest:
     for row in data["records"]:
         values = dict(zip(data["record_fields"], row, strict=True))
         values["phash"] = int(values["phash"], 16)
-        values["orig_rgb"] = tuple(values["orig_rgb"]) if values["orig_rgb"] is not None else None
+        for name in ("orig_rgb", "votes"):  # JSON lists back to tuples (a manifest from before votes has none)
+            values[name] = tuple(values[name]) if values.get(name) is not None else None
         records.append(ImageRecord(**values))
     return Manifest(
         name=data["name"], version=data["version"], image_size=data["image_size"],

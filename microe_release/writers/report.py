@@ -15,6 +15,7 @@ from ..features import features_yaml
 from ..licenses import get_license
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import ImageRecord, Manifest
+from ..votes import vote_agreement
 from .common import bibtex, citation_text, write_json
 from .data import split_sizes
 
@@ -149,6 +150,7 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         citation=citation_text(manifest), bibtex=bibtex(manifest), doi=manifest.doi, concept_doi=manifest.concept_doi,
         license_url=get_license(manifest.metadata.license).url,
         changed_labels=sum(e["old"] != e["new"] for e in manifest.relabels),
+        votes=vote_agreement(manifest.records, manifest.class_names),
     )
     path = out_dir / "README.md"
     path.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
