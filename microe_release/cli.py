@@ -242,6 +242,7 @@ Examples:
   microe train demo-release --out models/alexnet-48
   microe train releases/1.0.0 --out models/alexnet --arch alexnet --device cuda --epochs 60
   microe train demo-release --out m --class-weights --seed 7 --patience 8 --precision fp32
+  microe train ferplus-release --out m --soft-labels     # learn the FER+ vote shares
 \b
 Defaults: alexnet-48, one-cycle AdamW, label smoothing 0.1, bf16 on a CUDA GPU that has it and
 fp32 on a CPU (the same seed gives the same weights; --precision bf16 pins bf16 on a CPU),
@@ -271,6 +272,8 @@ split) or the train extra is missing (pip install 'microe-release[train]'); 2 us
 @click.option("--class-weights", is_flag=True, help="Weight the loss by inverse class frequency (strong: on FER+ it raised contempt recall to 1.0 but cut accuracy to 0.35).")
 @click.option("--deferred-weights", is_flag=True,
               help="Class-balanced loss weights (effective number, beta 0.999) in the last quarter of the epochs only.")
+@click.option("--soft-labels", is_flag=True,
+              help="Learn each image's annotator vote shares (the votes column, e.g. FER+) instead of its label alone.")
 @click.option("--no-tta", "tta", flag_value=False, default=True, help="Do not average image and mirror at test time.")
 @click.option("--no-adjust", "adjust_logits", flag_value=False, default=True,
               help="Plain argmax: no rare-class logit adjustment.")

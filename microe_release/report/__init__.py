@@ -15,6 +15,7 @@ from ..writers.manifest import read_manifest
 from ..writers.report import colour_dominance, original_dimensions
 from . import figures
 from .stats import (
+    annotator_votes,
     class_means,
     composition,
     feature_samples,
@@ -27,7 +28,7 @@ from .stats import (
 logger = logging.getLogger(__name__)
 
 #: The page's sections, in order (each is an element id in index.html).
-SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "audit", "model")
+SECTIONS = ("composition", "samples", "means", "statistics", "features", "quality", "votes", "audit", "model")
 
 
 def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
@@ -82,6 +83,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
     sample_maps, feature_numbers = feature_samples(images, labels)
     model, model_pictures = _model_section(Path(model_dir) if model_dir else None)
     audit = label_audit(root, manifest)
+    votes = annotator_votes(manifest)
     drawings: list[tuple[Any, ...]] = [  # name, drawing function, its arguments
         ("composition", figures.composition_figure, comp),
         *[(f"samples_{split}", figures.samples_figure, images, labels, splits == split, f"{split} split")
@@ -90,6 +92,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
         ("intensity", figures.intensity_figure, pixel_stats),
         ("colour_dominance", figures.colour_figure, colour),
         ("features", figures.features_figure, sample_maps),
+        *([("annotator_votes", figures.votes_figure, votes)] if votes else []),
         *([("label_audit", figures.audit_figure, audit, images)] if audit else []),
     ]
     bar.total = len(drawings)
@@ -110,6 +113,7 @@ def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: 
                              "intensity": pixel_stats},
         "features": feature_numbers,
         "quality": quality(root, manifest),
+        "annotator_votes": votes,
         "label_audit": audit,
         "model": model,
         "figures": sorted(f"{name}.png" for name in pngs),

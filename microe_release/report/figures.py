@@ -164,3 +164,25 @@ def audit_figure(audit: dict[str, Any], images: np.ndarray) -> bytes:
                 face.imshow(images[pick["position"]], cmap="gray", vmin=0, vmax=255)
                 face.set_title(f"{name[:4]}->{pick['suggested'][:4]}", fontsize=5)
     return _png(fig, tight=False)
+
+
+def votes_figure(votes: dict[str, Any]) -> bytes:
+    """Annotators' votes: where each class's votes went, and each class's mean agreement."""
+    fig = Figure(figsize=(9, 3.6))
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    matrix = np.array([[votes["vote_shares"][g][c] for c in CLASS_NAMES] for g in CLASS_NAMES])
+    left.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+    left.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=60, fontsize=6)
+    left.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES, fontsize=6)
+    left.set(xlabel="voted for", ylabel="label")
+    left.set_title("share of each label's votes", fontsize=8)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value >= 0.01:
+            left.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=5)
+    rows = votes["by_class"]
+    right.barh(range(len(CLASS_NAMES)), [rows[c]["mean_agreement"] or 0 for c in CLASS_NAMES], color="#4c72b0")
+    right.set_yticks(range(len(CLASS_NAMES)), [f"{c} ({rows[c]['images']})" for c in CLASS_NAMES], fontsize=6)
+    right.invert_yaxis()
+    right.set_xlim(0, 1)
+    right.set_title(f"mean agreement ({votes['images']} images with votes)", fontsize=8)
+    return _png(fig)

@@ -180,3 +180,20 @@ def label_audit(root: Path, manifest: Manifest) -> dict[str, Any] | None:
                         "label_quality": float(row["label_quality"])}
                        for row in flagged if row["given_label"] == name][:DOUBTFUL_PER_CLASS] for name in CLASS_NAMES}
     return {**manifest.audit, "matrix": matrix, "doubtful": doubtful}
+
+
+def annotator_votes(manifest: Manifest) -> dict[str, Any] | None:
+    """Agreement per class (:func:`~microe_release.votes.vote_agreement`) and the share of each class's votes that
+    went to every class (rows: the label; a row sums to 1); None when no image carries votes."""
+    from ..votes import vote_agreement
+
+    agreement = vote_agreement(manifest.records, manifest.class_names)
+    if agreement is None:
+        return None
+    sums = {label: [0] * len(manifest.class_names) for label in manifest.class_names}
+    for record in manifest.records:
+        if record.votes is not None:
+            sums[record.label] = [a + b for a, b in zip(sums[record.label], record.votes, strict=True)]
+    shares = {label: {name: round(v / max(sum(row), 1), 3) for name, v in zip(manifest.class_names, row, strict=True)}
+              for label, row in sums.items()}
+    return {**agreement, "vote_shares": shares}

@@ -64,7 +64,8 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     started = time.perf_counter()
     config = TrainConfig(**options)
     tensors = load_release_tensors(release_dir, seed=config.seed)
-    model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress)
+    model, facts = fit(tensors.parts, config, num_classes=len(CLASS_NAMES), progress=progress,
+                       votes=tensors.votes["train"])
     x_test, y_test = tensors.parts["test"]
     device = torch.device(facts.device)
     decision = facts.logit_adjustment
@@ -74,6 +75,7 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
     metrics = classification_metrics(y_test.numpy(), probs.argmax(1), CLASS_NAMES)
     hardware = artifacts.describe_hardware(device)
     splits = {k: len(v[1]) for k, v in tensors.parts.items()}
+    with_votes = {k: int((v.sum(1) > 0).sum()) for k, v in tensors.votes.items()}
     metrics.update({"epochs_run": facts.epochs_run, "best_epoch": facts.best_epoch,
                     "train_seconds": round(facts.train_seconds, 2),
                     "images_per_second": round(facts.images_per_second, 1),
@@ -81,7 +83,8 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
                     "seed": config.seed, "hardware": hardware, "precision": facts.precision,
                     "precision_rule": facts.precision_rule,
                     "data": {"release": tensors.name, "version": tensors.version,
-                             "content_hash": tensors.content_hash, "splits": splits},
+                             "content_hash": tensors.content_hash, "splits": splits,
+                             "images_with_votes": with_votes},
                     "history": list(facts.history)})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

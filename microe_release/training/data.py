@@ -20,6 +20,7 @@ class ReleaseTensors:
     """Images ``(N, 1, H, W)`` uint8 and labels ``(N,)`` int64 of each part, plus where they came from."""
 
     parts: dict[str, tuple[Any, Any]]  # name -> (images, labels)
+    votes: dict[str, Any]  # name -> annotators' votes (N, classes) int64, a row of zeros where an image has none
     name: str
     version: str
     content_hash: str
@@ -100,21 +101,27 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     root = Path(release_dir)
     labels = check_release_trainable(root)
     images: dict[str, list[np.ndarray]] = {}
+    votes: dict[str, list[Any]] = {}
+    no_votes = [0] * len(CLASS_NAMES)
     for path in sorted((root / "data").glob("*.parquet")):
         split = path.name.split("-", 1)[0]
-        column = pq.read_table(path, columns=["image"]).column("image").combine_chunks().field("bytes")
-        for data in column.to_pylist():
+        table = pq.read_table(path, columns=[c for c in ("image", "votes") if c in pq.read_schema(path).names])
+        for data in table.column("image").combine_chunks().field("bytes").to_pylist():
             images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
+        column = table.column("votes").to_pylist() if "votes" in table.column_names else [None] * table.num_rows
+        votes.setdefault(split, []).extend(v or no_votes for v in column)
     arrays = {s: (np.stack(images[s])[:, None], labels[s]) for s in images}
+    counts = {s: np.asarray(votes[s], dtype=np.int64).reshape(-1, len(CLASS_NAMES)) for s in images}
     carved = "validation" not in arrays
     if carved:
         x, y = arrays["train"]
         keep, cut = carve_validation(y, 1 / 8, seed)
         arrays["validation"] = (x[cut], y[cut])
         arrays["train"] = (x[keep], y[keep])
+        counts["validation"], counts["train"] = counts["train"][cut], counts["train"][keep]
     report = json.loads((root / "build-report.json").read_text()) if (root / "build-report.json").is_file() else {}
     sums = root / "SHA256SUMS"  # its digest is the release's content hash
     digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
     parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
-    return ReleaseTensors(parts=parts, name=str(report.get("name", root.name)), version=str(report.get("version", "")),
+    return ReleaseTensors(parts=parts, votes={s: torch.from_numpy(v) for s, v in counts.items()}, name=str(report.get("name", root.name)), version=str(report.get("version", "")),
                           content_hash=f"sha256:{digest}", carved_validation=carved)

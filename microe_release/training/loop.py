@@ -79,6 +79,7 @@ class TrainConfig:
     augment: bool = True
     tta: bool = True
     adjust_logits: bool = True
+    soft_labels: bool = False  # learn each image's vote shares (the votes column) instead of its label alone
 
     def __post_init__(self) -> None:
         at_least_one = {"epochs": self.epochs, "patience": self.patience, "batch-size": self.batch_size}
@@ -165,9 +166,25 @@ def evaluate(model: Any, images: Any, labels: Any, *, mean: float, std: float, s
     return loss, F.softmax(logits, dim=1)
 
 
+def soft_targets(labels: Any, votes: Any, num_classes: int) -> Any:
+    """Each image's vote shares as a distribution over the classes; its one-hot label where it has no votes."""
+    import torch
+    import torch.nn.functional as F
+
+    totals = votes.sum(1, keepdim=True)
+    if not int((totals > 0).sum()):
+        msg = ("--soft-labels needs annotators' votes, and no training image has any (the release's votes column "
+               "is empty: none of its sources carries votes, as FER+ does); train without --soft-labels.")
+        raise TrainingError(msg)
+    hard = F.one_hot(labels, num_classes).float()
+    return torch.where(totals > 0, votes.float() / totals.clamp(min=1), hard)
+
+
 def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: int,
-        progress: bool = False) -> tuple[Any, FitResult]:
-    """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, :class:`FitResult`)."""
+        progress: bool = False, votes: Any = None) -> tuple[Any, FitResult]:
+    """Train on ``parts['train']``, pick the best epoch on ``parts['validation']``; returns (model, :class:`FitResult`).
+
+    ``votes`` (the training images' votes per class) is what ``config.soft_labels`` trains on."""
     import torch
     import torch.nn.functional as F
 
@@ -183,6 +200,9 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
+    targets = soft_targets(y_train, votes if votes is not None else torch.zeros(len(y_train), num_classes,
+                                                                                 dtype=torch.int64),
+                           num_classes) if config.soft_labels else None
     mean = float(x_train.float().mean() / 255.0)
     std = float(x_train.float().std() / 255.0) or 1.0
     batch = config.batch_size or BASE_BATCH
@@ -216,7 +236,8 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
             yb = y_train[idx].to(device)
             with autocast(device, precision):
                 logits = model(xb)
-            loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=config.label_smoothing)
+            target = yb if targets is None else targets[idx].to(device)
+            loss = F.cross_entropy(logits.float(), target, weight=weights, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
