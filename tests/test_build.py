@@ -97,7 +97,8 @@ def test_load_dataset_round_trip(release: tuple[Path, Path]) -> None:
     assert isinstance(label, ClassLabel) and label.names == list(CLASS_NAMES)
     row = ds["train"][0]
     assert row["image"].size == (48, 48) and row["image"].mode == "L"
-    assert set(ds["train"].column_names) == {"image", "label", "id", "index", "source", "source_ref", "license"}
+    assert set(ds["train"].column_names) == {"image", "label", "id", "index", "source", "source_ref", "license",
+                                             "votes"}
     indices = list(ds["train"]["index"]) + list(ds["test"]["index"])
     assert sorted(indices) == list(range(len(indices)))
     ids = list(ds["train"]["id"]) + list(ds["test"]["id"])
@@ -108,7 +109,7 @@ def test_load_dataset_round_trip(release: tuple[Path, Path]) -> None:
 def test_csv_matches_parquet(release: tuple[Path, Path]) -> None:
     _, out = release
     df = pd.read_csv(out / "microe.csv")
-    assert list(df.columns) == ["index", "id", "label", "emotion", "pixels", "split", "source", "license"]
+    assert list(df.columns) == ["index", "id", "label", "emotion", "pixels", "split", "source", "license", "votes"]
     parquet = pd.concat([pq.read_table(p).to_pandas() for p in sorted((out / "data").glob("*.parquet"))])
     parquet = parquet.sort_values("index").reset_index(drop=True)
     assert df["id"].tolist() == parquet["id"].tolist()

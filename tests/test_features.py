@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from datasets import ClassLabel, DatasetInfo, Features, Image, Value
+from datasets import ClassLabel, DatasetInfo, Features, Image, List, Value
 
 from microe_release.features import arrow_schema, features_dict, features_yaml
 from microe_release.labels import CLASS_NAMES
@@ -13,7 +13,7 @@ from microe_release.labels import CLASS_NAMES
 def _real() -> Features:
     return Features({"image": Image(), "label": ClassLabel(names=list(CLASS_NAMES)), "id": Value("string"),
                      "index": Value("int64"), "source": Value("string"), "source_ref": Value("string"),
-                     "license": Value("string")})
+                     "license": Value("string"), "votes": List(Value("int32"))})
 
 
 def test_features_dict_equals_datasets() -> None:

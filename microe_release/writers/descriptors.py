@@ -56,7 +56,7 @@ def _table_schema(manifest: Manifest) -> dict[str, Any]:
             {"name": "votes", "type": "string", "title": "Annotator votes",
              "description": f"Votes per class in class order ({', '.join(names)}), space-separated; empty where "
                             "the source has no votes.",
-             "constraints": {"pattern": r"\d+( \d+){%d}" % (len(names) - 1)}},
+             "constraints": {"pattern": rf"\d+( \d+){{{len(names) - 1}}}"}},
         ],
         "primaryKey": ["index"],
         "uniqueKeys": [["id"]],

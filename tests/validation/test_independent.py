@@ -215,7 +215,7 @@ def test_restated_definitions() -> None:
     assert content_id_of(pixel_digest(bytes(4), 2, 2)) == "6721231bea7689c6"
     assert content_id_of(parse_pixel_texts([b"0 0 0 0"], 2)[0].digest) == "6721231bea7689c6"
     assert close_hash_pairs([0b0, 0b111, 0xFFFF_FFFF_FFFF_FFFF]) == [(0, 1)]
-    assert list(RELEASE_FEATURES) == ["image", "label", "id", "index", "source", "source_ref", "license"]
+    assert list(RELEASE_FEATURES) == ["image", "label", "id", "index", "source", "source_ref", "license", "votes"]
 
 
 def _png(array: np.ndarray, mode: str | None = None) -> bytes:
