@@ -1,10 +1,10 @@
 """`microe audit` on a real release: injected noise found, real noise ranked, time and memory.
 
-    python benchmarks/bench_audit.py --release FERPLUS_RELEASE --ferplus-data FERPlus/data [--folds 4 --epochs 6]
+    python benchmarks/bench_audit.py --release FERPLUS_RELEASE [--folds 4 --epochs 6]
 
 1. The default audit of the release as it is: wall time and peak memory, and (real noise) the AUROC of
-   its label quality score for "the FER+ crowd's majority share is under 0.6" (ten votes per image,
-   read from the FER+ label.csv files), low scores counting as "split votes".
+   its label quality score for "the FER+ crowd's majority share is under 0.6" (the release's `votes`
+   column: FER+'s votes for the eight emotions), low scores counting as "split votes".
 2. Injected noise: 5 % of the training labels flipped to another class at random (seeded), the same
    audit, then precision, recall and AUROC of the flagged set against the flipped ids; beside the
    trivial baseline of the same run: one model trained on all images (flipped labels included, no
@@ -17,7 +17,6 @@ default audit of ~30,000 images
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import time
@@ -54,18 +53,6 @@ def precision_at_recall(score: np.ndarray, positive: np.ndarray, recall: float) 
     return float(found[rank] / (rank + 1))
 
 
-def ferplus_majority_share(data_dir: Path) -> dict[str, float]:
-    """``FER2013Train/fer0000000.png -> share of the ten votes its commonest emotion got``."""
-    shares = {}
-    for folder in ("FER2013Train", "FER2013Valid", "FER2013Test"):
-        with open(data_dir / folder / "label.csv", newline="") as handle:
-            for row in csv.reader(handle):
-                votes = [int(v) for v in row[2:10]]  # the eight emotions (not unknown, not a face)
-                if sum(votes):
-                    shares[f"{folder}/{row[0]}"] = max(votes) / sum(votes)
-    return shares
-
-
 def baseline_losses(images: np.ndarray, labels: np.ndarray, epochs: int, seed: int) -> np.ndarray:
     """One model on every image (no cross-validation); each image's cross-entropy on its given label."""
     import torch
@@ -97,7 +84,6 @@ def run_audit(data: dict, labels: np.ndarray, folds: int, epochs: int, seed: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--release", type=Path, required=True)
-    parser.add_argument("--ferplus-data", type=Path, help="FER+ data folder (label.csv votes) for the real-noise AUROC")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--flip", type=float, default=0.05, help="share of the training labels flipped")
@@ -114,11 +100,9 @@ def main() -> None:
         issues, scores, seconds = run_audit(data, labels, args.folds, args.epochs, args.seed)
         results["clean"] = {"minutes": round((seconds + load_s) / 60, 1), "issues": int(issues.sum()),
                             "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
-        if args.ferplus_data:
-            manifest = data["manifest"]
-            ref = {r.id: r.source_ref for r in manifest.records}
-            shares = ferplus_majority_share(args.ferplus_data)
-            share = np.array([shares.get(ref[i], 1.0) for i in data["ids"]])
+        votes = {r.id: r.votes for r in data["manifest"].records if r.votes}
+        if votes:  # the majority's share of each image's votes (1.0: no votes, counted as agreed)
+            share = np.array([max(votes[i]) / sum(votes[i]) if i in votes else 1.0 for i in data["ids"]])
             results["clean"]["real_noise_auroc_split_votes"] = round(auroc(-scores, share < 0.6), 4)
             results["clean"]["split_vote_images"] = int((share < 0.6).sum())
         print(json.dumps(results, indent=1), flush=True)

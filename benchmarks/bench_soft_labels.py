@@ -40,6 +40,8 @@ def run(release: Path, out: Path, extra: list[str]) -> dict[str, object]:
 def main_() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--release", type=Path, required=True, help="a release folder from `microe build` with votes")
+    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "soft_labels.json",
+                        help="where the figures go (default: benchmarks/results/soft_labels.json)")
     parser.add_argument("extra", nargs="*", help="options passed to both `microe train` runs (after --)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,9 +52,8 @@ def main_() -> None:
     for name in FIGURES:
         print(f"  {name:16s} {hard[name]:8.4f} {soft[name]:8.4f} {soft[name] - hard[name]:+8.4f}")  # type: ignore[operator]
     print(f"  {'minutes':16s} {hard['minutes']:8.1f} {soft['minutes']:8.1f}")
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    (results / "soft_labels.json").write_text(json.dumps({"release": str(args.release), "options": args.extra,
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"release": str(args.release), "options": args.extra,
                                                           "labels": hard, "votes": soft}, indent=2) + "\n")
 
 

@@ -294,3 +294,19 @@ def test_soft_labels_change_what_is_learnt(voted: Path) -> None:
     weights = [dict(m.state_dict()) for m in (hard, soft, again)]
     assert any(not (weights[0][k] == weights[1][k]).all() for k in weights[0])
     assert all((weights[1][k] == weights[2][k]).all() for k in weights[1])
+
+
+def test_bench_soft_labels_trains_with_and_without_the_votes(voted: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "benchmarks" / "bench_soft_labels.py"
+    done = subprocess.run([sys.executable, str(script), "--release", str(voted), "--json", str(tmp_path / "s.json"),
+                           "--", "--epochs", "1", "--batch-size", "16", "--device", "cpu"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads((tmp_path / "s.json").read_text())
+    assert figures["options"] == ["--epochs", "1", "--batch-size", "16", "--device", "cpu"]
+    assert figures["votes"]["images_with_votes"] == figures["labels"]["images_with_votes"]
+    assert 0 <= figures["labels"]["accuracy"] <= 1 and 0 <= figures["votes"]["macro_f1"] <= 1
+    assert "macro_f1" in done.stdout and "gain" in done.stdout
