@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from .dedup import NEAR_DUPLICATE_BITS, copies_of
 from .fingerprints import perceptual_hash
 from .processing import parse_pixels
 from .records import ImageRecord, Manifest, SkippedItem, SkipReason
+from .shards import decode_gray, read_shards
 from .store import ImageStore
 from .usercsv import read_rows
 
@@ -55,14 +55,8 @@ def apply_exclusions(
 
 def _release_pixels(release: Path, ids: list[str]) -> dict[str, np.ndarray]:
     """The processed pixels of ``ids`` in an earlier release's parquet shards."""
-    import pyarrow.parquet as pq
-    from PIL import Image
-
-    shards = sorted(str(p) for p in (release / "data").glob("*.parquet"))
-    table = pq.ParquetDataset(shards, filters=[("id", "in", ids)]).read(columns=["id", "image"]) if shards else None
-    return {} if table is None else {
-        image_id: np.asarray(Image.open(io.BytesIO(image["bytes"])).convert("L"))
-        for image_id, image in zip(table["id"].to_pylist(), table["image"].to_pylist(), strict=True)}
+    table = read_shards(release, ["id", "image"], ids=ids)
+    return dict(zip(table.column("id").to_pylist(), decode_gray(table), strict=True))
 
 
 def take_down(records: list[ImageRecord], exclusions: dict[str, dict[str, str]], store: ImageStore,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 from ..errors import ReleaseFormatError
 from ..labels import CLASS_NAMES
 from ..records import Manifest
+from ..shards import decode_gray, read_shards
 from ..writers.manifest import read_manifest
 
 #: Two class means closer than this share of the median pairwise distance are flagged as hard to tell apart.
@@ -20,26 +20,19 @@ CLOSE_MEANS_SHARE = 0.6
 
 def load_images(root: Path, manifest: Manifest | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All images ``(N, H, W)`` uint8 with their class indices and splits, in the manifest's index order."""
-    import pyarrow.parquet as pq
-    from PIL import Image
-
     records = sorted((manifest or read_manifest(root)).records, key=lambda r: r.index)
-    shards = sorted((root / "data").glob("*.parquet"))
-    if not shards:
+    table = read_shards(root, ["id", "image"])
+    if not table.num_rows:
         msg = f"'{root}' has no data/*.parquet; pass a release folder written by `microe build`."
         raise ReleaseFormatError(msg, path=root)
-    pixels: dict[str, bytes] = {}
-    for path in shards:
-        table = pq.read_table(path, columns=["id", "image"])
-        pixels.update(zip(table.column("id").to_pylist(),
-                          table.column("image").combine_chunks().field("bytes").to_pylist(), strict=True))
+    row = {image_id: i for i, image_id in enumerate(table.column("id").to_pylist())}
     try:
-        images = [np.asarray(Image.open(io.BytesIO(pixels.pop(r.id)))) for r in records]
+        images = decode_gray(table.take([row[r.id] for r in records]))
     except KeyError as err:
         msg = f"image {err} of '{root}/manifest.json' is in no data/*.parquet shard; run `microe validate {root}`."
         raise ReleaseFormatError(msg, path=root) from None
     class_index = {name: i for i, name in enumerate(CLASS_NAMES)}
-    return np.stack(images), np.asarray([class_index[r.label] for r in records]), np.asarray([r.split for r in records])
+    return images, np.asarray([class_index[r.label] for r in records]), np.asarray([r.split for r in records])
 
 
 def composition(manifest: Manifest) -> dict[str, Any]:

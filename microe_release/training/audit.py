@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..labels import CLASS_NAMES
+from ..shards import decode_gray, read_shards
 from ..writers import WRITERS
 from ..writers.license import write_checksums
 from ..writers.manifest import read_manifest
@@ -51,27 +52,19 @@ def _import_cleanlab() -> Any:
 
 def _read_release(root: Path) -> dict[str, Any]:
     """Every image of every split, in index order, with its label, id, split, source and group."""
-    import pyarrow.parquet as pq
-    from PIL import Image
-
     manifest = read_manifest(root)
     group = {r.id: r.group for r in manifest.records}
-    rows: list[tuple[int, str, str, str, int, np.ndarray]] = []
-    for path in sorted((root / "data").glob("*.parquet")):
-        table = pq.read_table(path, columns=["image", "label", "id", "index", "source"])
-        images = table.column("image").combine_chunks().field("bytes").to_pylist()
-        for data, label, image_id, index, source in zip(images, *(table.column(c).to_pylist() for c in
-                                                                 ("label", "id", "index", "source")), strict=True):
-            rows.append((index, image_id, path.name.split("-", 1)[0], source, label,
-                         np.asarray(Image.open(io.BytesIO(data)).convert("L"))))
-    if not rows:
+    table = read_shards(root, ["image", "label", "id", "index", "source"])
+    if not table.num_rows:
         msg = f"'{root}' has no images in data/*.parquet; audit a release folder written by `microe build`."
         raise TrainingError(msg)
-    rows.sort(key=lambda row: row[0])
-    return {"manifest": manifest, "ids": [r[1] for r in rows], "splits": [r[2] for r in rows],
-            "sources": [r[3] for r in rows], "labels": np.array([r[4] for r in rows], dtype=np.int64),
-            "groups": np.array([group.get(r[1], -1 - i) for i, r in enumerate(rows)]),
-            "images": np.stack([r[5] for r in rows])[:, None]}
+    table = table.take(np.argsort(table.column("index").to_numpy(), kind="stable"))
+    ids = table.column("id").to_pylist()
+    return {"manifest": manifest, "ids": ids, "splits": table.column("split").to_pylist(),
+            "sources": table.column("source").to_pylist(),
+            "labels": np.asarray(table.column("label").to_pylist(), dtype=np.int64),
+            "groups": np.array([group.get(image_id, -1 - i) for i, image_id in enumerate(ids)]),
+            "images": decode_gray(table)[:, None]}
 
 
 def assign_folds(labels: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..labels import CLASS_NAMES
+from ..shards import decode_gray, read_shards
 
 
 @dataclass
@@ -94,24 +94,18 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     A release with only train and test gets a seeded, stratified validation part carved out of train:
     an eighth of it, so that train/test/validation are 70/20/10 of the whole as in the paper.
     """
-    import pyarrow.parquet as pq
     import torch
-    from PIL import Image
 
     root = Path(release_dir)
     labels = check_release_trainable(root)
-    images: dict[str, list[np.ndarray]] = {}
-    votes: dict[str, list[Any]] = {}
+    table = read_shards(root, ["image", "votes"])
+    split_of = np.asarray(table.column("split").to_pylist())
+    every = decode_gray(table)[:, None]
     no_votes = [0] * len(CLASS_NAMES)
-    for path in sorted((root / "data").glob("*.parquet")):
-        split = path.name.split("-", 1)[0]
-        table = pq.read_table(path, columns=[c for c in ("image", "votes") if c in pq.read_schema(path).names])
-        for data in table.column("image").combine_chunks().field("bytes").to_pylist():
-            images.setdefault(split, []).append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
-        column = table.column("votes").to_pylist() if "votes" in table.column_names else [None] * table.num_rows
-        votes.setdefault(split, []).extend(v or no_votes for v in column)
-    arrays = {s: (np.stack(images[s])[:, None], labels[s]) for s in images}
-    counts = {s: np.asarray(votes[s], dtype=np.int64).reshape(-1, len(CLASS_NAMES)) for s in images}
+    all_votes = np.asarray([v or no_votes for v in table.column("votes").to_pylist()], dtype=np.int64)
+    all_votes = all_votes.reshape(-1, len(CLASS_NAMES))
+    arrays = {s: (every[split_of == s], labels[s]) for s in labels}
+    counts = {s: all_votes[split_of == s] for s in labels}
     carved = "validation" not in arrays
     if carved:
         x, y = arrays["train"]
@@ -123,5 +117,6 @@ def load_release_tensors(release_dir: str | Path, *, seed: int = 0) -> ReleaseTe
     sums = root / "SHA256SUMS"  # its digest is the release's content hash
     digest = hashlib.sha256(sums.read_bytes()).hexdigest() if sums.is_file() else ""
     parts = {s: (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for s, (x, y) in arrays.items()}
-    return ReleaseTensors(parts=parts, votes={s: torch.from_numpy(v) for s, v in counts.items()}, name=str(report.get("name", root.name)), version=str(report.get("version", "")),
+    return ReleaseTensors(parts=parts, votes={s: torch.from_numpy(v) for s, v in counts.items()},
+                          name=str(report.get("name", root.name)), version=str(report.get("version", "")),
                           content_hash=f"sha256:{digest}", carved_validation=carved)
