@@ -7,6 +7,7 @@ import importlib.metadata
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -16,7 +17,7 @@ from .config import ReleaseConfig
 from .dedup import GROUP_STEPS, assign_groups, merge_exact_duplicates
 from .diff import changelog_markdown, diff_manifests
 from .distributed import check_engine
-from .errors import ConfigError, OutputExistsError, SkippedItemError
+from .errors import ConfigError, OutputExistsError, SkippedItemError, SplitError
 from .exclusions import load_exclusions, take_down
 from .labels import CLASS_NAMES
 from .licenses import get_license
@@ -157,6 +158,12 @@ def _assemble(config: ReleaseConfig, records: list[ImageRecord], skipped: list[S
     if old is not None:  # images of the previous version keep their split: versions stay comparable
         earlier = {r.id: r.split for r in old.records}
         records = [replace(r, fixed_split=earlier[r.id]) if r.id in earlier else r for r in records]
+    if not records:  # nothing to split, and no release folder to hold build-report.json: say why here
+        reasons = Counter(item.reason.value for item in skipped)
+        listed = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items())) or "none found"
+        msg = (f"no image survived processing ({len(skipped)} source items left out: {listed}); fix the sources or "
+               "their keys in release.toml (`microe build --strict` stops at the first item left out, with its place).")
+        raise SplitError(msg)
     with dedup_bar:
         groups, near_groups = assign_groups(records, progress=dedup_bar.update)
     with progress_bar(total=len(records), desc="split", unit="img", enabled=progress) as split_bar:

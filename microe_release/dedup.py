@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 import numpy as np
 
@@ -37,11 +36,11 @@ def merge_exact_duplicates(
         if len(group) == 1:  # most images: nothing to merge
             kept.append(group[0])
             continue
-        group = sorted(group, key=lambda r: (r.source, r.source_ref))
+        # a copy with annotators' votes first (FER+'s file beside FER2013's pixel row): its row keeps them
+        group = sorted(group, key=lambda r: (r.votes is None, r.source, r.source_ref))
         labels = sorted({r.label for r in group})
-        if len(labels) == 1:  # the votes of any copy that has them (FER2013's pixel row beside FER+'s file)
-            votes = next((r.votes for r in group if r.votes is not None), None)
-            kept.append(group[0] if group[0].votes == votes else replace(group[0], votes=votes))
+        if len(labels) == 1:
+            kept.append(group[0])
             merged.append({"id": image_id, "label": labels[0], "kept": f"{group[0].source}:{group[0].source_ref}",
                            "merged": [f"{r.source}:{r.source_ref}" for r in group[1:]]})
             continue

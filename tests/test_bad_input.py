@@ -262,3 +262,18 @@ def test_registry_from_the_environment_that_cannot_hold_the_file(
     monkeypatch.setattr("microe_release.publishing.validate_release", never)
     with pytest.raises(PublishError, match=rf"\(from \${REGISTRY_ENV}\) {match}"):
         publish_release(tmp_path, hf_repo="org/microe", dry_run=True)
+
+
+def test_build_where_no_image_survives_says_why_in_its_error(tmp_path: Path) -> None:
+    folder = tmp_path / "FERPlus" / "data" / "FER2013Train"
+    folder.mkdir(parents=True)
+    (folder / "label.csv").write_text('a.png,"(0, 0, 48, 48)",5,5,0,0,0,0,0,0,0,0\n'
+                                      'b.png,"(0, 0, 48, 48)",0,x,0,0,0,0,0,0,0,0\n')
+    config = tmp_path / "release.toml"
+    config.write_text('[release]\nname = "none"\nversion = "1.0.0"\n\n'
+                      '[[source]]\nname = "ferplus"\nformat = "ferplus"\npath = "FERPlus/data"\n')
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert ("no image survived processing (2 source items left out: malformed CSV row 1, no label consensus 1)"
+            in result.output), result.output
+    assert "build-report.json" not in result.output

@@ -115,17 +115,18 @@ def _parquet_rows(release: Path) -> list[dict]:
 def test_ferplus_votes_are_kept_per_class_in_class_order(voted: Path) -> None:
     rows = {r["source_ref"]: (CLASS_NAMES[r["label"]], r["votes"]) for r in _parquet_rows(voted)
             if r["source"] == "ferplus"}
-    assert rows == {ref: expected for ref, expected in EXPECTED.items() if ref != "FER2013Train/fer0000000.png"}
+    assert rows == EXPECTED
     others = [r for r in _parquet_rows(voted) if r["source"] == "ckplus"]
     assert others and all(r["votes"] is None for r in others)
 
 
-def test_merged_copy_keeps_the_votes_of_the_copy_that_has_them(voted: Path) -> None:
-    rows = [r for r in _parquet_rows(voted) if r["source"] == "fer2013"]
-    assert [(CLASS_NAMES[r["label"]], r["votes"]) for r in rows] == [EXPECTED["FER2013Train/fer0000000.png"]]
+def test_merged_copies_keep_the_row_that_has_votes(voted: Path) -> None:
+    assert not [r for r in _parquet_rows(voted) if r["source"] == "fer2013"]
+    row = next(r for r in _parquet_rows(voted) if r["source_ref"] == "FER2013Train/fer0000000.png")
+    assert (CLASS_NAMES[row["label"]], row["votes"]) == EXPECTED["FER2013Train/fer0000000.png"]
     merged = read_manifest(voted).duplicates
-    assert [(d["kept"], d["merged"]) for d in merged] == [("fer2013:fer2013.csv:line 2",
-                                                         ["ferplus:FER2013Train/fer0000000.png"])]
+    assert [(d["kept"], d["merged"]) for d in merged] == [("ferplus:FER2013Train/fer0000000.png",
+                                                         ["fer2013:fer2013.csv:line 2"])]
 
 
 def test_votes_mapped_through_the_sources_labels_and_exclude(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_votes_column_in_every_reader(voted: Path) -> None:
 
 def test_card_states_the_agreement_per_class(voted: Path) -> None:
     card = (voted / "README.md").read_text()
-    assert "**Images with annotator votes:** 5 of" in card and "(fer2013 1, ferplus 4)" in card
+    assert "**Images with annotator votes:** 5 of" in card and "(ferplus 5)" in card
     assert re.search(r"^\| happy \| 1 \| 0\.900 \| 0 \| 0 \|$", card, re.MULTILINE)
     assert re.search(r"^\| contempt \| 1 \| 1\.000 \| 1 \| 0 \|$", card, re.MULTILINE)
     assert re.search(r"^\| fear \| 0 \| - \| 0 \| 0 \|$", card, re.MULTILINE)
@@ -231,6 +232,48 @@ def test_validate_catches_an_edited_agreement_table(voted: Path, tmp_path: Path)
     assert _errors(release) == {("count-mismatch", "README.md > Annotator votes > neutral")}
 
 
+def test_validate_catches_a_votes_total_edited_in_the_card(voted: Path, tmp_path: Path) -> None:
+    release = _copy(voted, tmp_path)
+    card = (release / "README.md").read_text()
+    (release / "README.md").write_text(re.sub(r"(annotator votes:\*\* 5 of )(\d+)", r"\g<1>999", card))
+    _resign(release)
+    assert _errors(release) == {("count-mismatch", "README.md > Annotator votes")}
+
+
+def test_validate_catches_votes_edited_in_manifest_json(voted: Path, tmp_path: Path) -> None:
+    release = _copy(voted, tmp_path)
+    path = release / "manifest.json"
+    assert path.read_text().count(",[0,0,0,0,0,8,2,0]]") == 1
+    path.write_text(path.read_text().replace(",[0,0,0,0,0,8,2,0]]", ",[0,0,0,0,0,7,3,0]]"))
+    _resign(release)
+    errors = validate_release(release, checks=["checksums", "manifest"]).errors()
+    assert [(i.code, "votes [0, 0, 0, 0, 0, 7, 3, 0] vs [0, 0, 0, 0, 0, 8, 2, 0]" in i.message) for i in errors] == [
+        ("manifest-mismatch", True)]
+
+
+def test_malformed_votes_in_manifest_json_are_a_format_error(voted: Path, tmp_path: Path) -> None:
+    from microe_release.errors import ReleaseFormatError
+
+    release = _copy(voted, tmp_path)
+    path = release / "manifest.json"
+    path.write_text(path.read_text().replace(",[0,0,0,0,0,8,2,0]]", ",[6,0,3]]"))
+    with pytest.raises(ReleaseFormatError, match=r"the votes \[6, 0, 3\] of image \w+ are not one count >= 0 per class"):
+        read_manifest(release)
+
+
+def test_validate_catches_votes_of_another_arrow_type(voted: Path, tmp_path: Path) -> None:
+    release = _copy(voted, tmp_path)
+    path = next(p for p in sorted((release / "data").glob("*.parquet")))
+    table = pq.read_table(path)
+    at = table.schema.get_field_index("votes")
+    table = table.set_column(at, pa.field("votes", pa.list_(pa.int64())), table.column("votes").cast(pa.list_(pa.int64())))
+    pq.write_table(table.replace_schema_metadata(pq.read_schema(path).metadata), path)
+    _resign(release)
+    errors = {(i.code, i.where): i.message for i in validate_release(release, checks=["parquet"]).errors()}
+    assert errors == {("parquet-schema", f"data/{path.name} > votes"):
+                      "column 'votes' is list<int64>, expected list<int32>."}
+
+
 def test_validate_catches_votes_without_the_card_section(voted: Path, tmp_path: Path) -> None:
     release = _copy(voted, tmp_path)
     card = (release / "README.md").read_text()
@@ -259,7 +302,7 @@ def test_report_shows_the_agreement_per_class(voted: Path, tmp_path: Path) -> No
 
     numbers = generate_report(voted, tmp_path / "report")
     votes = numbers["annotator_votes"]
-    assert votes["images"] == 5 and votes["by_source"] == {"fer2013": 1, "ferplus": 4}
+    assert votes["images"] == 5 and votes["by_source"] == {"ferplus": 5}
     assert votes["by_class"]["neutral"] == {"images": 1, "mean_agreement": 0.8, "unanimous": 0, "outvoted": 0}
     assert votes["vote_shares"]["neutral"]["sad"] == 0.2 and "annotator_votes.png" in numbers["figures"]
     page = (tmp_path / "report" / "index.html").read_text()
@@ -310,3 +353,13 @@ def test_bench_soft_labels_trains_with_and_without_the_votes(voted: Path, tmp_pa
     assert figures["votes"]["images_with_votes"] == figures["labels"]["images_with_votes"]
     assert 0 <= figures["labels"]["accuracy"] <= 1 and 0 <= figures["votes"]["macro_f1"] <= 1
     assert "macro_f1" in done.stdout and "gain" in done.stdout
+
+
+def test_train_soft_labels_says_so_in_the_model_card(voted: Path, tmp_path: Path) -> None:
+    from microe_release.training import train
+
+    metrics = train(voted, tmp_path / "m", epochs=1, batch_size=16, device="cpu", soft_labels=True)
+    counts = metrics["data"]["images_with_votes"]
+    assert sum(counts.values()) == 5 and counts["train"] >= 1
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["train"]["soft_labels"] is True
+    assert "soft labels (each image's annotator vote shares" in (tmp_path / "m" / "README.md").read_text()

@@ -78,21 +78,43 @@ FOLDER_SPLITS = (("FER2013Train", "train"), ("FER2013Valid", "validation"), ("FE
 #: Vote columns that mean "no usable emotion" when they win.
 NON_EMOTIONS = frozenset({"unknown", "NF"})
 
+#: Largest sum of one image's votes (the release stores them as int32).
+MAX_VOTES = 2**31 - 1
 
-def majority_label(votes: list[int], min_agreement: float) -> tuple[str | None, str]:
-    """The FER+ majority vote, or (None, why) when unknown/NF wins, the top is tied or agreement is low."""
+#: FER+ columns grouped by the label each gives: (name, column positions); merged columns share a bucket.
+Buckets = list[tuple[str, list[int]]]
+
+
+def vote_buckets(source: SourceConfig | None = None) -> Buckets:
+    """The ten columns grouped by the class each one maps to through the source's ``labels`` (columns a mapping
+    merges count together), each of ``unknown``, ``NF`` and the excluded or unmapped columns on its own."""
+    excluded = {e.lower() for e in source.exclude} if source else set()
+    buckets: dict[str, tuple[list[str], list[int]]] = {}
+    for i, column in enumerate(FERPLUS_COLUMNS):
+        keep_apart = column in NON_EMOTIONS or column.lower() in excluded
+        key = column if keep_apart else (normalize_label(column, source.labels if source else {}) or column)
+        buckets.setdefault(key, ([], []))
+        buckets[key][0].append(column)
+        buckets[key][1].append(i)
+    return [("+".join(names), positions) for names, positions in buckets.values()]
+
+
+def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | None = None) -> tuple[str | None, str]:
+    """The FER+ majority vote (a column name; merged columns win together), or (None, why) when unknown/NF wins,
+    the top is tied or its share of all ten columns' votes is under ``min_agreement``."""
     total = sum(votes)
     if total == 0:
         return None, "no votes"
-    top = max(votes)
-    winners = [FERPLUS_COLUMNS[i] for i, v in enumerate(votes) if v == top]
+    sums = [(name, sum(votes[i] for i in positions)) for name, positions in buckets or vote_buckets()]
+    top = max(count for _, count in sums)
+    winners = [name for name, count in sums if count == top]
     if len(winners) > 1:
         return None, f"tied top vote between {', '.join(winners)}"
     if winners[0] in NON_EMOTIONS:
         return None, f"'{winners[0]}' has the most votes"
     if top / total < min_agreement:
         return None, f"top share {top}/{total} is under min_agreement {min_agreement}"
-    return winners[0], ""
+    return winners[0].split("+", 1)[0], ""
 
 
 def class_votes(votes: list[int], source: SourceConfig) -> tuple[int, ...]:
@@ -111,11 +133,11 @@ def _votes(row: list[str]) -> tuple[list[int], str]:
     """The ten vote counts of a label.csv row, or why the row is malformed."""
     if len(row) != 2 + len(FERPLUS_COLUMNS):
         return [], f"{len(row)} fields, expected 12 (image, box and 10 vote counts)"
-    try:
-        votes = [int(v) for v in row[2:]]
-    except ValueError:
-        return [], "a vote count is not an integer"
-    return votes, "a vote count is negative" if min(votes) < 0 else ""
+    for column, text in zip(FERPLUS_COLUMNS, row[2:], strict=True):
+        if not (text.strip().isascii() and text.strip().isdigit()):
+            return [], f"the '{column}' vote count '{text}' is not a whole number >= 0"
+    votes = [int(v) for v in row[2:]]
+    return ([], f"the votes add up to {sum(votes)}, over {MAX_VOTES}") if sum(votes) > MAX_VOTES else (votes, "")
 
 
 class FerPlus(SourceFormat):
@@ -127,11 +149,16 @@ class FerPlus(SourceFormat):
 
     @classmethod
     def check(cls, source: SourceConfig) -> None:
-        """``min_agreement`` must be a share in (0, 1]."""
+        """``min_agreement`` must be a share in (0, 1]; ``labels`` cannot make a class of unknown or NF."""
         value = source.options["min_agreement"]
         if not 0.0 < value <= 1.0:
             msg = f"source '{source.name}': min_agreement must be in (0, 1], got '{value}'."
             raise ConfigError(msg, field=f"source '{source.name}'.min_agreement")
+        mapped = sorted(key for key in source.labels if key.lower() in {n.lower() for n in NON_EMOTIONS})
+        if mapped:
+            msg = (f"source '{source.name}': labels maps {', '.join(repr(k) for k in mapped)}, but FER+'s unknown and "
+                   "NF votes are no emotion: an image they win is always left out. Remove them from labels.")
+            raise ConfigError(msg, field=f"source '{source.name}'.labels")
 
     @classmethod
     def count(cls, source: SourceConfig) -> int | None:
@@ -148,7 +175,7 @@ class FerPlus(SourceFormat):
             msg = (f"source '{source.name}': no FER2013Train/label.csv, FER2013Valid/label.csv or "
                    f"FER2013Test/label.csv under '{root}'; point path at FER+'s data folder.")
             raise SourceNotFoundError(msg, source=source.name, path=root)
-        min_agreement = source.options["min_agreement"]
+        min_agreement, buckets = source.options["min_agreement"], vote_buckets(source)
         for folder, split in folders:
             with open(folder / "label.csv", newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
@@ -161,6 +188,9 @@ class FerPlus(SourceFormat):
                         yield skip(source, at_line, SkipReason.MALFORMED_ROW, malformed)
                         continue
                     name = row[0].strip()
+                    if not name:
+                        yield skip(source, at_line, SkipReason.MALFORMED_ROW, "the image name is empty")
+                        continue
                     path = os.path.join(folder, name)
                     # a bare file name stays in the folder (links out of root are refused by labelled_item)
                     bare = name not in ("", ".", "..") and "/" not in name and os.sep not in name
@@ -168,7 +198,7 @@ class FerPlus(SourceFormat):
                         yield skip(source, at_line, SkipReason.PATH_ESCAPE,
                                    f"image '{row[0]}' resolves outside '{folder}'")
                         continue
-                    label, why = majority_label(votes, min_agreement)
+                    label, why = majority_label(votes, min_agreement, buckets)
                     if label is None:
                         yield skip(source, at_line, SkipReason.NO_CONSENSUS, why)
                     elif not os.path.isfile(path):

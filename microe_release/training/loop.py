@@ -173,8 +173,9 @@ def soft_targets(labels: Any, votes: Any, num_classes: int) -> Any:
 
     totals = votes.sum(1, keepdim=True)
     if not int((totals > 0).sum()):
-        msg = ("--soft-labels needs annotators' votes, and no training image has any (the release's votes column "
-               "is empty: none of its sources carries votes, as FER+ does); train without --soft-labels.")
+        msg = ("--soft-labels needs annotators' votes, and no image of the training part has any (the votes column "
+               "is empty there); train without --soft-labels, or rebuild with a source that carries votes, as FER+ "
+               "does, in train.")
         raise TrainingError(msg)
     hard = F.one_hot(labels, num_classes).float()
     return torch.where(totals > 0, votes.float() / totals.clamp(min=1), hard)

@@ -12,7 +12,15 @@ import numpy as np
 
 from ..labels import CLASS_NAMES
 from .loaded import REBUILD, LoadedRelease
-from .spec import CHECKSUMS, NEAR_DUPLICATE_BITS, RELEASE_FEATURES, SPLIT_ORDER, UNLISTED_FILES
+from .spec import (
+    CHECKSUMS,
+    NEAR_DUPLICATE_BITS,
+    RELEASE_ARROW_TYPES,
+    RELEASE_FEATURES,
+    SPLIT_ORDER,
+    UNLISTED_FILES,
+    arrow_type_name,
+)
 
 RESTORE = "rebuild the release with `microe build` (or restore the file from the published copy)."
 MANIFEST_REBUILD = ("rebuild the release with `microe build`; manifest.json is written from the same records as "
@@ -22,7 +30,7 @@ LEAK_REBUILD = "rebuild the release with `microe build`: its splits keep identic
 #: What ``manifest.json`` says it is (restated from the release format, not imported from its writer).
 FORMAT, FORMAT_VERSION = "microe-release manifest", 1
 
-#: Manifest record fields compared with the parquet rows.
+#: Manifest record fields compared with the parquet rows (and ``votes``, in manifests that have them).
 COMPARED = ("index", "label", "split", "source")
 
 #: Mismatching manifest records reported one by one before the rest are counted in one line.
@@ -43,6 +51,11 @@ def check_parquet(release: LoadedRelease) -> None:
             schema = pq.read_schema(path)
         except Exception:  # noqa: BLE001 - the rows loader reports unreadable files
             continue
+        for name, expected in RELEASE_ARROW_TYPES.items():
+            field = schema.field(name) if name in schema.names else None
+            if field is not None and arrow_type_name(field.type) != expected:
+                report.error("parquet-schema", f"{rel} > {name}",
+                             f"column '{name}' is {arrow_type_name(field.type)}, expected {expected}.", REBUILD)
         meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
         features = meta.get("info", {}).get("features")
         if features != RELEASE_FEATURES:
@@ -169,7 +182,8 @@ def check_manifest(release: LoadedRelease) -> None:
     found = {}
     for i, image_id in enumerate(rows.ids):
         label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
-        found[image_id] = {"index": rows.index[i], "label": label, "split": rows.splits[i], "source": rows.sources[i]}
+        found[image_id] = {"index": rows.index[i], "label": label, "split": rows.splits[i], "source": rows.sources[i],
+                           "votes": rows.votes[i]}
     problems = [(image_id, "is in manifest.json but in no parquet shard")
                 for image_id in sorted(set(claimed) - set(found))]
     problems += [(image_id, "is in the parquet shards but not in manifest.json")
@@ -183,7 +197,7 @@ def check_manifest(release: LoadedRelease) -> None:
                  for image_id, entry in sorted(relabelled.items())
                  if image_id in found and found[image_id]["label"] != entry.get("new")]
     for image_id in sorted(set(found) & set(claimed)):
-        differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in COMPARED
+        differ = [f"{key} {claimed[image_id].get(key)!r} vs {found[image_id][key]!r}" for key in (*COMPARED, "votes")
                   if claimed[image_id].get(key) != found[image_id][key]]
         if differ:
             problems.append((image_id, "differs from its parquet row: " + ", ".join(differ)))
@@ -312,6 +326,8 @@ def check_counts(release: LoadedRelease) -> None:
         claims.append(("README.md > body", _card_counts(card.read_text(encoding="utf-8")), ("total", "by_split_class")))
     for where, stated, keys in claims:
         for key in keys:
+            if key == "by_source" and isinstance(stated.get(key), dict):  # a source none of whose images is left
+                stated = {**stated, key: {name: n for name, n in stated[key].items() if n != 0}}
             if key in stated and stated[key] != actual[key]:
                 report.error("count-mismatch", f"{where} > {key}",
                              f"says {json.dumps(stated[key])}, the parquet rows give {json.dumps(actual[key])}.",

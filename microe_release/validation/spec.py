@@ -37,3 +37,17 @@ RELEASE_FEATURES: dict[str, Any] = {
                            ("license", "string"))},
     "votes": {"feature": {"dtype": "int32", "_type": "Value"}, "_type": "List"},
 }
+
+#: The Arrow type of each parquet column, as :func:`arrow_type_name` writes it.
+RELEASE_ARROW_TYPES = {"image": "struct<bytes: binary, path: string>", "label": "int64", "id": "string",
+                       "index": "int64", "source": "string", "source_ref": "string", "license": "string",
+                       "votes": "list<int32>"}
+
+
+def arrow_type_name(arrow_type: Any) -> str:
+    """An Arrow type as text, a list's item name left out (parquet readers name it ``item`` or ``element``)."""
+    import pyarrow as pa
+
+    if pa.types.is_list(arrow_type):
+        return f"list<{arrow_type_name(arrow_type.value_type)}>"
+    return str(arrow_type)

@@ -148,7 +148,7 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
     missing = [name for name in CSV_COLUMNS if name not in table.column_names]
     if missing:
         report.error("csv-columns", "microe.csv > header",
-                     f"microe.csv lacks the column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}.", REBUILD)
+                     f"microe.csv lacks the column(s) {', '.join(missing)}; it needs {', '.join(CSV_COLUMNS)}.", REBUILD)
         return
     csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index",
                                                              "votes")}

@@ -77,9 +77,9 @@ def _check_card(release: LoadedRelease, table: dict[str, list[object]]) -> None:
                                  REBUILD)
         return
     where = "README.md > Annotator votes"
-    if int(said.group(1)) != with_votes:
-        release.report.error("count-mismatch", where, f"says {said.group(1)} images with votes, the parquet rows "
-                             f"give {with_votes}.", REBUILD)
+    if (int(said.group(1)), int(said.group(2))) != (with_votes, len(release.rows.ids)):
+        release.report.error("count-mismatch", where, f"says {said.group(1)} of {said.group(2)} images have votes, "
+                             f"the parquet rows give {with_votes} of {len(release.rows.ids)}.", REBUILD)
     section = text[said.end():].split("\n## ", 1)[0]
     stated = {m.group(1): m.groups()[1:] for m in TABLE_ROW.finditer(section)}
     for name, (images, share, unanimous, outvoted) in table.items():

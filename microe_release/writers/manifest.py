@@ -68,6 +68,12 @@ def read_manifest(release_dir: str | Path) -> Manifest:
         values["phash"] = int(values["phash"], 16)
         for name in ("orig_rgb", "votes"):  # JSON lists back to tuples (a manifest from before votes has none)
             values[name] = tuple(values[name]) if values.get(name) is not None else None
+        votes = values["votes"]
+        if votes is not None and (len(votes) != len(data["class_names"]) or
+                                  not all(isinstance(v, int) and v >= 0 for v in votes)):
+            msg = (f"'{path}': the votes {list(votes)} of image {values.get('id')} are not one count >= 0 per class; "
+                   "run `microe validate` on the release, and rebuild it with `microe build`.")
+            raise ReleaseFormatError(msg, path=path)
         records.append(ImageRecord(**values))
     return Manifest(
         name=data["name"], version=data["version"], image_size=data["image_size"],

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from microe_release.config import load_config
-from microe_release.errors import SourceError, SourceNotFoundError
+from microe_release.errors import ConfigError, SourceError, SourceNotFoundError
 from microe_release.records import SkippedItem, SkipReason, SourceItem
 from microe_release.sources import get_source_format
-from microe_release.sources.fer import majority_label
+from microe_release.sources.base import SourceConfig
+from microe_release.sources.fer import FerPlus, _votes, majority_label, vote_buckets
 
 
 def _items(config_path: Path, name: str) -> tuple[list[SourceItem], list[SkippedItem]]:
@@ -91,6 +92,47 @@ def test_ferplus_majority_label_min_agreement() -> None:
     assert majority_label([0] * 10, 0.5) == (None, "no votes")
     assert majority_label([0, 8, 2, 0, 0, 0, 0, 0, 0, 0], 0.5) == ("happiness", "")
     assert majority_label([5, 5, 0, 0, 0, 0, 0, 0, 0, 0], 0.5) == (None, "tied top vote between neutral, happiness")
+
+
+def test_ferplus_columns_a_mapping_merges_win_together(tmp_path: Path) -> None:
+    merged = SourceConfig(name="f", format="ferplus", path=tmp_path, labels={"contempt": "angry"})
+    votes = [0, 0, 0, 0, 4, 0, 0, 4, 0, 0]  # anger 4, contempt 4: both are angry here
+    assert majority_label(votes, 0.5) == (None, "tied top vote between anger, contempt")
+    assert majority_label(votes, 0.5, vote_buckets(merged)) == ("anger", "")
+    assert majority_label([0, 0, 0, 0, 3, 0, 0, 3, 4, 0], 0.5, vote_buckets(merged)) == ("anger", "")
+    assert majority_label([0, 0, 0, 0, 2, 0, 0, 2, 5, 0], 0.5, vote_buckets(merged)) == (
+        None, "'unknown' has the most votes")
+    excluded = SourceConfig(name="f", format="ferplus", path=tmp_path, labels={"contempt": "angry"},
+                            exclude=("contempt",))  # an excluded column keeps its own votes: its images are left out
+    assert majority_label([0, 0, 0, 0, 3, 0, 0, 4, 0, 0], 0.5, vote_buckets(excluded)) == ("contempt", "")
+
+
+@pytest.mark.parametrize(("counts", "problem"), [
+    (["1_0"] + ["0"] * 9, "the 'neutral' vote count '1_0' is not a whole number >= 0"),
+    (["0", "\u0663"] + ["0"] * 8, "the 'happiness' vote count '\u0663' is not a whole number >= 0"),
+    (["0", "0", "+5"] + ["0"] * 7, "the 'surprise' vote count '+5' is not a whole number >= 0"),
+    (["0", "0", "0", "-1"] + ["0"] * 6, "the 'sadness' vote count '-1' is not a whole number >= 0"),
+    (["0", "0", "0", "0", "2.0"] + ["0"] * 5, "the 'anger' vote count '2.0' is not a whole number >= 0"),
+    (["2147483647", "1"] + ["0"] * 8, "the votes add up to 2147483648, over 2147483647"),
+])
+def test_ferplus_vote_counts_must_be_plain_whole_numbers(counts: list[str], problem: str) -> None:
+    assert _votes(["x.png", "(0, 0, 48, 48)", *counts]) == ([], problem)
+    assert _votes(["x.png", "(0, 0, 48, 48)", " 3 ", *["0"] * 9]) == ([3] + [0] * 9, "")
+
+
+def test_ferplus_labels_cannot_map_unknown_or_nf(tmp_path: Path) -> None:
+    source = SourceConfig(name="f", format="ferplus", path=tmp_path, labels={"unknown": "neutral"},
+                          options={"min_agreement": 0.5})
+    with pytest.raises(ConfigError, match=r"source 'f': labels maps 'unknown', but FER\+'s unknown and NF votes"):
+        FerPlus.check(source)
+
+
+def test_ferplus_empty_image_name_is_a_malformed_row(multi_source_config: Path, ferplus_tree: Path) -> None:
+    label_csv = ferplus_tree / "FER2013Valid" / "label.csv"
+    label_csv.write_text(label_csv.read_text() + ' ,"(0, 0, 48, 48)",0,9,0,0,0,0,0,0,0,0\n')
+    _, skipped = _items(multi_source_config, "ferplus")
+    empty = [s for s in skipped if s.source_ref == "FER2013Valid/label.csv:line 2"]
+    assert [(s.reason, s.detail) for s in empty] == [(SkipReason.MALFORMED_ROW, "the image name is empty")]
 
 
 def test_labelled_csv_messy_rows(multi_source_config: Path) -> None:
