@@ -3,7 +3,6 @@ declared in every metadata file, checked by `microe validate`, shown by `microe 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -23,7 +22,7 @@ from microe_release.sources.base import SourceConfig
 from microe_release.sources.fer import class_votes
 from microe_release.validation import validate_release
 from microe_release.writers.manifest import read_manifest
-from tests.fixtures.sources import make_ckplus_tree, make_ferplus_tree
+from tests.fixtures.sources import make_ckplus_tree, make_ferplus_tree, resign_release
 
 pytestmark = pytest.mark.integration
 
@@ -83,28 +82,6 @@ def _copy(voted: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "release"
     shutil.copytree(voted, copy)
     return copy
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _resign(release: Path) -> None:
-    """Every hash in the release made to match its files again, as a careful tamperer would."""
-    package = json.loads((release / "datapackage.json").read_text())
-    for resource in package["resources"]:
-        resource["hash"] = "sha256:" + _sha256(release / resource["path"])
-        if "bytes" in resource:
-            resource["bytes"] = (release / resource["path"]).stat().st_size
-    (release / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n")
-    croissant = json.loads((release / "croissant.json").read_text())
-    for item in croissant["distribution"]:
-        if "sha256" in item:
-            path = release / item["contentUrl"]
-            item["sha256"], item["contentSize"] = _sha256(path), f"{path.stat().st_size} B"
-    (release / "croissant.json").write_text(json.dumps(croissant, indent=2) + "\n")
-    names = [line.split("  ", 1)[1] for line in (release / "SHA256SUMS").read_text().splitlines()]
-    (release / "SHA256SUMS").write_text("".join(f"{_sha256(release / name)}  {name}\n" for name in names))
 
 
 def _parquet_rows(release: Path) -> list[dict]:
@@ -205,7 +182,7 @@ def test_validate_catches_bad_votes_in_parquet(voted: Path, tmp_path: Path, vote
     release = _copy(voted, tmp_path)
     image_id, shard, row = _ferplus_row(release, "FER2013Train/fer0000001.png")
     _set_votes(release, {image_id: votes})
-    _resign(release)
+    resign_release(release)
     report = validate_release(release, checks=["checksums", "csv", "votes"])
     found = {(i.code, i.where): i.message for i in report.errors()}
     assert problem in found.pop(("votes-invalid", f"{shard} > row {row} > votes"))
@@ -218,7 +195,7 @@ def test_validate_catches_votes_edited_in_the_csv_only(voted: Path, tmp_path: Pa
     text = (release / "microe.csv").read_text()
     assert text.count(",0 0 0 0 0 8 2 0\n") == 1
     (release / "microe.csv").write_text(text.replace(",0 0 0 0 0 8 2 0\n", ",0 0 0 0 0 7 3 0\n"))
-    _resign(release)
+    resign_release(release)
     errors = _errors(release)
     assert len(errors) == 1 and next(iter(errors))[0] == "csv-mismatch"
     assert next(iter(errors))[1].endswith("> votes")
@@ -228,7 +205,7 @@ def test_validate_catches_an_edited_agreement_table(voted: Path, tmp_path: Path)
     release = _copy(voted, tmp_path)
     card = (release / "README.md").read_text()
     (release / "README.md").write_text(card.replace("| neutral | 1 | 0.800 | 0 | 0 |", "| neutral | 1 | 0.950 | 1 | 0 |"))
-    _resign(release)
+    resign_release(release)
     assert _errors(release) == {("count-mismatch", "README.md > Annotator votes > neutral")}
 
 
@@ -236,7 +213,7 @@ def test_validate_catches_a_votes_total_edited_in_the_card(voted: Path, tmp_path
     release = _copy(voted, tmp_path)
     card = (release / "README.md").read_text()
     (release / "README.md").write_text(re.sub(r"(annotator votes:\*\* 5 of )(\d+)", r"\g<1>999", card))
-    _resign(release)
+    resign_release(release)
     assert _errors(release) == {("count-mismatch", "README.md > Annotator votes")}
 
 
@@ -245,7 +222,7 @@ def test_validate_catches_votes_edited_in_manifest_json(voted: Path, tmp_path: P
     path = release / "manifest.json"
     assert path.read_text().count(",[0,0,0,0,0,8,2,0]]") == 1
     path.write_text(path.read_text().replace(",[0,0,0,0,0,8,2,0]]", ",[0,0,0,0,0,7,3,0]]"))
-    _resign(release)
+    resign_release(release)
     errors = validate_release(release, checks=["checksums", "manifest"]).errors()
     assert [(i.code, "votes [0, 0, 0, 0, 0, 7, 3, 0] vs [0, 0, 0, 0, 0, 8, 2, 0]" in i.message) for i in errors] == [
         ("manifest-mismatch", True)]
@@ -268,7 +245,7 @@ def test_validate_catches_votes_of_another_arrow_type(voted: Path, tmp_path: Pat
     at = table.schema.get_field_index("votes")
     table = table.set_column(at, pa.field("votes", pa.list_(pa.int64())), table.column("votes").cast(pa.list_(pa.int64())))
     pq.write_table(table.replace_schema_metadata(pq.read_schema(path).metadata), path)
-    _resign(release)
+    resign_release(release)
     errors = {(i.code, i.where): i.message for i in validate_release(release, checks=["parquet"]).errors()}
     assert errors == {("parquet-schema", f"data/{path.name} > votes"):
                       "column 'votes' is list<int64>, expected list<int32>."}
@@ -279,7 +256,7 @@ def test_validate_catches_votes_without_the_card_section(voted: Path, tmp_path: 
     card = (release / "README.md").read_text()
     start, end = card.index("## Annotator votes"), card.index("## Distribution")
     (release / "README.md").write_text(card[:start] + card[end:])
-    _resign(release)
+    resign_release(release)
     assert _errors(release) == {("count-mismatch", "README.md > Annotator votes")}
 
 

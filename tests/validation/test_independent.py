@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import io
-import json
 import os
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from microe_release.validation.data import close_hash_pairs
 from microe_release.validation.facts import content_id_of, image_facts, pixel_digest
 from microe_release.validation.spec import RELEASE_FEATURES
 from microe_release.validation.tabular import parse_pixel_texts
-from tests.fixtures.sources import copy_release
+from tests.fixtures.sources import copy_release, resign_release
 
 pytestmark = pytest.mark.integration
 
@@ -43,26 +41,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _errors(path: Path) -> set[tuple[str, str]]:
     return {(i.code, i.where) for i in validate_release(path).errors()}
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _resign(release: Path) -> None:
-    """Make every hash in the release match the files again, as a careful tamperer would."""
-    package = json.loads((release / "datapackage.json").read_text())
-    for resource in package["resources"]:
-        resource["hash"] = "sha256:" + _sha256(release / resource["path"])
-    (release / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n")
-    croissant = json.loads((release / "croissant.json").read_text())
-    for item in croissant["distribution"]:
-        if "sha256" in item:
-            path = release / item["contentUrl"]
-            item["sha256"], item["contentSize"] = _sha256(path), f"{path.stat().st_size} B"
-    (release / "croissant.json").write_text(json.dumps(croissant, indent=2) + "\n")
-    names = [line.split("  ", 1)[1] for line in (release / "SHA256SUMS").read_text().splitlines()]
-    (release / "SHA256SUMS").write_text("".join(f"{_sha256(release / name)}  {name}\n" for name in names))
 
 
 def _csv_row_of(release: Path, image_id: str) -> int:
@@ -119,7 +97,7 @@ def test_validate_parquet_image_swapped_keeping_its_id(built: Path, tmp_path: Pa
     images[2] = {"bytes": png.getvalue(), "path": images[2]["path"]}
     column = pa.array(images, type=table.schema.field("image").type)
     pq.write_table(table.set_column(0, table.schema.field("image"), column), release / TRAIN)
-    _resign(release)
+    resign_release(release)
     image_id = table.column("id")[2].as_py()
     errors = _errors(release)
     assert ("id-mismatch", f"{TRAIN} > row 2 > id") in errors
