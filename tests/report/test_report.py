@@ -129,7 +129,7 @@ def test_report_renders_in_headless_chromium(made: tuple[Path, Path, dict], tmp_
                          capture_output=True, text=True, timeout=120, check=False)
     assert dom.returncode == 0, dom.stderr[-2000:]
     for section in SECTIONS:
-        if section not in ("model", "audit"):  # shown with a model folder / an audited release only
+        if section not in ("model", "audit", "votes"):  # with a model folder / an audited release / votes only
             assert f'id="{section}"' in dom.stdout, section
     body = re.search(r"<body([^>]*)>", dom.stdout).group(1)
     loaded = int(re.search(r'data-images-loaded="(\d+)"', body).group(1))
