@@ -81,22 +81,25 @@ NON_EMOTIONS = frozenset({"unknown", "NF"})
 #: Largest sum of one image's votes (the release stores them as int32).
 MAX_VOTES = 2**31 - 1
 
-#: FER+ columns grouped by the label each gives: (name, column positions); merged columns share a bucket.
-Buckets = list[tuple[str, list[int]]]
+#: FER+ columns grouped by the label each gives: (name, class or None, column positions); merged columns share one.
+Buckets = list[tuple[str, str | None, list[int]]]
 
 
 def vote_buckets(source: SourceConfig | None = None) -> Buckets:
     """The ten columns grouped by the class each one maps to through the source's ``labels`` (columns a mapping
-    merges count together), each of ``unknown``, ``NF`` and the excluded or unmapped columns on its own."""
+    merges count together), each of ``unknown``, ``NF`` and the excluded or unmapped columns on its own, with no
+    class. Worked out once per source: every row's majority and votes are read through it."""
     excluded = {e.lower() for e in source.exclude} if source else set()
     buckets: dict[str, tuple[list[str], list[int]]] = {}
     for i, column in enumerate(FERPLUS_COLUMNS):
         keep_apart = column in NON_EMOTIONS or column.lower() in excluded
-        key = column if keep_apart else (normalize_label(column, source.labels if source else {}) or column)
+        name = None if keep_apart else normalize_label(column, source.labels if source else {})
+        key = f"class {name}" if name in CLASS_NAMES else f"column {column}"
         buckets.setdefault(key, ([], []))
         buckets[key][0].append(column)
         buckets[key][1].append(i)
-    return [("+".join(names), positions) for names, positions in buckets.values()]
+    return [("+".join(columns), key.removeprefix("class ") if key.startswith("class ") else None, positions)
+            for key, (columns, positions) in buckets.items()]
 
 
 def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | None = None) -> tuple[str | None, str]:
@@ -105,7 +108,7 @@ def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | No
     total = sum(votes)
     if total == 0:
         return None, "no votes"
-    sums = [(name, sum(votes[i] for i in positions)) for name, positions in buckets or vote_buckets()]
+    sums = [(name, sum(votes[i] for i in positions)) for name, _, positions in buckets or vote_buckets()]
     top = max(count for _, count in sums)
     winners = [name for name, count in sums if count == top]
     if len(winners) > 1:
@@ -117,15 +120,13 @@ def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | No
     return winners[0].split("+", 1)[0], ""
 
 
-def class_votes(votes: list[int], source: SourceConfig) -> tuple[int, ...]:
-    """The emotion columns' votes summed per class, in CLASS_NAMES order, through the source's ``labels`` and
-    ``exclude`` (FER+'s ``unknown`` and ``NF`` are no class and are dropped)."""
-    excluded = {e.lower() for e in source.exclude}
+def class_votes(votes: list[int], buckets: Buckets) -> tuple[int, ...]:
+    """The votes summed per class, in CLASS_NAMES order, through :func:`vote_buckets` (FER+'s ``unknown`` and
+    ``NF``, and excluded columns, are no class and are dropped)."""
     out = [0] * len(CLASS_NAMES)
-    for column, count in zip(FERPLUS_COLUMNS, votes, strict=True):
-        name = None if column.lower() in excluded else normalize_label(column, source.labels)
-        if name in CLASS_NAMES and column not in NON_EMOTIONS:
-            out[CLASS_NAMES.index(name)] += count
+    for _, name, positions in buckets:
+        if name is not None:
+            out[CLASS_NAMES.index(name)] += sum(votes[i] for i in positions)
     return tuple(out)
 
 
@@ -206,4 +207,4 @@ class FerPlus(SourceFormat):
                     else:
                         ref = f"{folder.name}/{os.path.basename(path)}"
                         yield labelled_item(source, ref, label, root=root, path=path, split=split,
-                                            votes=class_votes(votes, source))
+                                            votes=class_votes(votes, buckets))
