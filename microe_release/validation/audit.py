@@ -6,15 +6,12 @@ import csv
 import re
 
 from ..labels import CLASS_NAMES
-from .loaded import LoadedRelease
+from .loaded import LoadedRelease, report_listed
 
 #: The file, its columns, and what to do when it is wrong.
 AUDIT_FILE = "label-issues.csv"
 COLUMNS = ["id", "split", "source", "given_label", "suggested_label", "label_quality", "is_issue"]
 REAUDIT = "run `microe audit` on the release again (it rewrites the file and every record of it)."
-
-#: Findings listed one by one before the rest are counted.
-MAX_LISTED = 20
 
 
 def check_audit(release: LoadedRelease) -> None:
@@ -22,16 +19,15 @@ def check_audit(release: LoadedRelease) -> None:
     number of issues is the one the card and manifest.json state; no file without a statement, and the reverse."""
     report, path = release.report, release.root / AUDIT_FILE
     stated = (release.json("manifest.json") or {}).get("audit")
-    card = release.root / "README.md"
-    said = re.search(r"\*\*Label issues:\*\* (\d+) of (\d+) images", card.read_text(encoding="utf-8")) \
-        if card.is_file() else None
+    said = re.search(r"\*\*Label issues:\*\* (\d+) of (\d+) images", release.card_text or "")
     if not path.is_file():
         if stated or said:
             report.error("audit-missing", AUDIT_FILE, "the card or manifest.json describes a label audit, but "
                          f"{AUDIT_FILE} is not in the release.", REAUDIT)
         return
     rows = release.rows
-    data = {image_id: (rows.splits[i], rows.sources[i], rows.labels[i]) for i, image_id in enumerate(rows.ids)}
+    data = {image_id: (split, source, CLASS_NAMES[label] if 0 <= label < len(CLASS_NAMES) else "")
+            for image_id, split, source, label in zip(rows.ids, rows.splits, rows.sources, rows.labels, strict=True)}
     problems: list[tuple[str, str]] = []
     issues, seen = 0, set()
     with open(path, newline="", encoding="utf-8") as handle:
@@ -49,11 +45,9 @@ def check_audit(release: LoadedRelease) -> None:
                 problems.append((where, f"id {image_id} is {'listed twice' if image_id in seen else 'not in the data'}"))
                 continue
             seen.add(image_id)
-            label = data[image_id][2]
-            truth = (data[image_id][0], data[image_id][1], CLASS_NAMES[label] if 0 <= label < len(CLASS_NAMES) else "")
-            if (split, source, given) != truth:
+            if (split, source, given) != data[image_id]:
                 problems.append((where, f"image {image_id} is ({split}, {source}, {given}) here but "
-                                        f"({', '.join(map(str, truth))}) in the data"))
+                                        f"({', '.join(map(str, data[image_id]))}) in the data"))
             if suggested not in CLASS_NAMES:
                 problems.append((where, f"suggested_label '{suggested}' is not a class"))
             try:
@@ -67,10 +61,8 @@ def check_audit(release: LoadedRelease) -> None:
             issues += flag == "true"
     if len(seen) != len(data) and not any("not in the data" in p for _, p in problems):
         problems.append((AUDIT_FILE, f"{len(data) - len(seen)} images of the release have no row"))
-    for where, message in problems[:MAX_LISTED]:
-        report.error("audit-mismatch", where, f"{message}.", REAUDIT)
-    if len(problems) > MAX_LISTED:
-        report.error("audit-mismatch", AUDIT_FILE, f"{len(problems) - MAX_LISTED} more rows are wrong.", REAUDIT)
+    report_listed(report, "audit-mismatch", [(where, f"{message}.") for where, message in problems], AUDIT_FILE,
+                  "more rows are wrong.", REAUDIT)
     claims = [("manifest.json > audit", (stated or {}).get("issues"), (stated or {}).get("images")),
               ("README.md > Label audit", int(said[1]) if said else None, int(said[2]) if said else None)]
     for where, count, total in claims:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..labels import CLASS_NAMES
-from .loaded import REBUILD, LoadedRelease
+from .loaded import REBUILD, LoadedRelease, report_listed
 from .spec import (
     CHECKSUMS,
     NEAR_DUPLICATE_BITS,
@@ -32,9 +32,6 @@ FORMAT, FORMAT_VERSION = "microe-release manifest", 1
 
 #: Manifest record fields compared with the parquet rows (and ``votes``, in manifests that have them).
 COMPARED = ("index", "label", "split", "source")
-
-#: Mismatching manifest records reported one by one before the rest are counted in one line.
-MAX_LISTED = 20
 
 
 def check_parquet(release: LoadedRelease) -> None:
@@ -79,12 +76,12 @@ def check_parquet(release: LoadedRelease) -> None:
         if not isinstance(label, int) or not 0 <= label < len(CLASS_NAMES):
             report.error("label-range", f"{file} > row {row} > label",
                          f"label {label} is not a class id 0..{len(CLASS_NAMES) - 1}.", REBUILD)
-    first: dict[str, tuple[str, int]] = {}
-    for image_id, (file, row) in zip(rows.ids, rows.where, strict=True):
-        other = first.setdefault(image_id, (file, row))
-        if other != (file, row):
-            report.error("duplicate-id", f"{file} > row {row} > id",
-                         f"id '{image_id}' is also at {other[0]} > row {other[1]}.", REBUILD)
+    first: dict[str, int] = {}
+    for i, image_id in enumerate(rows.ids):
+        other = first.setdefault(image_id, i)
+        if other != i:
+            report.error("duplicate-id", f"{rows.place(i)} > id", f"id '{image_id}' is also at {rows.place(other)}.",
+                         REBUILD)
     if sorted(rows.index) != list(range(len(rows.index))):
         counts = Counter(rows.index)
         bad = next((i for i in range(len(rows.index)) if counts.get(i) != 1), len(rows.index))
@@ -201,13 +198,9 @@ def check_manifest(release: LoadedRelease) -> None:
                   if claimed[image_id].get(key) != found[image_id][key]]
         if differ:
             problems.append((image_id, "differs from its parquet row: " + ", ".join(differ)))
-    for image_id, message in problems[:MAX_LISTED]:
-        report.error("manifest-mismatch", f"manifest.json > {image_id}", f"image {image_id} {message}.",
-                     MANIFEST_REBUILD)
-    if len(problems) > MAX_LISTED:
-        report.error("manifest-mismatch", "manifest.json",
-                     f"{len(problems) - MAX_LISTED} more images disagree between manifest.json and the shards.",
-                     MANIFEST_REBUILD)
+    report_listed(report, "manifest-mismatch",
+                  [(f"manifest.json > {image_id}", f"image {image_id} {message}.") for image_id, message in problems],
+                  "manifest.json", "more images disagree between manifest.json and the shards.", MANIFEST_REBUILD)
 
 
 def close_hash_pairs(hashes: list[int], max_bits: int = NEAR_DUPLICATE_BITS) -> list[tuple[int, int]]:
@@ -261,20 +254,18 @@ def check_leakage(release: LoadedRelease) -> None:
             first, *rest = sorted(members, key=lambda i: (order.get(rows.splits[i], 9), i))
             for i in rest:
                 if rows.splits[i] != rows.splits[first]:
-                    file, row = rows.where[i]
-                    report.error("leak-identical", f"{file} > row {row} > image",
-                                 f"identical to the image at {rows.where[first][0]} > row {rows.where[first][1]} "
-                                 f"('{rows.splits[first]}' split).", LEAK_REBUILD)
+                    report.error("leak-identical", f"{rows.place(i)} > image",
+                                 f"identical to the image at {rows.place(first)} ('{rows.splits[first]}' split).",
+                                 LEAK_REBUILD)
     near = 0
     for a, b in close_hash_pairs([facts[i].phash for i in valid]):
         i, j = valid[a], valid[b]
         # identical pixels have the same content id (and are reported above)
         if rows.splits[i] != rows.splits[j] and facts[i].content_id != facts[j].content_id:
             near += 1
-            file, row = rows.where[j]
-            report.error("leak-near-duplicate", f"{file} > row {row} > image",
-                         f"near-duplicate (pHash within {NEAR_DUPLICATE_BITS} bits) of the image at "
-                         f"{rows.where[i][0]} > row {rows.where[i][1]} in the '{rows.splits[i]}' split.", LEAK_REBUILD)
+            report.error("leak-near-duplicate", f"{rows.place(j)} > image",
+                         f"near-duplicate (pHash within {NEAR_DUPLICATE_BITS} bits) of the image at {rows.place(i)} in "
+                         f"the '{rows.splits[i]}' split.", LEAK_REBUILD)
     report.stats["near_duplicate_pairs_across_splits"] = near
 
 
@@ -319,11 +310,10 @@ def check_counts(release: LoadedRelease) -> None:
     report = release.report
     actual = _data_counts(release)
     build = release.json("build-report.json")
-    card = release.root / "README.md"
     claims = [("build-report.json > counts", (build or {}).get("counts") or {}, ("total", "by_split", "by_class",
                                                                                "by_split_class", "by_source"))]
-    if card.is_file():
-        claims.append(("README.md > body", _card_counts(card.read_text(encoding="utf-8")), ("total", "by_split_class")))
+    if release.card_text is not None:
+        claims.append(("README.md > body", _card_counts(release.card_text), ("total", "by_split_class")))
     for where, stated, keys in claims:
         for key in keys:
             if key == "by_source" and isinstance(stated.get(key), dict):  # a source none of whose images is left

@@ -23,11 +23,23 @@ REBUILD = "rebuild the release with `microe build`."
 #: Rows of a shard one worker-process task decodes (whole row groups, about this many rows).
 DECODE_TASK_ROWS = 8192
 
+#: Findings listed one by one before the rest are counted.
+MAX_LISTED = 20
+
 
 def image_size_of(build_report: Any) -> int:
     """The image side build-report.json states (48 when it does not)."""
     size = build_report.get("image_size") if isinstance(build_report, dict) else None
     return size if isinstance(size, int) and size > 0 else 48
+
+
+def report_listed(report: ValidationReport, code: str, problems: list[tuple[str, str]], where: str, more: str,
+                  fix: str) -> None:
+    """Record the first :data:`MAX_LISTED` ``(where, message)`` problems as errors, then one counting the rest."""
+    for place, message in problems[:MAX_LISTED]:
+        report.error(code, place, message, fix)
+    if len(problems) > MAX_LISTED:
+        report.error(code, where, f"{len(problems) - MAX_LISTED} {more}", fix)
 
 
 @dataclass
@@ -43,6 +55,11 @@ class ParquetRows:
     votes: list[list[int] | None] = field(default_factory=list)  # annotators' votes per class (None: none)
     where: list[tuple[str, int]] = field(default_factory=list)  # (file, row within file)
     files: list[Path] = field(default_factory=list)  # the shards read, in order
+
+    def place(self, i: int) -> str:
+        """Where row ``i`` is: ``file > row n``."""
+        file, row = self.where[i]
+        return f"{file} > row {row}"
 
 
 class LoadedRelease:
@@ -108,13 +125,18 @@ class LoadedRelease:
         return self._json[name]
 
     @cached_property
+    def card_text(self) -> str | None:
+        """The dataset card (README.md) as text, or None when there is none (reported by :attr:`card`)."""
+        path = self.root / "README.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    @cached_property
     def card(self) -> dict[str, Any] | None:
         """The dataset card's YAML header, or None (with an issue)."""
-        path = self.root / "README.md"
-        if not path.is_file():
+        text = self.card_text
+        if text is None:
             self.report.error("missing-file", "README.md", "README.md (the dataset card) does not exist.", REBUILD)
             return None
-        text = path.read_text(encoding="utf-8")
         if not text.startswith("---\n") or "\n---\n" not in text[4:]:
             self.report.error("card-yaml", "README.md", "the card has no YAML header between '---' lines.",
                               "rebuild the release.")

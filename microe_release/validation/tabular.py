@@ -150,8 +150,7 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         report.error("csv-columns", "microe.csv > header",
                      f"microe.csv lacks the column(s) {', '.join(missing)}; it needs {', '.join(CSV_COLUMNS)}.", REBUILD)
         return
-    csv = {name: table.column(name).to_pylist() for name in ("id", "label", "emotion", "split", "source", "index",
-                                                             "votes")}
+    csv = {name: table.column(name).to_pylist() for name in CSV_COLUMNS if name != "pixels"}
     rows = release.rows
     at = {image_id: i for i, image_id in enumerate(rows.ids)}
     parquet_row: dict[int, int] = {}  # csv row -> parquet row, whose pixels to compare
@@ -168,13 +167,12 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
         for column, value in expected.items():
             if csv[column][n] != value:
                 report.error("csv-mismatch", f"{where} > {column}",
-                             f"{column} is '{csv[column][n]}' in microe.csv but '{value}' in "
-                             f"{rows.where[i][0]} > row {rows.where[i][1]} (id {image_id}).", REBUILD)
+                             f"{column} is '{csv[column][n]}' in microe.csv but '{value}' in {rows.place(i)} "
+                             f"(id {image_id}).", REBUILD)
         parquet_row[n] = i
     for image_id in sorted(set(rows.ids) - set(csv["id"])):
-        file, row = rows.where[at[image_id]]
         report.error("csv-missing-row", f"microe.csv > id {image_id}",
-                     f"the image at {file} > row {row} has no row in microe.csv.", REBUILD)
+                     f"the image at {rows.place(at[image_id])} has no row in microe.csv.", REBUILD)
     size = release.image_size
     parsed: list[ParsedPixels] = []  # all rows first: the images may still be decoding in worker processes meanwhile
     for start in range(0, len(csv["id"]), PIXEL_CHUNK):
@@ -194,9 +192,8 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
             continue
         facts = release.facts[i]
         if facts.is_release_image(size) and facts.pixel_digest != found.digest:
-            file, row = rows.where[i]
             report.error("csv-mismatch", f"{where} > pixels",
-                         f"pixels differ from the image at {file} > row {row} (its content id "
+                         f"pixels differ from the image at {rows.place(i)} (its content id "
                          f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
     report.stats["csv_rows"] = table.num_rows
 

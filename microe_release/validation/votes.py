@@ -6,10 +6,7 @@ import re
 from fractions import Fraction
 
 from ..labels import CLASS_NAMES
-from .loaded import REBUILD, LoadedRelease
-
-#: Findings listed one by one before the rest are counted.
-MAX_LISTED = 20
+from .loaded import REBUILD, LoadedRelease, report_listed
 
 #: The card's statement and the rows of its agreement table.
 STATED = re.compile(r"\*\*Images with annotator votes:\*\* (\d+) of (\d+)")
@@ -36,8 +33,7 @@ def check_votes(release: LoadedRelease) -> None:
     for i, votes in enumerate(rows.votes):
         if votes is None:
             continue
-        file, row = rows.where[i]
-        where = f"{file} > row {row} > votes"
+        where = f"{rows.place(i)} > votes"
         label = rows.labels[i]
         if problem := _problem(votes):
             problems.append((where, problem + "."))
@@ -52,23 +48,18 @@ def check_votes(release: LoadedRelease) -> None:
         counts[1] += Fraction(votes[label], sum(votes))  # type: ignore[operator]
         counts[2] += votes[label] == sum(votes)  # type: ignore[operator]
         counts[3] += max(votes) > votes[label]  # type: ignore[operator]
-    for where, message in problems[:MAX_LISTED]:
-        report.error("votes-invalid", where, message, REBUILD)
-    if len(problems) > MAX_LISTED:
-        report.error("votes-invalid", "data/ > votes", f"{len(problems) - MAX_LISTED} more rows have such votes.",
-                     REBUILD)
-    _check_card(release, table)
-    report.stats["images_with_votes"] = sum(1 for v in rows.votes if v is not None)
+    report_listed(report, "votes-invalid", problems, "data/ > votes", "more rows have such votes.", REBUILD)
+    with_votes = sum(1 for v in rows.votes if v is not None)
+    _check_card(release, table, with_votes)
+    report.stats["images_with_votes"] = with_votes
 
 
-def _check_card(release: LoadedRelease, table: dict[str, list[object]]) -> None:
+def _check_card(release: LoadedRelease, table: dict[str, list[object]], with_votes: int) -> None:
     """The card's *Annotator votes* section against ``table`` (per class: images, agreement sum, unanimous,
-    out-voted)."""
-    card = release.root / "README.md"
-    if not card.is_file():
+    out-voted) and the number of images ``with_votes``."""
+    text = release.card_text
+    if text is None:
         return  # reported by the card checks
-    text = card.read_text(encoding="utf-8")
-    with_votes = sum(1 for v in release.rows.votes if v is not None)
     said = STATED.search(text)
     if said is None:
         if with_votes:
