@@ -36,22 +36,12 @@ def _zenodo_name(rel: str) -> str:
 
 
 def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: str, hf_endpoint: str | None) -> list[str]:
-    """Every request a publish would make, with files and sizes; sends nothing.
+    """Every request a publish would make, one line per step with files and sizes; sends nothing.
 
-    Parameters
-    ----------
-    release_dir : Path
-        A release folder from ``microe build``.
-    hf_repo, zenodo, zenodo_url, hf_endpoint
-        As for :func:`publish_release`; ``zenodo_url`` is required here.
-
-    Returns
-    -------
-    list of str
-        One line per step, in order.
+    The arguments are those of :func:`publish_release`, but ``zenodo_url`` is required here.
     """
     manifest = read_manifest(release_dir)
-    files = [rel for rel in release_files(release_dir) if rel not in NOT_UPLOADED] + ["SHA256SUMS"]
+    files = release_files(release_dir) + ["SHA256SUMS"]  # release_files leaves out publish-state.json
     steps = [f"validate {release_dir} (must be clean); check version {manifest.version} is not published with other content"]
     if zenodo:
         api = f"{zenodo_url}/api/deposit/depositions"
@@ -73,8 +63,7 @@ def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: st
 @contextmanager
 def _hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
     """Turn what a Hub call raises into one :class:`PublishError` line (no traceback for a wrong token)."""
-    # Nothing is retried here: huggingface_hub's http_backoff retries what is safe to repeat (preupload and
-    # LFS transfers on 429/5xx and dropped connections; not the commit).
+    # no retries here: huggingface_hub retries what is safe to repeat (preupload, LFS transfers; not the commit)
     endpoint = api.endpoint.rstrip("/")
     try:
         yield
@@ -102,8 +91,7 @@ def _hub_errors(step: str, repo_id: str, api: Any) -> Iterator[None]:
         msg = f"the Hub refused {where}; fix the cause and run the same command again."
         raise PublishHTTPError(msg, **context) from err
     except errors.HTTPError as err:
-        # The HTTP library's base error (httpx's in huggingface_hub 1.x, httpx2's in 2.x, as errors.py
-        # imports it): HfHubHTTPError is one, and the transport failures left after its retries are the others.
+        # the HTTP library's base error (httpx's or httpx2's): transport failures left after huggingface_hub's retries
         msg = (f"the Hub at {endpoint} could not be reached at step '{step}' for {repo_id} ({type(err).__name__}); "
                f"{RESUME}.")
         raise PublishUnavailableError(msg, service="the Hub", status_code=None) from err
@@ -141,8 +129,7 @@ def _publish_to_hub(api: Any, release_dir: Path, repo_id: str, version: str, sta
 
 
 def _draft(client: ZenodoClient, manifest: Manifest, state: JsonRecord, registry: JsonRecord) -> dict[str, Any]:
-    """This version's draft deposition: the one an earlier run asked for (killed, or its answer lost), found on
-    the server, else a new one; the request is saved in ``state`` before it is sent."""
+    """This version's draft deposition: the one an earlier run asked for, found on the server, else a new one."""
     intent = state["zenodo"].get("intent")
     if intent and (found := client.find_draft(intent)) is not None:
         logger.info("found the draft deposition %s an earlier run made", found.get("id"))
@@ -184,7 +171,7 @@ def _zenodo_steps(client: ZenodoClient, release_dir: Path, manifest: Manifest, s
         answer = client.get_deposition(zen["deposition_id"])
         if not answer.get("submitted"):  # else published by a run killed before it could save
             for rel in release_files(release_dir) + ["SHA256SUMS"]:
-                if rel not in NOT_UPLOADED and (name := _zenodo_name(rel)) not in zen["uploaded"]:
+                if (name := _zenodo_name(rel)) not in zen["uploaded"]:
                     zen["uploaded"][name] = client.upload(zen["bucket"], name, release_dir / rel)
                     state.save()
             if not zen.get("metadata_set"):

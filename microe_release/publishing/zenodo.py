@@ -14,7 +14,7 @@ from urllib3.util import Retry
 
 from ..errors import PublishAuthError, PublishError, PublishHTTPError, PublishUnavailableError
 
-#: Zenodo and its sandbox (constants in one place; tests point --zenodo-url at a loopback server).
+#: Zenodo and its sandbox.
 ZENODO_URL = "https://zenodo.org"
 ZENODO_SANDBOX_URL = "https://sandbox.zenodo.org"
 
@@ -24,9 +24,7 @@ TIMEOUT = 120.0
 #: Answers worth another try: rate limited (429) and the server's passing failures (5xx).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-#: The methods urllib3 may repeat: the idempotent ones (RFC 9110, section 9.2.2). A POST creates a
-#: deposition, a new version or publishes; repeated after a lost answer it could do so twice, so a
-#: failed POST is never repeated: the step fails and re-running resumes from the saved state.
+#: The methods urllib3 may repeat: the idempotent ones. A POST repeated after a lost answer could act twice.
 RETRY_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 
 #: What a re-run does after any failed request (every finished step is in publish-state.json).
@@ -86,8 +84,7 @@ class ZenodoClient:
         """One API call; its JSON answer (``{}`` if none), else one :class:`PublishError` line naming ``step``."""
         url = path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
         path = urlsplit(url).path
-        # A link the server hands out (a bucket, a draft) may point elsewhere: the token goes only to its own
-        # origin. requests drops the header itself on a redirect to another host.
+        # a link the server hands out (a bucket, a draft) may point elsewhere: the token goes only to the API's origin
         if url_origin(url) == url_origin(self.base_url):
             kwargs["headers"] = {"Authorization": f"Bearer {self._token}"}
         try:
@@ -128,8 +125,6 @@ class ZenodoClient:
         detail = _one_line(str(body))
         context: dict[str, Any] = {"service": "Zenodo", "status_code": status, "method": method, "path": path}
         where = f"step '{step}' ({method} {path}: HTTP {status}{f' {detail}' if detail else ''})"
-        token_hint = (f"create a token with the {SCOPES} scopes at {self.base_url}/account/settings/applications/"
-                      f"tokens/new/, export ZENODO_TOKEN=<it> and run the same command again.")
         if status in RETRY_STATUSES:
             if method in RETRY_METHODS:
                 retried = len(response.raw.retries.history)
@@ -145,7 +140,9 @@ class ZenodoClient:
         if status in (401, 403):
             msg = (f"Zenodo refused ZENODO_TOKEN at {where}; check ZENODO_TOKEN is a valid token for {self.base_url}."
                    if status == 401 else f"Zenodo forbade {where}; ZENODO_TOKEN needs the {SCOPES} scopes.")
-            return PublishAuthError(msg, hint=token_hint, **context)
+            return PublishAuthError(msg, hint=f"create a token with the {SCOPES} scopes at {self.base_url}/account/"
+                                    "settings/applications/tokens/new/, export ZENODO_TOKEN=<it> and run the same "
+                                    "command again.", **context)
         if status == 404:
             msg = f"Zenodo has no {what or path}: {where}."
             return PublishHTTPError(msg, hint="check that --zenodo-url (or --sandbox) names the server it was made on; "
@@ -159,8 +156,7 @@ class ZenodoClient:
                             json={"metadata": {"title": title, "prereserve_doi": True}})
 
     def find_draft(self, intent: dict[str, Any]) -> dict[str, Any] | None:
-        """The draft an earlier ``create deposition`` (``intent["title"]``) or ``new version``
-        (``intent["new_version_of"]``) made, when its answer never arrived; None if there is none."""
+        """The draft an earlier ``create deposition`` or ``new version`` made (its answer lost), else None."""
         if "new_version_of" in intent:
             link = self.get_deposition(intent["new_version_of"]).get("links", {}).get("latest_draft")
             draft = self.request("read new-version draft", "GET", link, what="new-version draft") if link else {}
