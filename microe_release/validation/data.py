@@ -126,7 +126,7 @@ def check_load_dataset(release: LoadedRelease) -> None:
     if not isinstance(label, ClassLabel) or label.names != list(CLASS_NAMES):
         report.error("load-dataset", "README.md > dataset_info > features > label",
                      f"load_dataset gives label {label}, expected ClassLabel{list(CLASS_NAMES)}.", REBUILD)
-    release.report.stats["load_dataset_splits"] = sizes
+    report.stats["load_dataset_splits"] = sizes
 
 
 def check_checksums(release: LoadedRelease) -> None:

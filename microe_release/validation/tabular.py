@@ -14,7 +14,7 @@ import numpy as np
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
 from .facts import content_id_of, pixel_digest
-from .loaded import REBUILD, LoadedRelease
+from .loaded import MAX_LISTED, REBUILD, LoadedRelease
 
 
 @contextlib.contextmanager
@@ -69,7 +69,7 @@ def check_datapackage(release: LoadedRelease) -> None:
     for error in result.errors:
         report.error("frictionless", "datapackage.json", f"frictionless: {error.message}", REBUILD)
     for task in result.tasks:
-        for error in task.errors[:20]:
+        for error in task.errors[:MAX_LISTED]:
             row = getattr(error, "row_number", None)
             field = getattr(error, "field_name", None)
             where = " > ".join(str(p) for p in (task.name, f"row {row - 1}" if row else None, field) if p)
