@@ -12,6 +12,7 @@ from ..progress import progress_bar
 from ..records import Manifest
 from ..store import ImageStore
 from . import data, descriptors, license, manifest, report
+from .common import write_text
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ def write_release_files(
         bar.set_postfix_str(name)
         started = time.perf_counter()
         if name == "build report" and manifest.changelog:
-            (out_dir / "CHANGELOG.md").write_text(manifest.changelog, encoding="utf-8")
-            written.append(out_dir / "CHANGELOG.md")
+            written.append(write_text(out_dir / "CHANGELOG.md", manifest.changelog))
         try:
             written += step()
         except OSError as err:

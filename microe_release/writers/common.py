@@ -13,20 +13,25 @@ from ..records import Manifest
 
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file; the same file, unchanged, is hashed once (datapackage, croissant and SHA256SUMS ask)."""
-    stat = path.stat()
-    return _sha256(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    stat = path.stat()  # part of the cache key: any write changes ctime
+    return _sha256(str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
 
 
 @functools.lru_cache(maxsize=256)
-def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:  # any write changes ctime
+def _sha256(path: str, _stat: tuple[int, int, int, int]) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` as UTF-8; returns ``path``."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def write_json(path: Path, data: Any) -> Path:
     """Write pretty, key-ordered-as-given UTF-8 JSON with a final newline (deterministic)."""
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    return write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def source_urls(manifest: Manifest) -> list[str]:

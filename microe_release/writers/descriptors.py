@@ -10,7 +10,7 @@ import yaml
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import bibtex, file_sha256, source_urls, write_json
+from .common import bibtex, file_sha256, source_urls, write_json, write_text
 
 #: Context entries that are not simply ``term: "cr:<term>"``.
 _SPECIAL_TERMS: dict[str, Any] = {
@@ -269,9 +269,7 @@ def write_citation(manifest: Manifest, out_dir: Path) -> list[Path]:
         cff["identifiers"] = [{"type": "doi", "value": manifest.doi, "description": f"Version {manifest.version}"}]
         if manifest.concept_doi:
             cff["identifiers"].append({"type": "doi", "value": manifest.concept_doi, "description": "All versions"})
-    path = out_dir / "CITATION.cff"
-    path.write_text(yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
-    return [path]
+    return [write_text(out_dir / "CITATION.cff", yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100))]
 
 
 def write_zenodo(manifest: Manifest, out_dir: Path) -> list[Path]:

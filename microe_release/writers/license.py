@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..licenses import get_license
 from ..records import Manifest
-from .common import file_sha256
+from .common import file_sha256, write_text
 
 #: The checksum file's name; it lists every file of the release but itself.
 CHECKSUMS = "SHA256SUMS"
@@ -17,12 +17,9 @@ def write_license(manifest: Manifest, out_dir: Path) -> list[Path]:
     meta = manifest.metadata
     lic = get_license(meta.license)
     text = lic.text(beside=meta.path.parent if meta.path is not None else None)
-    path = out_dir / "LICENSE"
-    path.write_text(f"{meta.title}, version {manifest.version}\n"
-                    f"Licence: {lic.title} ({lic.spdx}), {lic.url}\n"
-                    f"Each image also carries its source's licence: see the `license` column.\n\n"
-                    f"{text}", encoding="utf-8")
-    return [path]
+    return [write_text(out_dir / "LICENSE", f"{meta.title}, version {manifest.version}\n"
+                       f"Licence: {lic.title} ({lic.spdx}), {lic.url}\n"
+                       f"Each image also carries its source's licence: see the `license` column.\n\n{text}")]
 
 
 def release_files(out_dir: Path) -> list[str]:
@@ -34,6 +31,4 @@ def release_files(out_dir: Path) -> list[str]:
 def write_checksums(manifest: Manifest, out_dir: Path) -> list[Path]:
     """Write ``SHA256SUMS`` (``sha256sum -c`` format) over every other file; returns the file written."""
     lines = [f"{file_sha256(out_dir / rel)}  {rel}\n" for rel in release_files(out_dir)]
-    path = out_dir / CHECKSUMS
-    path.write_text("".join(lines), encoding="utf-8")
-    return [path]
+    return [write_text(out_dir / CHECKSUMS, "".join(lines))]

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import ReleaseFormatError
 from ..metadata import parse_metadata
 from ..records import ImageRecord, Manifest, SkippedItem, SkipReason
+from .common import write_text
 
 #: The file, in the release folder.
 MANIFEST_FILE = "manifest.json"
@@ -41,9 +42,7 @@ def write_manifest(manifest: Manifest, out_dir: Path) -> list[Path]:
     # phash as hex text: a 64-bit integer is not exact in every JSON reader
     rows = ",\n".join(json.dumps([f"{r.phash:016x}" if name == "phash" else getattr(r, name) for name in RECORD_FIELDS],
                                  ensure_ascii=False, separators=(",", ":")) for r in manifest.records)
-    path = out_dir / MANIFEST_FILE
-    path.write_text(f'{text[:-2]},\n "records": [\n{rows}\n ]\n}}\n', encoding="utf-8")
-    return [path]
+    return [write_text(out_dir / MANIFEST_FILE, f'{text[:-2]},\n "records": [\n{rows}\n ]\n}}\n')]
 
 
 def read_manifest(release_dir: str | Path) -> Manifest:

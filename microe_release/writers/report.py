@@ -16,7 +16,7 @@ from ..licenses import get_license
 from ..processing import ALPHA_BACKGROUND, MAX_IMAGE_PIXELS
 from ..records import ImageRecord, Manifest
 from ..votes import vote_agreement
-from .common import bibtex, citation_text, write_json
+from .common import bibtex, citation_text, write_json, write_text
 from .data import split_sizes
 
 
@@ -152,6 +152,4 @@ def write_card(manifest: Manifest, out_dir: Path) -> list[Path]:
         changed_labels=sum(e["old"] != e["new"] for e in manifest.relabels),
         votes=vote_agreement(manifest.records, manifest.class_names),
     )
-    path = out_dir / "README.md"
-    path.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
-    return [path]
+    return [write_text(out_dir / "README.md", f"---\n{header}---\n\n{body}")]
