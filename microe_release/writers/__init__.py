@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ..errors import WriteError
@@ -45,10 +46,10 @@ def write_release_files(
     bar = progress_bar(total=len(data_names) + len(WRITERS) + 2, desc="write", unit="step", enabled=progress)
     written: list[Path] = []
     steps: list[tuple[str, Callable[[], list[Path]]]] = [
-        *((name, lambda name=name: DATA_WRITERS[name](manifest, out_dir, store)) for name in data_names),
-        *((name, lambda name=name: WRITERS[name](manifest, out_dir)) for name in WRITERS),
-        ("build report", lambda: report.write_build_report(manifest, out_dir, tool_version=tool_version)),
-        ("checksums", lambda: license.write_checksums(manifest, out_dir)),  # last: it hashes every other file
+        *((name, partial(DATA_WRITERS[name], manifest, out_dir, store)) for name in data_names),
+        *((name, partial(WRITERS[name], manifest, out_dir)) for name in WRITERS),
+        ("build report", partial(report.write_build_report, manifest, out_dir, tool_version=tool_version)),
+        ("checksums", partial(license.write_checksums, manifest, out_dir)),  # last: it hashes every other file
     ]
     for name, step in steps:
         bar.set_description(f"write {name}" if name in DATA_WRITERS else "write metadata", refresh=False)
