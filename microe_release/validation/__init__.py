@@ -68,10 +68,28 @@ def validate_release(release_dir: str | Path, *, checks: list[str] | None = None
                      ray_address: str | None = None, progress: bool = False) -> ValidationReport:
     """Run the checks on a release folder and return the report (never raises for findings).
 
-    ``checks`` are names from :data:`CHECKS` (default: all); ``engine`` ("local" or "ray") is where the per-image
-    facts are computed (worker processes on a big release, or Ray Data tasks), ``ray_address`` the Ray cluster to
-    join (default: a local Ray); ``progress`` shows a bar over the checks on stderr. Raises :class:`ValidationError`
-    when ``release_dir`` is not a folder, or not a release folder at all.
+    Parameters
+    ----------
+    release_dir : str or Path
+        A folder written by ``microe build``.
+    checks : list of str, optional
+        Names from :data:`CHECKS` to run (default: all).
+    engine : {"local", "ray"}
+        Where the per-image facts are computed: this machine (worker processes on a big release) or Ray Data tasks.
+    ray_address : str, optional
+        A Ray cluster to join with ``engine="ray"`` (default: a local Ray).
+    progress : bool
+        Show a progress bar over the checks on stderr.
+
+    Returns
+    -------
+    ValidationReport
+        Every issue found, the checks run, their stats and seconds, and the FAIR self-assessment.
+
+    Raises
+    ------
+    ValidationError
+        When ``release_dir`` is not a folder, or not a release folder at all.
     """
     check_engine(engine)
     root = Path(release_dir).resolve()

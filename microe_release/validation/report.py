@@ -16,9 +16,19 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Issue:
-    """One problem found in a release: ``code`` a stable short name for scripts (``checksum-mismatch``), ``where``
-    its place (``data/train-00000-of-00001.parquet > row 41 > label``), ``message`` what is wrong with the expected
-    and the found value, ``fix`` how to fix it."""
+    """One problem found in a release.
+
+    Attributes
+    ----------
+    code : str
+        A stable short name (``checksum-mismatch``), for scripts.
+    where : str
+        Context path, e.g. ``data/train-00000-of-00001.parquet > row 41 > label``.
+    message : str
+        What is wrong, with the expected and the found value.
+    fix : str
+        How to fix it.
+    """
 
     severity: Severity
     code: str
