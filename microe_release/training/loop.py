@@ -15,11 +15,10 @@ from .decision import autocast, choose_logit_adjustment, predict_logits, to_inpu
 
 logger = logging.getLogger(__name__)
 
-#: Default batch size (best img/s and accuracy per minute on 2 CPU cores); the peak learning rate is given for it
-#: and scaled by sqrt(batch / it) for other sizes.
+#: Default batch size; the peak learning rate is given for it and scaled by sqrt(batch / it) for other sizes.
 BASE_BATCH = 128
 
-#: ``microe audit``'s defaults, sized for the CPU budget: a ~30,000-image release in about 20 minutes on 2 cores.
+#: ``microe audit``'s defaults (folds, epochs per fold).
 AUDIT_FOLDS, AUDIT_EPOCHS = 3, 6
 
 #: The arithmetic a model trains in.
@@ -28,11 +27,7 @@ Precision = Literal["fp32", "bf16"]
 
 def augment_batch(x: Any, generator: Any, *, max_rotation: float = 10.0, max_shift: float = 0.08,
                   blur_share: float = 0.3, blur_sigma: float = 0.8) -> Any:
-    """Augment a float batch ``(B, 1, H, W)`` in [0, 1] in torch, every draw from ``generator``.
-
-    A flip, a rotation up to ``max_rotation`` degrees (the paper's "small rotations"), a shift up to ``max_shift``
-    of the side (a random crop of about 90 %), and a Gaussian blur of ``blur_sigma`` px on ``blur_share`` of the batch.
-    """
+    """Flip, rotate, scale + shift and blur a float batch ``(B, 1, H, W)`` in [0, 1], every draw from ``generator``."""
     import torch
     import torch.nn.functional as F
 
@@ -129,9 +124,8 @@ def balanced_weights(counts: Any, beta: float = BALANCE_BETA) -> Any:
     return weights * len(weights) / weights.sum()
 
 
-#: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card).
-#: Never by timing: that made the arithmetic, and so the weights, depend on machine load (issue 18;
-#: docs/design.md, "Precision: bf16 or fp32").
+#: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card);
+#: from the hardware alone, never by timing (docs/design.md, "Precision: bf16 or fp32").
 PRECISION_RULES = {
     "cuda-bf16": "auto: bf16 on a CUDA GPU with bf16 support",
     "cuda-fp32": "auto: fp32 on a CUDA GPU without bf16 support",
@@ -171,12 +165,12 @@ def soft_targets(labels: Any, votes: Any, num_classes: int) -> Any:
     import torch
     import torch.nn.functional as F
 
-    totals = votes.sum(1, keepdim=True)
-    if not int((totals > 0).sum()):
+    if votes is None or not int((votes.sum(1) > 0).sum()):
         msg = ("--soft-labels needs annotators' votes, and no image of the training part has any (the votes column "
                "is empty there); train without --soft-labels, or rebuild with a source that carries votes, as FER+ "
                "does, in train.")
         raise TrainingError(msg)
+    totals = votes.sum(1, keepdim=True)
     hard = F.one_hot(labels, num_classes).float()
     return torch.where(totals > 0, votes.float() / totals.clamp(min=1), hard)
 
@@ -201,9 +195,7 @@ def fit(parts: dict[str, tuple[Any, Any]], config: TrainConfig, *, num_classes: 
     side = INPUT_SIZES[config.arch]
     x_train, y_train = parts["train"]
     x_val, y_val = parts["validation"]
-    targets = soft_targets(y_train, votes if votes is not None else torch.zeros(len(y_train), num_classes,
-                                                                                 dtype=torch.int64),
-                           num_classes) if config.soft_labels else None
+    targets = soft_targets(y_train, votes, num_classes) if config.soft_labels else None
     mean = float(x_train.float().mean() / 255.0)
     std = float(x_train.float().std() / 255.0) or 1.0
     batch = config.batch_size or BASE_BATCH
