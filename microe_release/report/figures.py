@@ -20,6 +20,18 @@ def _png(fig: Any, tight: bool = True) -> bytes:
     return buf.getvalue()
 
 
+def _class_matrix(ax: Any, table: dict[str, dict[str, Any]], title: str, fmt: str, least: float, **style: Any) -> None:
+    """``table[row][column]`` over the classes as coloured cells, each value of at least ``least`` written in."""
+    matrix = np.array([[table[row][column] for column in CLASS_NAMES] for row in CLASS_NAMES])
+    ax.imshow(matrix, **style)
+    ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=60, fontsize=6)
+    ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES, fontsize=6)
+    ax.set_title(title, fontsize=8)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value >= least:
+            ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=5)
+
+
 def composition_figure(comp: dict[str, Any]) -> bytes:
     """Images per class and split (Fig. 1), and per source."""
     fig = Figure(figsize=(12, 4))
@@ -146,15 +158,8 @@ def audit_figure(audit: dict[str, Any], images: np.ndarray) -> bytes:
     fig = Figure(figsize=(4 + per_class * 0.9, len(CLASS_NAMES) * 0.95))
     grid = fig.add_gridspec(len(CLASS_NAMES), per_class + 5)
     ax = fig.add_subplot(grid[1:7, :4])
-    matrix = np.array([[audit["matrix"][g][s] for s in CLASS_NAMES] for g in CLASS_NAMES])
-    ax.imshow(matrix, cmap="Reds")
-    ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=60, fontsize=6)
-    ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES, fontsize=6)
+    _class_matrix(ax, audit["matrix"], f"{audit['issues']} flagged labels", "d", 1, cmap="Reds")
     ax.set(xlabel="suggested", ylabel="given")
-    ax.set_title(f"{audit['issues']} flagged labels", fontsize=8)
-    for (i, j), value in np.ndenumerate(matrix):
-        if value:
-            ax.text(j, i, str(value), ha="center", va="center", fontsize=5)
     for i, name in enumerate(CLASS_NAMES):
         for j in range(per_class):
             face = fig.add_subplot(grid[i, 5 + j])
@@ -170,15 +175,8 @@ def votes_figure(votes: dict[str, Any]) -> bytes:
     """Annotators' votes: where each class's votes went, and each class's mean agreement."""
     fig = Figure(figsize=(9, 3.6))
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    matrix = np.array([[votes["vote_shares"][g][c] for c in CLASS_NAMES] for g in CLASS_NAMES])
-    left.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
-    left.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=60, fontsize=6)
-    left.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES, fontsize=6)
+    _class_matrix(left, votes["vote_shares"], "share of each label's votes", ".2f", 0.01, cmap="Blues", vmin=0, vmax=1)
     left.set(xlabel="voted for", ylabel="label")
-    left.set_title("share of each label's votes", fontsize=8)
-    for (i, j), value in np.ndenumerate(matrix):
-        if value >= 0.01:
-            left.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=5)
     rows = votes["by_class"]
     right.barh(range(len(CLASS_NAMES)), [rows[c]["mean_agreement"] or 0 for c in CLASS_NAMES], color="#4c72b0")
     right.set_yticks(range(len(CLASS_NAMES)), [f"{c} ({rows[c]['images']})" for c in CLASS_NAMES], fontsize=6)
