@@ -36,12 +36,29 @@ def _import_train_extra(command: str) -> tuple[ModuleType, ModuleType]:
 
 
 def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = False, **options: Any) -> dict[str, Any]:
-    """Train the reference model on a release and write MODEL_DIR (``out_dir``: created, existing files replaced).
+    """Train the reference model on a release and write MODEL_DIR.
 
-    ``options`` are fields of :class:`TrainConfig` (``epochs``, ``device``, ``precision``, ...); ``progress`` shows a
-    bar over the epochs. Returns the test metrics, as in ``metrics.json``. Raises :class:`TrainingError` without the
-    ``train`` extra, for a bad option, or for a release that cannot be trained (one class in train, an empty train
-    or test split); all of these before any image is decoded.
+    Parameters
+    ----------
+    release_dir : str or Path
+        A release folder (``microe build``).
+    out_dir : str or Path
+        MODEL_DIR to write (created; existing files replaced).
+    progress : bool
+        Show a progress bar over the epochs.
+    **options
+        Fields of :class:`TrainConfig` (``epochs``, ``device``, ``precision``, ...).
+
+    Returns
+    -------
+    dict
+        The test metrics (as in ``metrics.json``).
+
+    Raises
+    ------
+    TrainingError
+        Without the ``train`` extra, for a bad option, or for a release that cannot be trained (one class
+        in train, an empty train or test split); all of these before any image is decoded.
     """
     torch, safetensors_torch = _import_train_extra("microe train")
     started = time.perf_counter()
@@ -98,8 +115,11 @@ def train(release_dir: str | Path, out_dir: str | Path, *, progress: bool = Fals
 class ReferenceModel:
     """A trained model loaded from MODEL_DIR, with its preprocessing.
 
-    ``image_size`` is the side images are decoded to, as the release's were (``image_size`` in config.json; 48 for
-    model folders written before it was recorded).
+    Attributes
+    ----------
+    image_size : int
+        Side the images are decoded to, as the release's were (``image_size`` in config.json; 48 for
+        model folders written before it was recorded).
     """
 
     def __init__(self, model: Any, config: dict[str, Any]) -> None:
@@ -124,10 +144,18 @@ class ReferenceModel:
         return torch.softmax(logits, dim=1).numpy()
 
     def predict_files(self, paths: list[str | Path]) -> list[dict[str, Any]]:
-        """Label and per-class confidence of image files (any format Pillow reads), preprocessed as the build does.
+        """Label and per-class confidence of image files, preprocessed exactly as the build does.
 
-        Returns one entry per path, in order: ``file``, ``label``, ``confidence`` and ``probabilities``; or, for a
-        file that cannot be read, ``file`` and ``error`` (the others are still predicted).
+        Parameters
+        ----------
+        paths : list of str or Path
+            Image files in any format Pillow reads.
+
+        Returns
+        -------
+        list of dict
+            One entry per path, in order: ``file``, ``label``, ``confidence`` and ``probabilities``; or,
+            for a file that cannot be read, ``file`` and ``error`` (the others are still predicted).
         """
         from ..processing import decode_image
 
@@ -191,10 +219,23 @@ def _read_model_config(root: Path) -> dict[str, Any]:
 
 
 def load_model(model_dir: str | Path) -> ReferenceModel:
-    """Load MODEL_DIR written by :func:`train`: the model in eval mode, with its preprocessing.
+    """Load MODEL_DIR written by :func:`train`.
 
-    Raises :class:`TrainingError` without the ``train`` extra; when the folder lacks config.json or model.safetensors;
-    when either is corrupt (not JSON, missing keys, not a safetensors file, truncated) or they do not fit together.
+    Parameters
+    ----------
+    model_dir : str or Path
+        The folder ``microe train --out`` wrote.
+
+    Returns
+    -------
+    ReferenceModel
+        The model in eval mode, with its preprocessing.
+
+    Raises
+    ------
+    TrainingError
+        Without the ``train`` extra; when the folder lacks config.json or model.safetensors; when either
+        is corrupt (not JSON, missing keys, not a safetensors file, truncated) or they do not fit together.
     """
     _, safetensors_torch = _import_train_extra("microe predict")
     from safetensors import SafetensorError

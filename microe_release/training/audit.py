@@ -134,10 +134,31 @@ def find_issues(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.n
 
 def audit_release(release_dir: str | Path, *, folds: int = FOLDS, epochs: int = EPOCHS, seed: int = 0,
                   device: str = "auto", out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Find the images whose label is probably wrong and write ``label-issues.csv`` (docs/audit.md).
+    """Find the images whose label is probably wrong.
 
-    The file goes to ``out`` when given, the release left as it is; by default it joins the release (SHA256SUMS,
-    datapackage.json, croissant.json, the card). Returns the summary saved as ``audit`` in manifest.json.
+    Parameters
+    ----------
+    release_dir : str or Path
+        A release folder (``microe build``).
+    folds, epochs : int
+        Cross-validation folds (stratified, near-duplicates and subjects kept together) and epochs per fold.
+    seed : int
+        Seeds the folds and each fold's model: the same seed, release and hardware give the same file.
+    device : {"auto", "cpu", "cuda"}
+        Where the models train.
+    out : str or Path, optional
+        Write ``label-issues.csv`` there and leave the release as it is. By default it becomes a file
+        of the release: listed in SHA256SUMS, datapackage.json and croissant.json, described in the card.
+
+    Returns
+    -------
+    dict
+        The audit summary (saved as ``audit`` in manifest.json): counts per class and source, folds, model.
+
+    Raises
+    ------
+    TrainingError
+        Without the ``train`` extra, with too few images for ``folds``, or a release that cannot be read.
     """
     _import_cleanlab()
     root = Path(release_dir)

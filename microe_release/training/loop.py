@@ -15,10 +15,11 @@ from .decision import autocast, choose_logit_adjustment, predict_logits, to_inpu
 
 logger = logging.getLogger(__name__)
 
-#: Default batch size; the peak learning rate is given for it and scaled by sqrt(batch / it) for other sizes.
+#: Default batch size (best img/s and accuracy per minute on 2 CPU cores); the peak learning rate is given for it
+#: and scaled by sqrt(batch / it) for other sizes.
 BASE_BATCH = 128
 
-#: ``microe audit``'s defaults (folds, epochs per fold).
+#: ``microe audit``'s defaults, sized for the CPU budget: a ~30,000-image release in about 20 minutes on 2 cores.
 AUDIT_FOLDS, AUDIT_EPOCHS = 3, 6
 
 #: The arithmetic a model trains in.
@@ -27,7 +28,11 @@ Precision = Literal["fp32", "bf16"]
 
 def augment_batch(x: Any, generator: Any, *, max_rotation: float = 10.0, max_shift: float = 0.08,
                   blur_share: float = 0.3, blur_sigma: float = 0.8) -> Any:
-    """Flip, rotate, scale + shift and blur a float batch ``(B, 1, H, W)`` in [0, 1], every draw from ``generator``."""
+    """Augment a float batch ``(B, 1, H, W)`` in [0, 1] in torch, every draw from ``generator``.
+
+    A flip, a rotation up to ``max_rotation`` degrees (the paper's "small rotations"), a shift up to ``max_shift``
+    of the side (a random crop of about 90 %), and a Gaussian blur of ``blur_sigma`` px on ``blur_share`` of the batch.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -124,8 +129,9 @@ def balanced_weights(counts: Any, beta: float = BALANCE_BETA) -> Any:
     return weights * len(weights) / weights.sum()
 
 
-#: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card);
-#: from the hardware alone, never by timing (docs/design.md, "Precision: bf16 or fp32").
+#: Why ``--precision auto`` picks what it picks (``precision_rule`` in config.json, metrics.json and the card).
+#: Never by timing: that made the arithmetic, and so the weights, depend on machine load (issue 18;
+#: docs/design.md, "Precision: bf16 or fp32").
 PRECISION_RULES = {
     "cuda-bf16": "auto: bf16 on a CUDA GPU with bf16 support",
     "cuda-fp32": "auto: fp32 on a CUDA GPU without bf16 support",
