@@ -44,12 +44,30 @@ def _model_section(model_dir: Path | None) -> tuple[dict[str, Any] | None, dict[
 
 def generate_report(release_dir: str | Path, out_dir: str | Path, *, model_dir: str | Path | None = None,
                     progress: bool = False) -> dict[str, Any]:
-    """Write ``index.html`` (self-contained), each figure as PNG, and every number in ``report.json`` (returned).
+    """Write ``index.html`` (self-contained), each figure as PNG, and every number in ``report.json``.
 
-    The numbers come from the release's ``manifest.json``, the pixels from its ``data/*.parquet``; ``out_dir`` is
-    created if missing. ``model_dir`` (a folder written by ``microe train``) adds its metrics and pictures to the
-    page; ``progress`` shows a bar over the figures on stderr. Raises :class:`ReleaseFormatError` when the release
-    has no readable manifest.json or no parquet shards.
+    The numbers come from the release's ``manifest.json``, the pixels from its ``data/*.parquet``.
+
+    Parameters
+    ----------
+    release_dir : str or Path
+        A folder written by ``microe build``.
+    out_dir : str or Path
+        Where the page, the figures and report.json go (created if missing).
+    model_dir : str or Path, optional
+        A folder written by ``microe train``: its metrics and pictures join the page.
+    progress : bool
+        Show a bar over the figures on stderr.
+
+    Returns
+    -------
+    dict
+        The content of report.json.
+
+    Raises
+    ------
+    ReleaseFormatError
+        When the release has no readable manifest.json or no parquet shards.
     """
     started = time.perf_counter()
     root, out = Path(release_dir), Path(out_dir)
