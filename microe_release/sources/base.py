@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -41,11 +40,6 @@ class SourceConfig:
     subject_pattern: re.Pattern[str] | None = None
     keep_splits: bool = False
     options: dict[str, Any] = field(default_factory=dict)
-
-    @cached_property
-    def label_decisions(self) -> dict[tuple[str, int], tuple[SkipReason | None, str]]:
-        """Memo of :func:`labelled_item`'s verdict per raw label: (None, class) or (reason, detail)."""
-        return {}
 
 
 def compile_pattern(pattern: str, *, field_name: str, path: Path | None, group: str) -> re.Pattern[str]:
@@ -156,23 +150,6 @@ def skip(source: SourceConfig, ref: str, reason: SkipReason, detail: str = "") -
     return SkippedItem(source=source.name, source_ref=ref, reason=reason, detail=detail)
 
 
-def _label_decision(source: SourceConfig, raw: str, builtin: dict[str, str] | None) -> tuple[SkipReason | None, str]:
-    """(None, class) for a usable raw label, else (why, detail); worked out once per label and source."""
-    key = (raw, id(builtin))
-    decision = source.label_decisions.get(key)
-    if decision is None:
-        label = normalize_label(raw, {**builtin, **source.labels} if builtin else source.labels)
-        if raw.lower() in {e.lower() for e in source.exclude}:
-            decision = (SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
-        elif label is None:
-            decision = (SkipReason.UNKNOWN_LABEL, f"label '{raw}' is not a known synonym; map it with labels = "
-                                                  f"{{ \"{raw}\" = \"<class>\" }} or exclude it")
-        else:
-            decision = (None, label)
-        source.label_decisions[key] = decision
-    return decision
-
-
 def labelled_item(source: SourceConfig, ref: str, raw_label: str, *, root: Path | None = None, path: str | None = None,
                   pixels: str | None = None, subject: str | None = None, split: str | None = None,
                   builtin: dict[str, str] | None = None, votes: tuple[int, ...] | None = None) -> Found:
@@ -180,9 +157,12 @@ def labelled_item(source: SourceConfig, ref: str, raw_label: str, *, root: Path 
     if root and path and os.path.islink(path) and not is_inside(root, Path(path)):
         return skip(source, ref, SkipReason.PATH_ESCAPE, f"link '{ref}' resolves outside '{root}'")
     raw = raw_label.strip()
-    reason, label = _label_decision(source, raw, builtin)
-    if reason is not None:
-        return skip(source, ref, reason, label)
+    if raw.lower() in {e.lower() for e in source.exclude}:
+        return skip(source, ref, SkipReason.EXCLUDED_LABEL, f"label '{raw}' is in the source's exclude list")
+    label = normalize_label(raw, {**builtin, **source.labels} if builtin else source.labels)
+    if label is None:
+        detail = f"label '{raw}' is not a known synonym; map it with labels = {{ \"{raw}\" = \"<class>\" }} or exclude it"
+        return skip(source, ref, SkipReason.UNKNOWN_LABEL, detail)
     if subject is None and path is not None and source.subject_pattern is not None:
         match = source.subject_pattern.search(os.path.basename(path))
         subject = match.group("subject") if match else None
