@@ -178,6 +178,7 @@ class FerPlus(SourceFormat):
             raise SourceNotFoundError(msg, source=source.name, path=root)
         min_agreement, buckets = source.options["min_agreement"], vote_buckets(source)
         for folder, split in folders:
+            first_line: dict[str, int] = {}
             with open(folder / "label.csv", newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 for row in reader:
@@ -192,6 +193,12 @@ class FerPlus(SourceFormat):
                     if not name:
                         yield skip(source, at_line, SkipReason.MALFORMED_ROW, "the image name is empty")
                         continue
+                    if name in first_line:  # its votes would be kept or lost by chance
+                        first = first_line[name]
+                        yield skip(source, at_line, SkipReason.MALFORMED_ROW, f"image '{name}' is named again (first "
+                                   f"at line {first}, which alone counts); keep one row per image")
+                        continue
+                    first_line[name] = reader.line_num
                     path = os.path.join(folder, name)
                     # a bare file name stays in the folder (links out of root are refused by labelled_item)
                     bare = name not in ("", ".", "..") and "/" not in name and os.sep not in name

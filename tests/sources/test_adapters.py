@@ -9,6 +9,7 @@ import pytest
 
 from microe_release.config import load_config
 from microe_release.errors import ConfigError, SourceError, SourceNotFoundError
+from microe_release.labels import CLASS_NAMES
 from microe_release.records import SkippedItem, SkipReason, SourceItem
 from microe_release.sources import get_source_format
 from microe_release.sources.base import SourceConfig
@@ -190,3 +191,19 @@ def test_ferplus_links_and_folders_named_in_label_csv(multi_source_config: Path,
     assert reasons["FER2013Train/fer0000011.png"] is SkipReason.PATH_ESCAPE
     assert reasons["FER2013Train/fer0000012.png"] is SkipReason.MISSING
     assert reasons["FER2013Train/fer0000013.png"] is SkipReason.MISSING
+
+
+def test_ferplus_image_named_twice_keeps_the_first_row(multi_source_config: Path, tmp_path: Path) -> None:
+    """A second row for the same image is reported (with both lines), never merged by chance with other votes."""
+    train = next(tmp_path.rglob("FERPlus/data/FER2013Train"))
+    label_csv = train / "label.csv"
+    rows = label_csv.read_text().splitlines()
+    first = next(i for i, row in enumerate(rows, 1) if row.startswith("fer0000001.png"))
+    with open(label_csv, "a") as handle:
+        handle.write('fer0000001.png,"(0, 0, 48, 48)",0,0,9,1,0,0,0,0,0,0\n')
+    items, skipped = _items(multi_source_config, "ferplus")
+    again = [s for s in skipped if s.source_ref == f"FER2013Train/label.csv:line {len(rows) + 1}"]
+    assert [s.reason for s in again] == [SkipReason.MALFORMED_ROW]
+    assert f"'fer0000001.png' is named again (first at line {first}" in again[0].detail
+    kept = [i for i in items if i.source_ref == "FER2013Train/fer0000001.png"]
+    assert len(kept) == 1 and kept[0].votes is not None and kept[0].votes[CLASS_NAMES.index("surprised")] == 0
