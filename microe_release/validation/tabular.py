@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import warnings
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 from ..labels import CLASS_NAMES
 from ..schemas import datapackage_v2_schema
 from .facts import content_id_of, pixel_digest
-from .loaded import MAX_LISTED, REBUILD, LoadedRelease
+from .loaded import MAX_LISTED, REBUILD, LoadedRelease, report_listed
 
 
 @contextlib.contextmanager
@@ -154,11 +155,13 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
     rows = release.rows
     at = {image_id: i for i, image_id in enumerate(rows.ids)}
     parquet_row: dict[int, int] = {}  # csv row -> parquet row, whose pixels to compare
+    found_by_code: dict[str, list[tuple[str, str]]] = defaultdict(list)  # listed up to MAX_LISTED each, then counted
     for n, image_id in enumerate(csv["id"]):
         where = f"microe.csv > row {n + 1}"
         i = at.get(image_id)
         if i is None:
-            report.error("csv-extra-row", f"{where} > id", f"id '{image_id}' is in microe.csv but in no parquet shard.", REBUILD)
+            found_by_code["csv-extra-row"].append((f"{where} > id", f"id '{image_id}' is in microe.csv but in no "
+                                                   "parquet shard."))
             continue
         label = CLASS_NAMES[rows.labels[i]] if 0 <= rows.labels[i] < len(CLASS_NAMES) else rows.labels[i]
         votes = rows.votes[i]
@@ -166,13 +169,12 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
                     "index": rows.index[i], "votes": "" if votes is None else " ".join(map(str, votes))}
         for column, value in expected.items():
             if csv[column][n] != value:
-                report.error("csv-mismatch", f"{where} > {column}",
-                             f"{column} is '{csv[column][n]}' in microe.csv but '{value}' in {rows.place(i)} "
-                             f"(id {image_id}).", REBUILD)
+                found_by_code["csv-mismatch"].append((f"{where} > {column}", f"{column} is '{csv[column][n]}' in "
+                                                      f"microe.csv but '{value}' in {rows.place(i)} (id {image_id})."))
         parquet_row[n] = i
     for image_id in sorted(set(rows.ids) - set(csv["id"])):
-        report.error("csv-missing-row", f"microe.csv > id {image_id}",
-                     f"the image at {rows.place(at[image_id])} has no row in microe.csv.", REBUILD)
+        found_by_code["csv-missing-row"].append((f"microe.csv > id {image_id}",
+                                                 f"the image at {rows.place(at[image_id])} has no row in microe.csv."))
     size = release.image_size
     parsed: list[ParsedPixels] = []  # all rows first: the images may still be decoding in worker processes meanwhile
     for start in range(0, len(csv["id"]), PIXEL_CHUNK):
@@ -180,21 +182,23 @@ def check_csv_matches_parquet(release: LoadedRelease) -> None:
     for n, (found, image_id) in enumerate(zip(parsed, csv["id"], strict=True)):
         where = f"microe.csv > row {n + 1}"
         if found.problem:
-            report.error("csv-pixels", f"{where} > pixels", f"the pixel text does not parse: {found.problem}.",
-                         REBUILD)
+            found_by_code["csv-pixels"].append((f"{where} > pixels",
+                                                f"the pixel text does not parse: {found.problem}."))
             continue
         content_id = content_id_of(found.digest)
         if content_id != image_id:
-            report.error("id-mismatch", f"{where} > id",
-                         f"id '{image_id}' is not the content id of the row's pixels ('{content_id}').", REBUILD)
+            found_by_code["id-mismatch"].append((f"{where} > id", f"id '{image_id}' is not the content id of the "
+                                                 f"row's pixels ('{content_id}')."))
         i = parquet_row.get(n)
         if i is None:
             continue
         facts = release.facts[i]
         if facts.is_release_image(size) and facts.pixel_digest != found.digest:
-            report.error("csv-mismatch", f"{where} > pixels",
-                         f"pixels differ from the image at {rows.place(i)} (its content id "
-                         f"'{facts.content_id}', the CSV pixels' '{content_id}').", REBUILD)
+            found_by_code["csv-mismatch"].append((f"{where} > pixels", f"pixels differ from the image at "
+                                                  f"{rows.place(i)} (its content id '{facts.content_id}', the CSV "
+                                                  f"pixels' '{content_id}')."))
+    for code, problems in found_by_code.items():
+        report_listed(report, code, problems, "microe.csv", f"more such findings ({code}) in microe.csv.", REBUILD)
     report.stats["csv_rows"] = table.num_rows
 
 

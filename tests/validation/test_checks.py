@@ -69,6 +69,21 @@ def test_validate_label_edited_in_csv(release: Path) -> None:
     assert ("checksum-mismatch", "microe.csv") in issues
 
 
+def test_validate_csv_findings_listed_then_counted(release: Path) -> None:
+    """Every row of the CSV wrong gives the first MAX_LISTED findings and one counting the rest, not 240 lines."""
+    from microe_release.validation.loaded import MAX_LISTED
+
+    lines = (release / "microe.csv").read_text().splitlines(keepends=True)
+    swapped = [lines[0]] + [line.replace(",train,", ",test,") if ",train," in line else line.replace(",test,", ",train,")
+                            for line in lines[1:]]
+    (release / "microe.csv").write_text("".join(swapped))
+    report = validate_release(release, checks=["csv"])
+    wrong = [i for i in report.errors() if i.code == "csv-mismatch"]
+    assert len(wrong) == MAX_LISTED + 1
+    counted = next(i for i in wrong if i.where == "microe.csv")
+    assert counted.message == f"{len(lines) - 1 - MAX_LISTED} more such findings (csv-mismatch) in microe.csv."
+
+
 def test_validate_row_dropped_from_csv(release: Path) -> None:
     lines = (release / "microe.csv").read_text().splitlines(keepends=True)
     dropped_id = lines[10].split(",")[1]
