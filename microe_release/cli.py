@@ -269,7 +269,8 @@ split) or the train extra is missing (pip install 'microe-release[train]'); 2 us
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
               help="auto: bf16 on a CUDA GPU with bf16 support, else fp32 (always fp32 on a CPU), decided "
                    "from the hardware, never by timing, so a seed gives the same weights; bf16 pins bf16.")
-@click.option("--class-weights", is_flag=True, help="Weight the loss by inverse class frequency (strong: on FER+ it raised contempt recall to 1.0 but cut accuracy to 0.35).")
+@click.option("--class-weights", is_flag=True,
+              help="Weight the loss by inverse class frequency (strong; docs/train.md gives its FER+ figures).")
 @click.option("--deferred-weights", is_flag=True,
               help="Class-balanced loss weights (effective number, beta 0.999) in the last quarter of the epochs only.")
 @click.option("--soft-labels", is_flag=True,
