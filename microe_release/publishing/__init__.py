@@ -36,9 +36,19 @@ def _zenodo_name(rel: str) -> str:
 
 
 def plan(release_dir: Path, *, hf_repo: str | None, zenodo: bool, zenodo_url: str, hf_endpoint: str | None) -> list[str]:
-    """Every request a publish would make, one line per step with files and sizes; sends nothing.
+    """Every request a publish would make, with files and sizes; sends nothing.
 
-    The arguments are those of :func:`publish_release`, but ``zenodo_url`` is required here.
+    Parameters
+    ----------
+    release_dir : Path
+        A release folder from ``microe build``.
+    hf_repo, zenodo, zenodo_url, hf_endpoint
+        As for :func:`publish_release`; ``zenodo_url`` is required here.
+
+    Returns
+    -------
+    list of str
+        One line per step, in order.
     """
     manifest = read_manifest(release_dir)
     files = release_files(release_dir) + ["SHA256SUMS"]  # release_files leaves out publish-state.json
