@@ -19,7 +19,7 @@ from microe_release import build_release, load_config
 from microe_release.errors import TrainingError
 from microe_release.labels import CLASS_NAMES
 from microe_release.sources.base import SourceConfig
-from microe_release.sources.fer import class_votes, vote_buckets
+from microe_release.sources.fer import bucket_sums, class_votes, vote_buckets
 from microe_release.validation import validate_release
 from microe_release.writers.manifest import read_manifest
 from tests.fixtures.sources import make_ckplus_tree, make_ferplus_tree, resign_release
@@ -106,15 +106,20 @@ def test_merged_copies_keep_the_row_that_has_votes(voted: Path) -> None:
                                                          ["fer2013:fer2013.csv:line 2"])]
 
 
+def _per_class(votes: list[int], source: SourceConfig) -> tuple[int, ...]:
+    buckets = vote_buckets(source)
+    return class_votes(bucket_sums(votes, buckets), buckets)
+
+
 def test_votes_mapped_through_the_sources_labels_and_exclude(tmp_path: Path) -> None:
     votes = [1, 2, 0, 0, 3, 0, 0, 4, 5, 6]  # neutral happiness surprise sadness anger disgust fear contempt unknown NF
     plain = SourceConfig(name="f", format="ferplus", path=tmp_path)
-    assert class_votes(votes, vote_buckets(plain)) == (3, 4, 0, 0, 2, 1, 0, 0)
+    assert _per_class(votes, plain) == (3, 4, 0, 0, 2, 1, 0, 0)
     merged = SourceConfig(name="f", format="ferplus", path=tmp_path, labels={"contempt": "disgust"},
                           exclude=("happiness",))
-    assert class_votes(votes, vote_buckets(merged)) == (3, 0, 4, 0, 0, 1, 0, 0)
+    assert _per_class(votes, merged) == (3, 0, 4, 0, 0, 1, 0, 0)
     no_neutral = SourceConfig(name="f", format="ferplus", path=tmp_path, exclude=("neutral",))  # also a class name
-    assert class_votes(votes, vote_buckets(no_neutral)) == (3, 4, 0, 0, 2, 0, 0, 0)
+    assert _per_class(votes, no_neutral) == (3, 4, 0, 0, 2, 0, 0, 0)
 
 
 def test_votes_column_in_every_reader(voted: Path) -> None:

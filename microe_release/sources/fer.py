@@ -102,15 +102,19 @@ def vote_buckets(source: SourceConfig | None = None) -> Buckets:
             for key, (columns, positions) in buckets.items()]
 
 
-def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | None = None) -> tuple[str | None, str]:
-    """The FER+ majority vote (a column name; merged columns win together), or (None, why) when unknown/NF wins,
-    the top is tied or its share of all ten columns' votes is under ``min_agreement``."""
-    total = sum(votes)
+def bucket_sums(votes: list[int], buckets: Buckets) -> list[int]:
+    """A row's ten vote counts summed per bucket of :func:`vote_buckets` (once per row: both readers below use it)."""
+    return [sum(votes[i] for i in positions) for _, _, positions in buckets]
+
+
+def majority_label(sums: list[int], min_agreement: float, buckets: Buckets | None = None) -> tuple[str | None, str]:
+    """The FER+ majority vote from :func:`bucket_sums` (a column name; merged columns win together), or (None, why)
+    when unknown/NF wins, the top is tied or its share of all ten columns' votes is under ``min_agreement``."""
+    total = sum(sums)
     if total == 0:
         return None, "no votes"
-    sums = [(name, sum(votes[i] for i in positions)) for name, _, positions in buckets or vote_buckets()]
-    top = max(count for _, count in sums)
-    winners = [name for name, count in sums if count == top]
+    top = max(sums)
+    winners = [name for (name, _, _), count in zip(buckets or vote_buckets(), sums, strict=True) if count == top]
     if len(winners) > 1:
         return None, f"tied top vote between {', '.join(winners)}"
     if winners[0] in NON_EMOTIONS:
@@ -120,13 +124,13 @@ def majority_label(votes: list[int], min_agreement: float, buckets: Buckets | No
     return winners[0].split("+", 1)[0], ""
 
 
-def class_votes(votes: list[int], buckets: Buckets) -> tuple[int, ...]:
-    """The votes summed per class, in CLASS_NAMES order, through :func:`vote_buckets` (FER+'s ``unknown`` and
-    ``NF``, and excluded columns, are no class and are dropped)."""
+def class_votes(sums: list[int], buckets: Buckets) -> tuple[int, ...]:
+    """:func:`bucket_sums` per class, in CLASS_NAMES order (FER+'s ``unknown`` and ``NF``, and excluded columns,
+    are no class and are dropped)."""
     out = [0] * len(CLASS_NAMES)
-    for _, name, positions in buckets:
+    for (_, name, _), count in zip(buckets, sums, strict=True):
         if name is not None:
-            out[CLASS_NAMES.index(name)] += sum(votes[i] for i in positions)
+            out[CLASS_NAMES.index(name)] += count
     return tuple(out)
 
 
@@ -206,7 +210,8 @@ class FerPlus(SourceFormat):
                         yield skip(source, at_line, SkipReason.PATH_ESCAPE,
                                    f"image '{row[0]}' resolves outside '{folder}'")
                         continue
-                    label, why = majority_label(votes, min_agreement, buckets)
+                    sums = bucket_sums(votes, buckets)
+                    label, why = majority_label(sums, min_agreement, buckets)
                     if label is None:
                         yield skip(source, at_line, SkipReason.NO_CONSENSUS, why)
                     elif not os.path.isfile(path):
@@ -214,4 +219,4 @@ class FerPlus(SourceFormat):
                     else:
                         ref = f"{folder.name}/{os.path.basename(path)}"
                         yield labelled_item(source, ref, label, root=root, path=path, split=split,
-                                            votes=class_votes(votes, buckets))
+                                            votes=class_votes(sums, buckets))
